@@ -1,0 +1,11 @@
+// Every activity the worker registers, built from shared dependencies. One folder per pipeline.
+import type { ActivityDeps } from './common/deps.js';
+import { createSessionRankingActivities } from './session-ranking/index.js';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createSessionRankingActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,79 @@
+// `daybreak run <pipeline>`: start `<pipeline>/<date>`, optionally wait with progress, print JSON.
+import { Command } from 'commander';
+import type { Client } from '@temporalio/client';
+import { loadConfig, type Config } from '../../lib/config.js';
+import { startEmbedded } from '../../lib/embedded.js';
+import { PIPELINES } from '../../lib/pipelines/index.js';
+import { describeRunFailure, startRun, waitForRun } from '../../lib/runs.js';
+import { connectClient, webUiRunUrl } from '../../lib/temporal.js';
+import { collectParam, parseDateOption, today } from '../params.js';
+import type { RunProgress } from '../../workflows/common/types.js';
+
+interface RunOptions {
+  date: string;
+  param: Record<string, string>;
+  wait: boolean;
+  json: boolean;
+  embedded: boolean;
+}
+
+function formatProgress(p: RunProgress): string {
+  const shards = p.shardsTotal ? ` ${p.shardsDone}/${p.shardsTotal} shards` : '';
+  return `${p.phase}${shards}, ${p.rows.toLocaleString('en-US')} rows`;
+}
+
+async function execute(pipeline: string, opts: RunOptions): Promise<number> {
+  const baseConfig = loadConfig();
+  let client: Client;
+  let config: Config = baseConfig;
+  let stop = async () => undefined as void;
+  if (opts.embedded) {
+    process.stderr.write('daybreak: starting an embedded Temporal dev server and worker for this run\n');
+    const embedded = await startEmbedded({ config: baseConfig, persistent: false });
+    ({ client, config } = embedded);
+    stop = embedded.stop;
+  } else {
+    client = await connectClient(baseConfig);
+    stop = () => client.connection.close();
+  }
+  try {
+    const handle = await startRun({ client, config, pipeline, runDate: opts.date, rawParams: opts.param });
+    const url = webUiRunUrl(config, handle.workflowId, handle.firstExecutionRunId);
+    process.stderr.write(`daybreak: started ${handle.workflowId} (run ${handle.firstExecutionRunId})\n`);
+    if (!opts.embedded) process.stderr.write(`daybreak: ${url}\n`);
+    if (!opts.wait && !opts.json && !opts.embedded) return 0;
+    const showProgress = process.stderr.isTTY
+      ? (p: RunProgress) => process.stderr.write(`\r\x1b[2Kdaybreak: ${formatProgress(p)}`)
+      : undefined;
+    try {
+      const result = await waitForRun(handle, showProgress);
+      if (showProgress) process.stderr.write('\n');
+      if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else process.stderr.write(`daybreak: ${handle.workflowId} completed\n${JSON.stringify(result, null, 2)}\n`);
+      return 0;
+    } catch (err) {
+      if (showProgress) process.stderr.write('\n');
+      process.stderr.write(`daybreak: ${handle.workflowId} failed: ${describeRunFailure(err)}\n`);
+      return 1;
+    }
+  } finally {
+    await stop();
+  }
+}
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('start a pipeline run <pipeline>/<date>')
+    .argument('<pipeline>', `one of: ${Object.keys(PIPELINES).join(', ')}`)
+    .option('--date <YYYY-MM-DD>', 'logical date of the run', parseDateOption, today())
+    .option('--param <key=value>', 'pipeline parameter (repeatable)', collectParam, {})
+    .option('--wait', 'wait for the result, showing progress', false)
+    .option('--json', 'wait and print the workflow result as JSON on stdout (nothing else there)', false)
+    .option('--embedded', 'start an ephemeral dev server and in-process worker for this run only', false)
+    .addHelpText('after', `\nPipelines and their parameters:\n${Object.values(PIPELINES)
+      .map((p) => `  ${p.name}: ${p.description}\n${Object.entries(p.params).map(([k, v]) => `    ${k}: ${v}`).join('\n')}`)
+      .join('\n')}\n`)
+    .action(async (pipeline: string, opts: RunOptions) => {
+      process.exitCode = await execute(pipeline, opts);
+    });
+}

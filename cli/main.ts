@@ -1,0 +1,28 @@
+// The `daybreak` command line.
+import { Command } from 'commander';
+import { ConfigError } from '../lib/config.js';
+import { ParamError } from '../lib/pipelines/types.js';
+import { datagenCommand } from './commands/datagen.js';
+import { runCommand } from './commands/run.js';
+import { upCommand } from './commands/up.js';
+import { workerCommand } from './commands/worker.js';
+
+const program = new Command('daybreak')
+  .description('Daily data pipelines on Temporal and DuckDB')
+  .showHelpAfterError()
+  .addCommand(upCommand())
+  .addCommand(runCommand())
+  .addCommand(workerCommand())
+  .addCommand(datagenCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Expected user errors get one clear line; anything else keeps its stack for a bug report.
+  if (err instanceof ConfigError || err instanceof ParamError) {
+    process.stderr.write(`daybreak: ${err.message}\n`);
+  } else {
+    process.stderr.write(`daybreak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exitCode = 2;
+}

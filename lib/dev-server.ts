@@ -1,0 +1,114 @@
+// Launches `temporal server start-dev` as a child process on free loopback ports, with Daybreak's
+// search attributes registered, and waits until its frontend answers.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+
+/** Custom search attributes every Daybreak run sets (see workflows/common/search-attributes.ts). */
+export const DEV_SERVER_SEARCH_ATTRIBUTES = { Pipeline: 'Keyword', RunDate: 'Datetime' } as const;
+
+export interface DevServerOptions {
+  binary: string;
+  /** SQLite file so runs survive a restart; omitted means in-memory. */
+  dbFile?: string;
+  port?: number;
+  uiPort?: number;
+  /** Disable the Web UI. */
+  headless?: boolean;
+  namespace?: string;
+  /** Where the server's own log goes (default: a file beside dbFile, or discarded). */
+  logFile?: string;
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  port: number;
+  uiPort?: number;
+  uiUrl?: string;
+  namespace: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForFrontend(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`temporal dev server exited with code ${child.exitCode}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`temporal dev server at ${address} did not answer within ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const port = opts.port ?? (await freePort());
+  const uiPort = opts.headless ? undefined : (opts.uiPort ?? (await freePort()));
+  const namespace = opts.namespace ?? 'default';
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
+  args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
+  if (uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(uiPort));
+  if (opts.dbFile) {
+    fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+    args.push('--db-filename', opts.dbFile);
+  }
+  if (namespace !== 'default') args.push('--namespace', namespace);
+  for (const [key, type] of Object.entries(DEV_SERVER_SEARCH_ATTRIBUTES)) {
+    args.push('--search-attribute', `${key}=${type}`);
+  }
+  const logFile = opts.logFile ?? (opts.dbFile ? `${opts.dbFile}.log` : undefined);
+  if (logFile) fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';
+  const child = spawn(opts.binary, args, { stdio: ['ignore', out, out], detached: false });
+  if (typeof out === 'number') fs.closeSync(out);
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitForFrontend(address, child, opts.startTimeoutMs ?? 60_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return {
+    address,
+    port,
+    uiPort,
+    uiUrl: uiPort === undefined ? undefined : `http://127.0.0.1:${uiPort}`,
+    namespace,
+    process: child,
+    stop,
+  };
+}

@@ -1,0 +1,33 @@
+// Failure types shared by activities and workflows. A bad-input failure is non-retryable: retrying
+// a missing column ten times only delays the alert.
+import { ApplicationFailure } from '@temporalio/common';
+
+/** Error type names, used in retry policies, alerts (error class) and metrics labels. */
+export const ErrorType = {
+  BadInput: 'BadInput',
+  MissingInput: 'MissingInput',
+  PermissionDenied: 'PermissionDenied',
+  SensorTimeout: 'SensorTimeout',
+  WorkerLost: 'WorkerLost',
+} as const;
+export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
+
+/** Types that no retry can fix. Workflows list them in `nonRetryableErrorTypes`. */
+export const NON_RETRYABLE_ERROR_TYPES: string[] = [
+  ErrorType.BadInput,
+  ErrorType.MissingInput,
+  ErrorType.PermissionDenied,
+];
+
+/** Bad input (missing column, wrong type, unreadable file): the message names the file and column. */
+export function badInput(message: string, details?: unknown): ApplicationFailure {
+  return ApplicationFailure.create({ type: ErrorType.BadInput, message, nonRetryable: true, details: details === undefined ? undefined : [details] });
+}
+
+export function missingInput(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: ErrorType.MissingInput, message, nonRetryable: true });
+}
+
+export function permissionDenied(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: ErrorType.PermissionDenied, message, nonRetryable: true });
+}

@@ -1,0 +1,15 @@
+// The registry of pipelines the CLI, schedules and the daily DAG can start.
+import { sessionRanking } from './session-ranking.js';
+import type { PipelineDefinition } from './types.js';
+
+export * from './types.js';
+
+export const PIPELINES: Record<string, PipelineDefinition> = {
+  [sessionRanking.name]: sessionRanking,
+};
+
+export function pipelineByName(name: string): PipelineDefinition {
+  const def = PIPELINES[name];
+  if (!def) throw new Error(`unknown pipeline ${JSON.stringify(name)}; known: ${Object.keys(PIPELINES).join(', ')}`);
+  return def;
+}

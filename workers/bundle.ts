@@ -1,0 +1,22 @@
+// The workflow bundle (webpack) is built once per process and shared by every worker in it.
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let cached: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  cached ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return cached;
+}
+
+const noop = () => undefined;
+const quietBundlerLogger = {
+  log: noop,
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: (message: string) => process.stderr.write(`workflow bundler: ${message}\n`),
+  error: (message: string) => process.stderr.write(`workflow bundler: ${message}\n`),
+};

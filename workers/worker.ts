@@ -1,0 +1,35 @@
+// Creates a Daybreak worker: bundled workflows, every activity, an identity naming host and pid.
+// The SDK's runtime drains the worker on SIGINT/SIGTERM: in-flight activities finish or heartbeat
+// out, then the process exits.
+import os from 'node:os';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import type { Config } from '../lib/config.js';
+import { connectWorkerConnection } from '../lib/temporal.js';
+import { workflowBundle } from './bundle.js';
+
+export function workerIdentity(config: Config): string {
+  return config.DAYBREAK_WORKER_IDENTITY ?? `daybreak-worker@${os.hostname()}:${process.pid}`;
+}
+
+export interface CreateWorkerOptions {
+  config: Config;
+  /** Reuse a connection (tests, `up`); otherwise one is opened from config. */
+  connection?: NativeConnection;
+  taskQueue?: string;
+}
+
+export async function createWorker({ config, connection, taskQueue }: CreateWorkerOptions): Promise<Worker> {
+  const conn = connection ?? (await connectWorkerConnection(config));
+  return Worker.create({
+    connection: conn,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: taskQueue ?? config.DAYBREAK_TASK_QUEUE,
+    identity: workerIdentity(config),
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ config }),
+    maxConcurrentActivityTaskExecutions: config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES,
+    // Give running shards time to finish (or heartbeat out) on SIGTERM before exiting.
+    shutdownGraceTime: '30s',
+  });
+}

@@ -1,0 +1,26 @@
+// Standard activity options. Every activity has explicit timeouts and a retry policy; bad input
+// fails once (non-retryable types); long activities heartbeat, so a dead worker is noticed within
+// the heartbeat timeout and the shard is retried elsewhere.
+import type { ActivityOptions } from '@temporalio/workflow';
+import { NON_RETRYABLE_ERROR_TYPES } from '../../lib/errors.js';
+
+const retry = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '1m',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+};
+
+/** Quick steps: planning, listing, publishing manifests. */
+export const shortActivity: ActivityOptions = {
+  startToCloseTimeout: '5m',
+  retry,
+};
+
+/** Heavy DuckDB work on a shard: heartbeats at least every 30 s. */
+export const shardActivity: ActivityOptions = {
+  startToCloseTimeout: '4h',
+  heartbeatTimeout: '30s',
+  retry,
+};

@@ -1,0 +1,2 @@
+// Every workflow the worker bundles. One file per pipeline; this file only re-exports.
+export { sessionRanking } from './session-ranking.js';
