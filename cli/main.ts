@@ -4,6 +4,7 @@ import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';
 import { datagenCommand } from './commands/datagen.js';
 import { runCommand } from './commands/run.js';
+import { toolsCommand } from './commands/tools.js';
 import { upCommand } from './commands/up.js';
 import { workerCommand } from './commands/worker.js';
 
@@ -13,7 +14,8 @@ const program = new Command('daybreak')
   .addCommand(upCommand())
   .addCommand(runCommand())
   .addCommand(workerCommand())
-  .addCommand(datagenCommand());
+  .addCommand(datagenCommand())
+  .addCommand(toolsCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -9,7 +9,8 @@ export function collectParam(value: string, previous: Record<string, string> = {
 }
 
 export function parseDateOption(value: string): string {
-  if (!isLogicalDate(value)) throw new InvalidArgumentError(`expected a date YYYY-MM-DD, got ${JSON.stringify(value)}`);
+  if (!isLogicalDate(value))
+    throw new InvalidArgumentError(`expected a date YYYY-MM-DD, got ${JSON.stringify(value)}`);
   return value;
 }
 

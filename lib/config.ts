@@ -30,7 +30,10 @@ export const SECRET_VARIABLES = new Set([
  */
 export const envSchema = z.object({
   // Temporal connection (also read by @temporalio/envconfig: TLS, API key, profiles).
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'host:port').default('127.0.0.1:7233'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'host:port')
+    .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
@@ -38,11 +41,17 @@ export const envSchema = z.object({
   TEMPORAL_CLI: z.string().min(1).optional(),
 
   // Daybreak runtime.
-  DAYBREAK_TASK_QUEUE: z.string().regex(/^[\w.-]+$/, 'letters, digits, _ . -').default('daybreak'),
+  DAYBREAK_TASK_QUEUE: z
+    .string()
+    .regex(/^[\w.-]+$/, 'letters, digits, _ . -')
+    .default('daybreak'),
   DAYBREAK_DATA_ROOT: z.string().min(1).default('.daybreak/data'),
   DAYBREAK_STATE_DIR: z.string().min(1).default('.daybreak'),
   DAYBREAK_SCRATCH_DIR: z.string().min(1).default(path.join(os.tmpdir(), 'daybreak')),
-  DAYBREAK_CACHE_DIR: z.string().min(1).default(path.join(os.homedir(), '.cache', 'daybreak')),
+  DAYBREAK_CACHE_DIR: z
+    .string()
+    .min(1)
+    .default(path.join(os.homedir(), '.cache', 'daybreak')),
   DAYBREAK_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   DAYBREAK_DUCKDB_MEMORY_LIMIT: byteSize.optional(),
   DAYBREAK_DUCKDB_THREADS: positiveInt.default(Math.max(1, os.availableParallelism())),
@@ -60,14 +69,20 @@ export const envSchema = z.object({
   STORAGE_EMULATOR_HOST: url.optional(),
 
   // Alerts.
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'smtp://user:pass@host:port or smtps://...').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'smtp://user:pass@host:port or smtps://...')
+    .optional(),
   ALERT_EMAIL_FROM: z.string().min(3).default('daybreak@localhost'),
   ALERT_EMAIL_TO: z.string().optional(),
   SLACK_WEBHOOK_URL: url.optional(),
   ALERT_DEDUP_WINDOW_MINUTES: positiveInt.default(24 * 60),
 
   // Feature store.
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'redis://host:port').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'redis://host:port')
+    .default('redis://127.0.0.1:6379'),
   API_PORT: port.default(8080),
   API_HOST: z.string().min(1).default('127.0.0.1'),
   /** Comma-separated bearer tokens for the feature API. */

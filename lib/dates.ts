@@ -12,7 +12,8 @@ export function isLogicalDate(value: string): boolean {
 
 /** Throws a clear error naming `what` when `value` is not a real calendar date. */
 export function parseLogicalDate(value: string, what = 'date'): string {
-  if (!isLogicalDate(value)) throw new Error(`${what} must be a calendar date YYYY-MM-DD; got ${JSON.stringify(value)}`);
+  if (!isLogicalDate(value))
+    throw new Error(`${what} must be a calendar date YYYY-MM-DD; got ${JSON.stringify(value)}`);
   return value;
 }
 

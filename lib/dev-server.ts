@@ -63,7 +63,9 @@ async function waitForFrontend(address: string, child: ChildProcess, timeoutMs: 
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  throw new Error(`temporal dev server at ${address} did not answer within ${timeoutMs} ms: ${String(lastError)}`);
+  throw new Error(
+    `temporal dev server at ${address} did not answer within ${timeoutMs} ms: ${String(lastError)}`,
+  );
 }
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {

@@ -31,7 +31,10 @@ export function sqlFileList(files: string[]): string {
 }
 
 /** Runs `fn` with a fresh in-memory DuckDB connection; always closes it and removes its temp folder. */
-export async function withDuckDB<T>(opts: DuckDBSessionOptions, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+export async function withDuckDB<T>(
+  opts: DuckDBSessionOptions,
+  fn: (conn: DuckDBConnection) => Promise<T>,
+): Promise<T> {
   const tempDir = path.join(opts.scratchDir, `duckdb-${randomUUID()}`);
   await fs.mkdir(tempDir, { recursive: true });
   const settings: Record<string, string> = { temp_directory: tempDir, preserve_insertion_order: 'false' };

@@ -21,7 +21,12 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
 
 /** Bad input (missing column, wrong type, unreadable file): the message names the file and column. */
 export function badInput(message: string, details?: unknown): ApplicationFailure {
-  return ApplicationFailure.create({ type: ErrorType.BadInput, message, nonRetryable: true, details: details === undefined ? undefined : [details] });
+  return ApplicationFailure.create({
+    type: ErrorType.BadInput,
+    message,
+    nonRetryable: true,
+    details: details === undefined ? undefined : [details],
+  });
 }
 
 export function missingInput(message: string): ApplicationFailure {

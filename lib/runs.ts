@@ -1,5 +1,10 @@
 // Starting and following pipeline runs from a client (CLI, schedules, tests).
-import { type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, WorkflowFailedError } from '@temporalio/client';
+import {
+  type Client,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+  WorkflowFailedError,
+} from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { Config } from './config.js';
 import { pipelineByName } from './pipelines/index.js';
@@ -42,7 +47,10 @@ export async function startRun(opts: StartRunOptions): Promise<WorkflowHandleWit
 }
 
 /** Waits for the result, calling `onProgress` with the workflow's progress query every second. */
-export async function waitForRun<T>(handle: WorkflowHandle, onProgress?: (p: RunProgress) => void): Promise<T> {
+export async function waitForRun<T>(
+  handle: WorkflowHandle,
+  onProgress?: (p: RunProgress) => void,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   if (onProgress) {
     const poll = async () => {

@@ -40,7 +40,10 @@ function onPath(name: string, pathVar: string | undefined): string | undefined {
 }
 
 /** The binary's location when present, without building anything. */
-export function locateTemporalCli(opts: FindCliOptions, pathVar = processEnvironment().PATH): string | undefined {
+export function locateTemporalCli(
+  opts: FindCliOptions,
+  pathVar = processEnvironment().PATH,
+): string | undefined {
   if (opts.explicitPath) {
     if (!isExecutable(opts.explicitPath)) {
       throw new TemporalCliNotFoundError(
@@ -54,7 +57,10 @@ export function locateTemporalCli(opts: FindCliOptions, pathVar = processEnviron
 }
 
 /** Finds the CLI (TEMPORAL_CLI, PATH, cache folder); builds it with `go install` when absent. */
-export async function findOrBuildTemporalCli(opts: FindCliOptions, pathVar = processEnvironment().PATH): Promise<string> {
+export async function findOrBuildTemporalCli(
+  opts: FindCliOptions,
+  pathVar = processEnvironment().PATH,
+): Promise<string> {
   const found = locateTemporalCli(opts, pathVar);
   if (found) return found;
   if (opts.build === false) {
@@ -71,7 +77,9 @@ export async function findOrBuildTemporalCli(opts: FindCliOptions, pathVar = pro
   const binDir = path.join(opts.cacheDir, 'bin');
   fs.mkdirSync(binDir, { recursive: true });
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  log(`daybreak: building the Temporal CLI: GOBIN=${binDir} go install ${TEMPORAL_CLI_MODULE} (takes a few minutes, once)`);
+  log(
+    `daybreak: building the Temporal CLI: GOBIN=${binDir} go install ${TEMPORAL_CLI_MODULE} (takes a few minutes, once)`,
+  );
   await new Promise<void>((resolve, reject) => {
     const child = spawn(go, ['install', TEMPORAL_CLI_MODULE], {
       env: { ...processEnvironment(), GOBIN: binDir },
@@ -81,7 +89,9 @@ export async function findOrBuildTemporalCli(opts: FindCliOptions, pathVar = pro
     child.on('exit', (code) =>
       code === 0
         ? resolve()
-        : reject(new TemporalCliNotFoundError(`go install ${TEMPORAL_CLI_MODULE} failed with exit code ${code}`)),
+        : reject(
+            new TemporalCliNotFoundError(`go install ${TEMPORAL_CLI_MODULE} failed with exit code ${code}`),
+          ),
     );
   });
   const built = path.join(binDir, 'temporal');

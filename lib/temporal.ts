@@ -32,9 +32,15 @@ export async function connectWorkerConnection(config: Config): Promise<NativeCon
 }
 
 /** Link to one run's history in the Temporal Web UI. */
-export function webUiRunUrl(config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>, workflowId: string, runId?: string): string {
+export function webUiRunUrl(
+  config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>,
+  workflowId: string,
+  runId?: string,
+): string {
   const base = config.TEMPORAL_UI_URL.replace(/\/+$/, '');
   const ns = encodeURIComponent(config.TEMPORAL_NAMESPACE);
   const id = encodeURIComponent(workflowId);
-  return runId ? `${base}/namespaces/${ns}/workflows/${id}/${runId}/history` : `${base}/namespaces/${ns}/workflows/${id}`;
+  return runId
+    ? `${base}/namespaces/${ns}/workflows/${id}/${runId}/history`
+    : `${base}/namespaces/${ns}/workflows/${id}`;
 }

@@ -7,6 +7,7 @@ import { createActivities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
 import { connectWorkerConnection } from '../lib/temporal.js';
 import { workflowBundle } from './bundle.js';
+import { installRuntime } from './runtime.js';
 
 export function workerIdentity(config: Config): string {
   return config.DAYBREAK_WORKER_IDENTITY ?? `daybreak-worker@${os.hostname()}:${process.pid}`;
@@ -20,6 +21,7 @@ export interface CreateWorkerOptions {
 }
 
 export async function createWorker({ config, connection, taskQueue }: CreateWorkerOptions): Promise<Worker> {
+  installRuntime(config);
   const conn = connection ?? (await connectWorkerConnection(config));
   return Worker.create({
     connection: conn,

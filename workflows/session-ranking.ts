@@ -10,7 +10,9 @@ import type { PipelineInput, RunProgress } from './common/types.js';
 const quick = proxyActivities<SessionRankingActivities>(shortActivity);
 const heavy = proxyActivities<SessionRankingActivities>(shardActivity);
 
-export async function sessionRanking(input: PipelineInput<SessionRankingParams>): Promise<SessionRankingResult> {
+export async function sessionRanking(
+  input: PipelineInput<SessionRankingParams>,
+): Promise<SessionRankingResult> {
   const started = Date.now();
   const { params } = input;
   const progress: RunProgress = { phase: 'planning', shardsDone: 0, shardsTotal: 0, rows: 0 };
@@ -44,7 +46,13 @@ export async function sessionRanking(input: PipelineInput<SessionRankingParams>)
   progress.phase = 'ranking buckets';
   const bucketFiles = await Promise.all(
     Array.from({ length: plan.buckets }, async (_, bucket) => {
-      const file = await heavy.reduceSessionBucket({ bucket, partials, year, top: params.top, workUri: plan.workUri });
+      const file = await heavy.reduceSessionBucket({
+        bucket,
+        partials,
+        year,
+        top: params.top,
+        workUri: plan.workUri,
+      });
       progress.shardsDone += 1;
       return file;
     }),
@@ -61,5 +69,13 @@ export async function sessionRanking(input: PipelineInput<SessionRankingParams>)
     report,
   });
   progress.phase = 'done';
-  return { ranking, year, inputRows, rejectedRows, output: params.output, shards: plan.buckets, durationMs: Date.now() - started };
+  return {
+    ranking,
+    year,
+    inputRows,
+    rejectedRows,
+    output: params.output,
+    shards: plan.buckets,
+    durationMs: Date.now() - started,
+  };
 }

@@ -22,7 +22,10 @@ const MAX_BUCKETS = 64;
 
 /** Splits files into `groups` lists of roughly equal bytes (largest first, greedy). */
 export function groupBySize(files: ObjectInfo[], groups: number): string[][] {
-  const out = Array.from({ length: Math.max(1, Math.min(groups, files.length)) }, () => ({ bytes: 0, uris: [] as string[] }));
+  const out = Array.from({ length: Math.max(1, Math.min(groups, files.length)) }, () => ({
+    bytes: 0,
+    uris: [] as string[],
+  }));
   for (const f of [...files].sort((a, b) => b.size - a.size)) {
     const smallest = out.reduce((m, g) => (g.bytes < m.bytes ? g : m), out[0]!);
     smallest.bytes += f.size;
@@ -45,13 +48,20 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
   return {
     async planSessionRanking(params: SessionRankingParams): Promise<SessionRankingPlan> {
       const activity = await resolveDataset(params.activity);
-      if (activity.length === 0) throw missingInput(`no user_activity Parquet files found at ${params.activity}`);
+      if (activity.length === 0)
+        throw missingInput(`no user_activity Parquet files found at ${params.activity}`);
       const profile = await resolveDataset(params.profile);
-      if (profile.length === 0) throw missingInput(`no user_profile Parquet files found at ${params.profile}`);
+      if (profile.length === 0)
+        throw missingInput(`no user_profile Parquet files found at ${params.profile}`);
       const totalBytes = activity.reduce((s, f) => s + f.size, 0);
-      const buckets = params.shards ?? Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(totalBytes / TARGET_BYTES_PER_BUCKET)));
+      const buckets =
+        params.shards ?? Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(totalBytes / TARGET_BYTES_PER_BUCKET)));
       const mapGroups = groupBySize(activity, Math.max(buckets, config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES));
-      const workUri = joinUri(params.output, '_work', Context.current().info.workflowExecution?.runId ?? randomUUID());
+      const workUri = joinUri(
+        params.output,
+        '_work',
+        Context.current().info.workflowExecution?.runId ?? randomUUID(),
+      );
       await beginOutput(params.output);
       return {
         mapGroups,
@@ -63,8 +73,20 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
     },
 
     /** Aggregates one group of activity files into per-file partials; resumes after the last finished file. */
-    async mapSessionFiles(input: { group: number; files: string[]; profileFiles: string[]; buckets: number; year?: number; workUri: string }): Promise<MapResult> {
-      const done = previousHeartbeat<MapResult & { filesDone: number }>() ?? { filesDone: 0, inputRows: 0, rejectedRows: 0, partials: [] };
+    async mapSessionFiles(input: {
+      group: number;
+      files: string[];
+      profileFiles: string[];
+      buckets: number;
+      year?: number;
+      workUri: string;
+    }): Promise<MapResult> {
+      const done = previousHeartbeat<MapResult & { filesDone: number }>() ?? {
+        filesDone: 0,
+        inputRows: 0,
+        rejectedRows: 0,
+        partials: [],
+      };
       const scratch = await scratchFor(`map-${input.group}`);
       try {
         return await withDuckDB(duckdbOptions(config), async (conn) => {
@@ -79,7 +101,11 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
             for (let i = done.filesDone; i < input.files.length; i++) {
               const uri = input.files[i]!;
               const local = await storageFor(uri).stageIn(uri, scratch);
-              await requireColumns(conn, local, uri, { id: 'any', session_begin: 'timestamp', session_end: 'timestamp' });
+              await requireColumns(conn, local, uri, {
+                id: 'any',
+                session_begin: 'timestamp',
+                session_end: 'timestamp',
+              });
               const name = `map-${input.group}-${i}.parquet`;
               const out = path.join(scratch, name);
               await conn.run(mapFileSql({ file: local, out, buckets: input.buckets, year: input.year }));
@@ -88,12 +114,18 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
               await storageFor(target).putFile(out, target);
               state.inputRows += Number(counts.input_rows);
               state.rejectedRows += Number(counts.rejected_rows);
-              if (counts.max_year !== null) state.maxYear = Math.max(state.maxYear ?? 0, Number(counts.max_year));
+              if (counts.max_year !== null)
+                state.maxYear = Math.max(state.maxYear ?? 0, Number(counts.max_year));
               state.partials.push(target);
               progress.beat({ ...state, filesDone: i + 1 });
             }
             progress.stop();
-            return { inputRows: state.inputRows, rejectedRows: state.rejectedRows, maxYear: state.maxYear, partials: state.partials };
+            return {
+              inputRows: state.inputRows,
+              rejectedRows: state.rejectedRows,
+              maxYear: state.maxYear,
+              partials: state.partials,
+            };
           } finally {
             progress.stop();
           }
@@ -104,7 +136,13 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
     },
 
     /** Totals one id bucket and keeps its top N per month. */
-    async reduceSessionBucket(input: { bucket: number; partials: string[]; year: number; top: number; workUri: string }): Promise<string> {
+    async reduceSessionBucket(input: {
+      bucket: number;
+      partials: string[];
+      year: number;
+      top: number;
+      workUri: string;
+    }): Promise<string> {
       const scratch = await scratchFor(`reduce-${input.bucket}`);
       try {
         return await withDuckDB(duckdbOptions(config), async (conn) => {
@@ -113,7 +151,15 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
             const locals = await stageAll(input.partials, scratch);
             const name = `rank-${input.bucket}.parquet`;
             const out = path.join(scratch, name);
-            await conn.run(reduceBucketSql({ partials: locals, bucket: input.bucket, year: input.year, top: input.top, out }));
+            await conn.run(
+              reduceBucketSql({
+                partials: locals,
+                bucket: input.bucket,
+                year: input.year,
+                top: input.top,
+                out,
+              }),
+            );
             const target = joinUri(input.workUri, name);
             await storageFor(target).putFile(out, target);
             return target;
@@ -151,7 +197,11 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
             await putOutputFile(input.output, json, 'ranking.json', 12),
             await putOutputFile(input.output, parquet, 'ranking.parquet', rows.length),
           ];
-          await commitOutput(input.output, { pipeline: 'session-ranking', runDate: input.runDate, report: input.report }, files);
+          await commitOutput(
+            input.output,
+            { pipeline: 'session-ranking', runDate: input.runDate, report: input.report },
+            files,
+          );
           return ranking;
         });
       } finally {

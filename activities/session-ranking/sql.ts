@@ -38,7 +38,13 @@ export const mapCountsSql = `
   FROM sessions`;
 
 /** Totals of one bucket, top N per month, written to `out`. */
-export function reduceBucketSql(opts: { partials: string[]; bucket: number; year: number; top: number; out: string }): string {
+export function reduceBucketSql(opts: {
+  partials: string[];
+  bucket: number;
+  year: number;
+  top: number;
+  out: string;
+}): string {
   return `COPY (
       SELECT month, id, total_seconds FROM (
         SELECT month, id, sum(secs) AS total_seconds

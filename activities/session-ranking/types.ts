@@ -1,6 +1,19 @@
 // Types exchanged between the session-ranking workflow and its activities (paths, never data).
 
-export const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+export const MONTHS = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+] as const;
 export type MonthName = (typeof MONTHS)[number];
 export type MonthRanking = Record<MonthName, string[]>;
 

@@ -37,10 +37,12 @@ export async function generateSessionRanking(opts: SessionRankingDatagenOptions)
   const yearStart = `TIMESTAMP '${year}-01-01 00:00:00'`;
   const secondsInYear = (Date.UTC(year + 1, 0, 1) - Date.UTC(year, 0, 1)) / 1000;
   const files = Math.ceil(opts.rows / rowsPerFile);
-  await withDuckDB({ scratchDir: opts.scratchDir ?? path.join(opts.out, '.tmp'), threads: opts.threads }, async (conn) => {
-    // Levels: ~10% expert, 30% enhanced, 60% basic; 2% of users get a second profile row
-    // (same id, possibly another level: an id is expert when any of its rows says so).
-    await conn.run(`COPY (
+  await withDuckDB(
+    { scratchDir: opts.scratchDir ?? path.join(opts.out, '.tmp'), threads: opts.threads },
+    async (conn) => {
+      // Levels: ~10% expert, 30% enhanced, 60% basic; 2% of users get a second profile row
+      // (same id, possibly another level: an id is expert when any of its rows says so).
+      await conn.run(`COPY (
       WITH base AS (
         SELECT i AS id,
                DATE '2015-01-01' + (hash(i, ${s}, 'join') % 3650)::INTEGER AS join_date,
@@ -54,11 +56,11 @@ export async function generateSessionRanking(opts: SessionRankingDatagenOptions)
              CASE WHEN hash(id, ${s}, 'dup') % 2 = 0 THEN 'expert' ELSE 'basic' END
       FROM base WHERE hash(id, ${s}, 'has_dup') % 50 = 0
     ) TO ${sqlString(path.join(profileDir, 'part-00000.parquet'))} (FORMAT parquet)`);
-    for (let f = 0; f < files; f++) {
-      const from = f * rowsPerFile;
-      const to = Math.min(opts.rows, from + rowsPerFile);
-      // 2% of sessions belong to ids with no profile; 0.3% have a null end, 0.3% end before they begin.
-      await conn.run(`COPY (
+      for (let f = 0; f < files; f++) {
+        const from = f * rowsPerFile;
+        const to = Math.min(opts.rows, from + rowsPerFile);
+        // 2% of sessions belong to ids with no profile; 0.3% have a null end, 0.3% end before they begin.
+        await conn.run(`COPY (
         WITH r AS (
           SELECT i,
                  CASE WHEN hash(i, ${s}, 'unk') % 50 = 0 THEN ${opts.users} + 1 + hash(i, ${s}, 'uid') % 1000
@@ -74,8 +76,9 @@ export async function generateSessionRanking(opts: SessionRankingDatagenOptions)
                     ELSE session_begin + to_seconds(dur) END AS session_end
         FROM r
       ) TO ${sqlString(path.join(activityDir, `part-${String(f).padStart(5, '0')}.parquet`))} (FORMAT parquet)`);
-    }
-  });
+      }
+    },
+  );
   await fs.rm(path.join(opts.out, '.tmp'), { recursive: true, force: true });
   return { activityDir, profileDir, activityFiles: files };
 }

@@ -3,7 +3,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
 
 function positiveInt(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) <= 0) throw new InvalidArgumentError(`expected a positive whole number, got ${value}`);
+  if (!/^\d+$/.test(value) || Number(value) <= 0)
+    throw new InvalidArgumentError(`expected a positive whole number, got ${value}`);
   return Number(value);
 }
 
@@ -19,7 +20,11 @@ interface DatagenOptions {
 export function datagenCommand(): Command {
   return new Command('datagen')
     .description('generate deterministic synthetic Parquet input for a pipeline')
-    .addOption(new Option('--pipeline <name>', 'pipeline to generate for').choices(['session-ranking']).makeOptionMandatory())
+    .addOption(
+      new Option('--pipeline <name>', 'pipeline to generate for')
+        .choices(['session-ranking'])
+        .makeOptionMandatory(),
+    )
     .option('--rows <n>', 'rows (sessions) to generate', positiveInt, 100_000)
     .option('--users <n>', 'distinct users', positiveInt, 10_000)
     .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 1)
@@ -27,7 +32,13 @@ export function datagenCommand(): Command {
     .requiredOption('--out <dir>', 'output folder')
     .action(async (opts: DatagenOptions) => {
       const started = Date.now();
-      const result = await generateSessionRanking({ rows: opts.rows, users: opts.users, seed: opts.seed, out: opts.out, year: opts.year });
+      const result = await generateSessionRanking({
+        rows: opts.rows,
+        users: opts.users,
+        seed: opts.seed,
+        out: opts.out,
+        year: opts.year,
+      });
       process.stderr.write(
         `daybreak: wrote ${opts.rows} sessions in ${result.activityFiles} files to ${result.activityDir} and profiles to ${result.profileDir} (${Date.now() - started} ms)\n`,
       );

@@ -26,7 +26,7 @@ async function execute(pipeline: string, opts: RunOptions): Promise<number> {
   const baseConfig = loadConfig();
   let client: Client;
   let config: Config = baseConfig;
-  let stop = async () => undefined as void;
+  let stop: () => Promise<void>;
   if (opts.embedded) {
     process.stderr.write('daybreak: starting an embedded Temporal dev server and worker for this run\n');
     const embedded = await startEmbedded({ config: baseConfig, persistent: false });
@@ -49,7 +49,10 @@ async function execute(pipeline: string, opts: RunOptions): Promise<number> {
       const result = await waitForRun(handle, showProgress);
       if (showProgress) process.stderr.write('\n');
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else process.stderr.write(`daybreak: ${handle.workflowId} completed\n${JSON.stringify(result, null, 2)}\n`);
+      else
+        process.stderr.write(
+          `daybreak: ${handle.workflowId} completed\n${JSON.stringify(result, null, 2)}\n`,
+        );
       return 0;
     } catch (err) {
       if (showProgress) process.stderr.write('\n');
@@ -70,9 +73,17 @@ export function runCommand(): Command {
     .option('--wait', 'wait for the result, showing progress', false)
     .option('--json', 'wait and print the workflow result as JSON on stdout (nothing else there)', false)
     .option('--embedded', 'start an ephemeral dev server and in-process worker for this run only', false)
-    .addHelpText('after', `\nPipelines and their parameters:\n${Object.values(PIPELINES)
-      .map((p) => `  ${p.name}: ${p.description}\n${Object.entries(p.params).map(([k, v]) => `    ${k}: ${v}`).join('\n')}`)
-      .join('\n')}\n`)
+    .addHelpText(
+      'after',
+      `\nPipelines and their parameters:\n${Object.values(PIPELINES)
+        .map(
+          (p) =>
+            `  ${p.name}: ${p.description}\n${Object.entries(p.params)
+              .map(([k, v]) => `    ${k}: ${v}`)
+              .join('\n')}`,
+        )
+        .join('\n')}\n`,
+    )
     .action(async (pipeline: string, opts: RunOptions) => {
       process.exitCode = await execute(pipeline, opts);
     });

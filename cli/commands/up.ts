@@ -41,7 +41,9 @@ export function upCommand(): Command {
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
-      log(`Temporal dev server on ${embedded.server.address} (state in ${config.DAYBREAK_STATE_DIR}/temporal.db)`);
+      log(
+        `Temporal dev server on ${embedded.server.address} (state in ${config.DAYBREAK_STATE_DIR}/temporal.db)`,
+      );
       log(`Web UI: ${embedded.config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);
       log(`worker polling task queue ${config.DAYBREAK_TASK_QUEUE}; data root ${config.DAYBREAK_DATA_ROOT}`);
 
@@ -49,14 +51,30 @@ export function upCommand(): Command {
         const activity = rawDataset(config.DAYBREAK_DATA_ROOT, 'user_activity');
         if (!isGcsUri(activity) && (await resolveDataset(activity)).length === 0) {
           log('data root is empty: generating sample session-ranking data (200,000 sessions, 20,000 users)');
-          await generateSessionRanking({ rows: 200_000, users: 20_000, seed: 1, out: rawDataset(config.DAYBREAK_DATA_ROOT, '') });
+          await generateSessionRanking({
+            rows: 200_000,
+            users: 20_000,
+            seed: 1,
+            out: rawDataset(config.DAYBREAK_DATA_ROOT, ''),
+          });
         }
         const runDate = today();
         try {
-          const handle = await startRun({ client: embedded.client, config: embedded.config, pipeline: 'session-ranking', runDate });
-          log(`started ${handle.workflowId}: ${webUiRunUrl(embedded.config, handle.workflowId, handle.firstExecutionRunId)}`);
+          const handle = await startRun({
+            client: embedded.client,
+            config: embedded.config,
+            pipeline: 'session-ranking',
+            runDate,
+          });
+          log(
+            `started ${handle.workflowId}: ${webUiRunUrl(embedded.config, handle.workflowId, handle.firstExecutionRunId)}`,
+          );
           waitForRun(handle)
-            .then(() => log(`${handle.workflowId} completed; output in ${config.DAYBREAK_DATA_ROOT}/curated/session-ranking/dt=${runDate}`))
+            .then(() =>
+              log(
+                `${handle.workflowId} completed; output in ${config.DAYBREAK_DATA_ROOT}/curated/session-ranking/dt=${runDate}`,
+              ),
+            )
             .catch((err) => log(`${handle.workflowId} failed: ${describeRunFailure(err)}`));
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

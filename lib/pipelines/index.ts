@@ -10,6 +10,7 @@ export const PIPELINES: Record<string, PipelineDefinition> = {
 
 export function pipelineByName(name: string): PipelineDefinition {
   const def = PIPELINES[name];
-  if (!def) throw new Error(`unknown pipeline ${JSON.stringify(name)}; known: ${Object.keys(PIPELINES).join(', ')}`);
+  if (!def)
+    throw new Error(`unknown pipeline ${JSON.stringify(name)}; known: ${Object.keys(PIPELINES).join(', ')}`);
   return def;
 }

@@ -34,10 +34,15 @@ export function intParam(raw: Record<string, string>, key: string, fallback?: nu
 }
 
 /** Rejects parameters the pipeline does not know (a typo should not be silently ignored). */
-export function checkKnownParams(def: Pick<PipelineDefinition, 'name' | 'params'>, raw: Record<string, string>): void {
+export function checkKnownParams(
+  def: Pick<PipelineDefinition, 'name' | 'params'>,
+  raw: Record<string, string>,
+): void {
   for (const key of Object.keys(raw)) {
     if (!(key in def.params)) {
-      throw new ParamError(`${def.name} has no parameter ${JSON.stringify(key)}; known: ${Object.keys(def.params).join(', ')}`);
+      throw new ParamError(
+        `${def.name} has no parameter ${JSON.stringify(key)}; known: ${Object.keys(def.params).join(', ')}`,
+      );
     }
   }
 }

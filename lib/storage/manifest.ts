@@ -31,12 +31,17 @@ export interface Manifest {
 
 export async function sha256File(localPath: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(localPath, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(localPath, { highWaterMark: 1 << 20 }))
+    hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
 /** Describes a finished local file for the manifest (size and checksum). */
-export async function describeLocalFile(localPath: string, name: string, rows: number): Promise<ManifestFile> {
+export async function describeLocalFile(
+  localPath: string,
+  name: string,
+  rows: number,
+): Promise<ManifestFile> {
   const [st, sha256] = await Promise.all([fs.stat(localPath), sha256File(localPath)]);
   return { name, rows, bytes: st.size, sha256 };
 }
@@ -54,7 +59,12 @@ export async function beginOutput(prefix: string): Promise<void> {
 }
 
 /** Moves a finished local file into the output under its deterministic name and describes it. */
-export async function putOutputFile(prefix: string, localPath: string, name: string, rows: number): Promise<ManifestFile> {
+export async function putOutputFile(
+  prefix: string,
+  localPath: string,
+  name: string,
+  rows: number,
+): Promise<ManifestFile> {
   const entry = await describeLocalFile(localPath, name, rows);
   await storageFor(prefix).putFile(localPath, joinUri(prefix, name));
   return entry;

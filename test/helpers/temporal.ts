@@ -1,0 +1,55 @@
+// Test helpers: a config pointing at the suite's dev server with private folders, and an
+// in-process worker on a task queue of its own.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import type { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { loadConfig, type Config } from '../../lib/config.js';
+import { connectClient } from '../../lib/temporal.js';
+import { createWorker } from '../../workers/worker.js';
+
+export function tempDir(label = 'daybreak-test'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `${label}-`));
+}
+
+/** Config for a test: the suite's dev server, a fresh data root and scratch folder, a unique queue. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  const root = tempDir();
+  return loadConfig({
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_CLI: inject('temporalCli'),
+    DAYBREAK_DATA_ROOT: path.join(root, 'data'),
+    DAYBREAK_STATE_DIR: path.join(root, 'state'),
+    DAYBREAK_SCRATCH_DIR: path.join(root, 'scratch'),
+    DAYBREAK_TASK_QUEUE: `test-${randomUUID()}`,
+    DAYBREAK_DUCKDB_THREADS: '2',
+    ...overrides,
+  });
+}
+
+export interface TestWorker {
+  config: Config;
+  client: Client;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+/** Starts an in-process worker and a client for `config` (its task queue). */
+export async function startTestWorker(config: Config): Promise<TestWorker> {
+  const client = await connectClient(config);
+  const worker = await createWorker({ config });
+  const running = worker.run();
+  return {
+    config,
+    client,
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await client.connection.close();
+    },
+  };
+}
