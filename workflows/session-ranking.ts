@@ -1,7 +1,12 @@
-// session-ranking: plan -> map (file groups, in parallel) -> reduce (id buckets, in parallel) ->
-// publish. Thin and deterministic: all data work happens in activities, only paths pass through.
+// session-ranking: plan -> experts -> map (file groups, in parallel) -> reduce (id buckets, in
+// parallel) -> publish. Thin and deterministic: all data work happens in activities, only paths
+// pass through.
 import { proxyActivities, setHandler } from '@temporalio/workflow';
-import type { SessionRankingActivities, SessionRankingResult } from '../activities/session-ranking/index.js';
+import type {
+  SessionRankingActivities,
+  SessionRankingReport,
+  SessionRankingResult,
+} from '../activities/session-ranking/index.js';
 import type { SessionRankingParams } from '../lib/pipelines/session-ranking.js';
 import { shardActivity, shortActivity } from './common/activity-options.js';
 import { progressQuery } from './common/progress.js';
@@ -19,16 +24,21 @@ export async function sessionRanking(
   setHandler(progressQuery, () => progress);
 
   const plan = await quick.planSessionRanking(params);
-  progress.phase = 'aggregating sessions';
+  progress.phase = 'finding experts';
   progress.shardsTotal = plan.mapGroups.length + plan.buckets;
+  const experts = await heavy.extractSessionExperts({
+    profileFiles: plan.profileFiles,
+    buckets: plan.buckets,
+    workUri: plan.workUri,
+  });
 
+  progress.phase = 'aggregating sessions';
   const maps = await Promise.all(
     plan.mapGroups.map(async (files, group) => {
       const result = await heavy.mapSessionFiles({
         group,
         files,
-        profileFiles: plan.profileFiles,
-        buckets: plan.buckets,
+        experts,
         year: params.year,
         workUri: plan.workUri,
       });
@@ -41,32 +51,33 @@ export async function sessionRanking(
   const rejectedRows = maps.reduce((s, m) => s + m.rejectedRows, 0);
   const dataYears = maps.flatMap((m) => (m.maxYear === undefined ? [] : [m.maxYear]));
   const year = params.year ?? (dataYears.length ? Math.max(...dataYears) : Number(input.runDate.slice(0, 4)));
-  const partials = maps.flatMap((m) => m.partials);
 
   progress.phase = 'ranking buckets';
   const bucketFiles = await Promise.all(
     Array.from({ length: plan.buckets }, async (_, bucket) => {
-      const file = await heavy.reduceSessionBucket({
-        bucket,
-        partials,
-        year,
-        top: params.top,
-        workUri: plan.workUri,
-      });
+      const file = await heavy.reduceSessionBucket({ bucket, year, top: params.top, workUri: plan.workUri });
       progress.shardsDone += 1;
       return file;
     }),
   );
 
   progress.phase = 'publishing';
-  const report = { inputRows, rejectedRows, year, shards: plan.buckets, inputBytes: plan.inputBytes };
+  const report: SessionRankingReport = {
+    inputRows,
+    rejectedRows,
+    year,
+    shards: plan.buckets,
+    mapTasks: plan.mapGroups.length,
+    inputBytes: plan.inputBytes,
+    filesResumed: maps.reduce((s, m) => s + m.filesResumed, 0),
+  };
   const ranking = await quick.publishSessionRanking({
     runDate: input.runDate,
     output: params.output,
-    bucketFiles,
+    bucketFiles: bucketFiles.filter((f): f is string => f !== undefined),
     year,
     top: params.top,
-    report,
+    report: { ...report },
   });
   progress.phase = 'done';
   return {

@@ -1,9 +1,11 @@
-// Activities of session-ranking: plan (list inputs, choose buckets), map (per file group),
-// reduce (per id bucket) and publish (merge, write JSON + Parquet, manifest).
+// Activities of session-ranking: plan (list inputs, choose buckets), experts (profile -> expert
+// ids with their bucket, once per run), map (per file group), reduce (per id bucket) and publish
+// (merge, write JSON + Parquet, manifest).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { withDuckDB } from '../../lib/duckdb.js';
 import { missingInput } from '../../lib/errors.js';
 import { resolveDataset, storageFor, joinUri, type ObjectInfo } from '../../lib/storage/index.js';
@@ -12,8 +14,8 @@ import type { SessionRankingParams } from '../../lib/pipelines/session-ranking.j
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { previousHeartbeat, startHeartbeat } from '../common/heartbeat.js';
 import { requireColumns } from '../common/schema.js';
-import { createExpertsSql, mapCountsSql, mapFileSql, mergeSql, reduceBucketSql } from './sql.js';
-import { MONTHS, type MonthRanking, type SessionRankingPlan, type MapResult } from './types.js';
+import { expertsSql, fileCountsSql, mapFileSql, mergeSql, reduceBucketSql } from './sql.js';
+import { MONTHS, type MapResult, type MonthRanking, type SessionRankingPlan } from './types.js';
 
 export * from './types.js';
 
@@ -26,7 +28,7 @@ export function groupBySize(files: ObjectInfo[], groups: number): string[][] {
     bytes: 0,
     uris: [] as string[],
   }));
-  for (const f of [...files].sort((a, b) => b.size - a.size)) {
+  for (const f of [...files].sort((a, b) => b.size - a.size || (a.uri < b.uri ? -1 : 1))) {
     const smallest = out.reduce((m, g) => (g.bytes < m.bytes ? g : m), out[0]!);
     smallest.bytes += f.size;
     smallest.uris.push(f.uri);
@@ -34,8 +36,18 @@ export function groupBySize(files: ObjectInfo[], groups: number): string[][] {
   return out.map((g) => g.uris.sort());
 }
 
+/** Where a bucket's map output lives: `<work>/bucket=<b>/`. */
+export function bucketPrefix(workUri: string, bucket: number): string {
+  return joinUri(workUri, `bucket=${bucket}`);
+}
+
 async function stageAll(uris: string[], scratch: string): Promise<string[]> {
   return Promise.all(uris.map((u) => storageFor(u).stageIn(u, scratch)));
+}
+
+/** Months and years of TIMESTAMPTZ columns are taken in UTC, whatever the worker's time zone. */
+async function useUtc(conn: DuckDBConnection): Promise<void> {
+  await conn.run("SET TimeZone = 'UTC'");
 }
 
 export function createSessionRankingActivities({ config }: ActivityDeps) {
@@ -72,32 +84,56 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       };
     },
 
-    /** Aggregates one group of activity files into per-file partials; resumes after the last finished file. */
+    /** Distinct expert ids of the profile with their bucket, written once for every map task. */
+    async extractSessionExperts(input: {
+      profileFiles: string[];
+      buckets: number;
+      workUri: string;
+    }): Promise<string> {
+      const scratch = await scratchFor('experts');
+      try {
+        return await withDuckDB(duckdbOptions(config), async (conn) => {
+          const progress = startHeartbeat({ step: 'experts' }, conn);
+          try {
+            const locals = await stageAll(input.profileFiles, scratch);
+            for (const [i, local] of locals.entries()) {
+              await requireColumns(conn, local, input.profileFiles[i]!, { id: 'any', level: 'text' });
+            }
+            const out = path.join(scratch, 'experts.parquet');
+            await conn.run(expertsSql({ profileFiles: locals, buckets: input.buckets, out }));
+            const target = joinUri(input.workUri, 'experts.parquet');
+            await storageFor(target).putFile(out, target);
+            return target;
+          } finally {
+            progress.stop();
+          }
+        });
+      } finally {
+        await fs.rm(scratch, { recursive: true, force: true });
+      }
+    },
+
+    /**
+     * Writes one group's expert sessions under `<work>/bucket=<b>/`, file by file; a retry resumes
+     * after the last file its previous attempt reported in a heartbeat.
+     */
     async mapSessionFiles(input: {
       group: number;
       files: string[];
-      profileFiles: string[];
-      buckets: number;
+      experts: string;
       year?: number;
       workUri: string;
     }): Promise<MapResult> {
-      const done = previousHeartbeat<MapResult & { filesDone: number }>() ?? {
-        filesDone: 0,
-        inputRows: 0,
-        rejectedRows: 0,
-        partials: [],
-      };
+      type Done = Omit<MapResult, 'filesResumed'> & { filesDone: number };
+      const done: Done = previousHeartbeat<Done>() ?? { filesDone: 0, inputRows: 0, rejectedRows: 0 };
       const scratch = await scratchFor(`map-${input.group}`);
       try {
         return await withDuckDB(duckdbOptions(config), async (conn) => {
-          const progress = startHeartbeat({ ...done }, conn);
+          await useUtc(conn);
+          const progress = startHeartbeat<Done>({ ...done }, conn);
           try {
-            const profiles = await stageAll(input.profileFiles, scratch);
-            for (const [i, local] of profiles.entries()) {
-              await requireColumns(conn, local, input.profileFiles[i]!, { id: 'any', level: 'text' });
-            }
-            await conn.run(createExpertsSql(profiles));
-            const state = { ...done, partials: [...done.partials] };
+            const experts = await storageFor(input.experts).stageIn(input.experts, scratch);
+            const state = { ...done };
             for (let i = done.filesDone; i < input.files.length; i++) {
               const uri = input.files[i]!;
               const local = await storageFor(uri).stageIn(uri, scratch);
@@ -106,25 +142,23 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
                 session_begin: 'timestamp',
                 session_end: 'timestamp',
               });
-              const name = `map-${input.group}-${i}.parquet`;
-              const out = path.join(scratch, name);
-              await conn.run(mapFileSql({ file: local, out, buckets: input.buckets, year: input.year }));
-              const counts = (await conn.runAndReadAll(mapCountsSql)).getRowObjects()[0]!;
-              const target = joinUri(input.workUri, name);
-              await storageFor(target).putFile(out, target);
+              const outDir = path.join(scratch, `file-${i}`);
+              await conn.run(mapFileSql({ file: local, experts, outDir, year: input.year }));
+              await publishPartitions(outDir, input.workUri, `map-${input.group}-${i}`);
+              const counts = (await conn.runAndReadAll(fileCountsSql(local))).getRowObjects()[0]!;
+              if (local !== path.resolve(uri)) await fs.rm(local, { force: true });
               state.inputRows += Number(counts.input_rows);
               state.rejectedRows += Number(counts.rejected_rows);
               if (counts.max_year !== null)
                 state.maxYear = Math.max(state.maxYear ?? 0, Number(counts.max_year));
-              state.partials.push(target);
-              progress.beat({ ...state, filesDone: i + 1 });
+              state.filesDone = i + 1;
+              progress.beat({ ...state });
             }
-            progress.stop();
             return {
               inputRows: state.inputRows,
               rejectedRows: state.rejectedRows,
               maxYear: state.maxYear,
-              partials: state.partials,
+              filesResumed: done.filesDone,
             };
           } finally {
             progress.stop();
@@ -135,32 +169,25 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       }
     },
 
-    /** Totals one id bucket and keeps its top N per month. */
+    /** Totals one id bucket and keeps its top N per month; undefined when the bucket is empty. */
     async reduceSessionBucket(input: {
       bucket: number;
-      partials: string[];
       year: number;
       top: number;
       workUri: string;
-    }): Promise<string> {
+    }): Promise<string | undefined> {
+      const partials = (await resolveDataset(bucketPrefix(input.workUri, input.bucket))).map((o) => o.uri);
+      if (partials.length === 0) return undefined;
       const scratch = await scratchFor(`reduce-${input.bucket}`);
       try {
         return await withDuckDB(duckdbOptions(config), async (conn) => {
           const progress = startHeartbeat({ bucket: input.bucket }, conn);
           try {
-            const locals = await stageAll(input.partials, scratch);
+            const locals = await stageAll(partials, scratch);
             const name = `rank-${input.bucket}.parquet`;
             const out = path.join(scratch, name);
-            await conn.run(
-              reduceBucketSql({
-                partials: locals,
-                bucket: input.bucket,
-                year: input.year,
-                top: input.top,
-                out,
-              }),
-            );
-            const target = joinUri(input.workUri, name);
+            await conn.run(reduceBucketSql({ partials: locals, year: input.year, top: input.top, out }));
+            const target = joinUri(input.workUri, 'ranks', name);
             await storageFor(target).putFile(out, target);
             return target;
           } finally {
@@ -209,6 +236,27 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       }
     },
   };
+}
+
+/**
+ * Moves DuckDB's `bucket=<b>/...` output of one input file to `<work>/bucket=<b>/<name>-<k>.parquet`:
+ * deterministic names, so a retried file overwrites its earlier partials instead of adding to them.
+ */
+async function publishPartitions(outDir: string, workUri: string, name: string): Promise<void> {
+  let dirs: string[];
+  try {
+    dirs = (await fs.readdir(outDir)).filter((d) => d.startsWith('bucket=')).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // no expert sessions in this file
+    throw err;
+  }
+  for (const dir of dirs) {
+    const files = (await fs.readdir(path.join(outDir, dir))).sort();
+    for (const [k, file] of files.entries()) {
+      const target = joinUri(workUri, dir, `${name}-${k}.parquet`);
+      await storageFor(target).putFile(path.join(outDir, dir, file), target);
+    }
+  }
 }
 
 export type SessionRankingActivities = ReturnType<typeof createSessionRankingActivities>;

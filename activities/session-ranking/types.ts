@@ -27,11 +27,24 @@ export interface SessionRankingPlan {
   inputBytes: number;
 }
 
+export interface SessionRankingReport {
+  inputRows: number;
+  rejectedRows: number;
+  year: number;
+  shards: number;
+  mapTasks: number;
+  inputBytes: number;
+  /** Files a retried map attempt did not redo. */
+  filesResumed: number;
+}
+
 export interface MapResult {
   inputRows: number;
   rejectedRows: number;
+  /** Latest year of a valid session (any user) in the group's files. */
   maxYear?: number;
-  partials: string[];
+  /** Files skipped because a previous attempt had finished them (resume from heartbeat). */
+  filesResumed: number;
 }
 
 export interface SessionRankingResult {

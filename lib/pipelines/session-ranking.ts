@@ -2,6 +2,9 @@
 import { curatedOutput, rawDataset } from '../paths.js';
 import { checkKnownParams, intParam, ParamError, type PipelineDefinition } from './types.js';
 
+/** Each shard is one reduce activity: more than this is a typo, not a plan. */
+export const MAX_SHARDS = 256;
+
 export interface SessionRankingParams {
   /** user_activity dataset: file, directory, glob or gs:// URI. */
   activity: string;
@@ -34,13 +37,19 @@ export const sessionRanking: PipelineDefinition<SessionRankingParams> = {
     if (year !== undefined && (year < 1900 || year > 9999)) {
       throw new ParamError(`parameter year must be a four-digit year; got ${year}`);
     }
+    const shards = intParam(raw, 'shards');
+    if (shards !== undefined && shards > MAX_SHARDS) {
+      throw new ParamError(
+        `parameter shards must be at most ${MAX_SHARDS} (one reduce task each); got ${shards}`,
+      );
+    }
     return {
       activity: raw.activity ?? rawDataset(config.DAYBREAK_DATA_ROOT, 'user_activity'),
       profile: raw.profile ?? rawDataset(config.DAYBREAK_DATA_ROOT, 'user_profile'),
       year,
       top: intParam(raw, 'top', 10)!,
       output: raw.output ?? curatedOutput(config.DAYBREAK_DATA_ROOT, 'session-ranking', runDate),
-      shards: intParam(raw, 'shards'),
+      shards,
     };
   },
 };
