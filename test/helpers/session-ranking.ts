@@ -1,6 +1,7 @@
 // Helpers for session-ranking tests: tiny hand-made Parquet inputs written with DuckDB, a run
 // through the real worker, the published outputs read back, and an independent computation of
 // the expected ranking in plain TypeScript (no SQL beyond `SELECT *`).
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBTimestampValue } from '@duckdb/node-api';
@@ -154,4 +155,94 @@ export function expectedRanking(
     totals[name] = sorted.map(([, us]) => us);
   });
   return { ranking, totals, year, inputRows: activity.length, rejectedRows };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+  /** SIGTERM (drain) and wait for exit; SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** The repository root, where bin/daybreak.js lives. */
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/** Starts `node bin/daybreak.js worker` as a separate process with `config` (plus `extraEnv`). */
+export function spawnWorker(config: Config, extraEnv: Record<string, string> = {}): WorkerProcess {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'daybreak.js'), 'worker'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+      TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+      TEMPORAL_CLI: config.TEMPORAL_CLI ?? '',
+      DAYBREAK_TASK_QUEUE: config.DAYBREAK_TASK_QUEUE,
+      DAYBREAK_DATA_ROOT: config.DAYBREAK_DATA_ROOT,
+      DAYBREAK_SCRATCH_DIR: config.DAYBREAK_SCRATCH_DIR,
+      DAYBREAK_DUCKDB_THREADS: '1',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return {
+    child,
+    stderr: () => err,
+    async stop(graceMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Waits until `count` distinct workers poll the task queue for activities. */
+export async function waitForActivityPollers(
+  client: Client,
+  taskQueue: string,
+  count: number,
+  timeoutMs = 60_000,
+): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: 2, // TASK_QUEUE_TYPE_ACTIVITY
+    });
+    const identities = [...new Set((res.pollers ?? []).map((p) => p.identity ?? ''))];
+    if (identities.length >= count) return identities;
+    if (Date.now() > deadline)
+      throw new Error(
+        `only ${identities.length} of ${count} workers poll ${taskQueue} after ${timeoutMs} ms`,
+      );
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Identities of the workers that started each activity type, from the workflow history. */
+export async function activityStarts(
+  client: Client,
+  workflowId: string,
+): Promise<{ type: string; attempt: number; identity: string }[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const scheduled = new Map<string, string>();
+  const starts: { type: string; attempt: number; identity: string }[] = [];
+  for (const event of history.events ?? []) {
+    const s = event.activityTaskScheduledEventAttributes;
+    if (s) scheduled.set(String(event.eventId), s.activityType?.name ?? '');
+    const st = event.activityTaskStartedEventAttributes;
+    if (st)
+      starts.push({
+        type: scheduled.get(String(st.scheduledEventId)) ?? '',
+        attempt: st.attempt ?? 0,
+        identity: st.identity ?? '',
+      });
+  }
+  return starts;
 }
