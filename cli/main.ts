@@ -1,5 +1,5 @@
 // The `daybreak` command line.
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';
 import { datagenCommand } from './commands/datagen.js';
@@ -17,11 +17,22 @@ const program = new Command('daybreak')
   .addCommand(datagenCommand())
   .addCommand(toolsCommand());
 
+/** Usage errors throw instead of exiting, so they get the same one-line form and exit code 2. */
+function throwUsageErrors(cmd: Command): void {
+  cmd.exitOverride().configureOutput({ outputError: () => undefined });
+  cmd.commands.forEach(throwUsageErrors);
+}
+throwUsageErrors(program);
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   // Expected user errors get one clear line; anything else keeps its stack for a bug report.
-  if (err instanceof ConfigError || err instanceof ParamError) {
+  if (err instanceof CommanderError) {
+    // --help and --version end here too, successfully.
+    if (err.exitCode === 0) process.exit(0);
+    process.stderr.write(`daybreak: ${err.message.replace(/^error: /, '')} (see --help)\n`);
+  } else if (err instanceof ConfigError || err instanceof ParamError) {
     process.stderr.write(`daybreak: ${err.message}\n`);
   } else {
     process.stderr.write(`daybreak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

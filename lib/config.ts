@@ -7,7 +7,10 @@ import { z } from 'zod';
 const byteSize = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 4GB');
-const positiveInt = z.coerce.number().int('a whole number').positive('a positive whole number');
+const positiveInt = z.coerce
+  .number({ error: 'a positive whole number' })
+  .int('a positive whole number')
+  .positive('a positive whole number');
 const port = z.coerce.number().int().min(0, 'a port number 0-65535').max(65535, 'a port number 0-65535');
 const url = z.string().url('a URL such as http://host:port');
 const bool = z
@@ -113,7 +116,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const got = SECRET_VARIABLES.has(name) ? '(value hidden)' : JSON.stringify(known[name]);
     return `${name} must be ${issue.message}; got ${got}`;
   });
-  throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  // One problem fits on one line (what a user sees first); several get one line each.
+  throw new ConfigError(
+    problems.length === 1
+      ? `Invalid configuration: ${problems[0]}`
+      : `Invalid configuration:\n  ${problems.join('\n  ')}`,
+  );
 }
 
 /** The raw environment, for the few libraries that read it themselves (envconfig, child processes). */

@@ -1,6 +1,6 @@
 // The registry of pipelines the CLI, schedules and the daily DAG can start.
 import { sessionRanking } from './session-ranking.js';
-import type { PipelineDefinition } from './types.js';
+import { ParamError, type PipelineDefinition } from './types.js';
 
 export * from './types.js';
 
@@ -11,6 +11,8 @@ export const PIPELINES: Record<string, PipelineDefinition> = {
 export function pipelineByName(name: string): PipelineDefinition {
   const def = PIPELINES[name];
   if (!def)
-    throw new Error(`unknown pipeline ${JSON.stringify(name)}; known: ${Object.keys(PIPELINES).join(', ')}`);
+    throw new ParamError(
+      `unknown pipeline ${JSON.stringify(name)}; known: ${Object.keys(PIPELINES).join(', ')}`,
+    );
   return def;
 }
