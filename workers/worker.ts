@@ -31,6 +31,9 @@ export async function createWorker({ config, connection, taskQueue }: CreateWork
     workflowBundle: await workflowBundle(),
     activities: createActivities({ config }),
     maxConcurrentActivityTaskExecutions: config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES,
+    // Heartbeat details are what a retry resumes from: send them at least every 2 s (the SDK's
+    // default is 80% of the heartbeat timeout), so a killed worker loses little finished work.
+    maxHeartbeatThrottleInterval: '2s',
     // Give running shards time to finish (or heartbeat out) on SIGTERM before exiting.
     shutdownGraceTime: '30s',
   });

@@ -1,0 +1,262 @@
+// Benchmark: session-ranking through Temporal (sharded, a worker process already started and
+// warmed up) against ONE hand-written DuckDB query over the same files, in the same script.
+// Reports wall time, CPU time and peak RSS of each, the ratios, and appends them to BENCHMARKS.md.
+//
+//   npm run bench:session-ranking
+//   BENCH_ROWS=50000000 BENCH_USERS=5000000 BENCH_REPEAT=3 npm run bench:session-ranking
+//
+// Data is generated once into $DAYBREAK_CACHE_DIR/bench (outside the repo) and reused.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { generateSessionRanking } from '../datagen/session-ranking.js';
+import { loadConfig } from '../../lib/config.js';
+import { startDevServer } from '../../lib/dev-server.js';
+import { startRun, waitForRun } from '../../lib/runs.js';
+import { connectClient } from '../../lib/temporal.js';
+import { findOrBuildTemporalCli } from '../../lib/temporal-cli.js';
+import { MONTHS, type SessionRankingResult } from '../../activities/session-ranking/types.js';
+
+const env = process.env;
+const ROWS = Number(env.BENCH_ROWS ?? 50_000_000);
+const USERS = Number(env.BENCH_USERS ?? 5_000_000);
+const SEED = Number(env.BENCH_SEED ?? 1);
+const YEAR = 2025;
+const REPEAT = Number(env.BENCH_REPEAT ?? 3);
+const CORES = os.availableParallelism();
+/** DuckDB threads per activity and concurrent activities of the worker; threads of the baseline. */
+const TASK_THREADS = env.BENCH_TASK_THREADS ?? String(CORES);
+const CONCURRENCY = env.BENCH_CONCURRENCY ?? String(CORES);
+const SHARDS = env.BENCH_SHARDS; // default: the pipeline's automatic choice
+const REPO = path.resolve(import.meta.dirname, '..', '..');
+const config = loadConfig();
+const cacheDir = path.join(config.DAYBREAK_CACHE_DIR, 'bench');
+const dataDir = path.join(cacheDir, `session-ranking-r${ROWS}-u${USERS}-s${SEED}-y${YEAR}`);
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sr-'));
+
+const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+
+async function ensureData(): Promise<void> {
+  if (fs.existsSync(path.join(dataDir, '_COMPLETE'))) {
+    log(`reusing ${dataDir}`);
+    return;
+  }
+  log(`generating ${ROWS} sessions / ${USERS} users into ${dataDir} (once)`);
+  const res = await generateSessionRanking({
+    rows: ROWS,
+    users: USERS,
+    seed: SEED,
+    out: dataDir,
+    year: YEAR,
+  });
+  fs.writeFileSync(
+    path.join(dataDir, '_COMPLETE'),
+    JSON.stringify({ rows: ROWS, users: USERS, seed: SEED, year: YEAR, files: res.activityFiles }),
+  );
+}
+
+/** utime+stime (ms) and peak RSS (kB) of a process, from /proc. */
+function procStats(pid: number): { cpuMs: number; hwmKb: number } {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const hz = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuMs: (ticks / hz) * 1000, hwmKb: Number(hwm?.[1] ?? 0) };
+}
+
+/** Resets a process's peak RSS (VmHWM), so each run reports its own peak. */
+function resetPeak(pid: number): void {
+  fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+interface Measure {
+  ms: number;
+  cpuMs: number;
+  peakRssMb: number;
+}
+
+function runBaseline(
+  variant: 'full' | 'ranking',
+): Promise<
+  Measure & { ranking: Record<number, { id: string }[]>; inputRows?: number; rejectedRows?: number }
+> {
+  return new Promise((resolve, reject) => {
+    const args = [
+      '--import',
+      'tsx',
+      path.join(REPO, 'bench/session-ranking/baseline.ts'),
+      path.join(dataDir, 'user_activity'),
+      path.join(dataDir, 'user_profile'),
+      String(YEAR),
+      '10',
+      String(CORES),
+      variant,
+    ];
+    const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`baseline exited with ${code}`));
+      const r = JSON.parse(out) as {
+        ms: number;
+        cpuMs: number;
+        maxRssKb: number;
+        ranking: Record<number, { id: string }[]>;
+        inputRows?: number;
+        rejectedRows?: number;
+      };
+      resolve({ ...r, peakRssMb: r.maxRssKb / 1024 });
+    });
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const min = (xs: number[]) => Math.min(...xs);
+
+async function main(): Promise<void> {
+  await ensureData();
+  const binary = await findOrBuildTemporalCli({
+    explicitPath: config.TEMPORAL_CLI,
+    cacheDir: config.DAYBREAK_CACHE_DIR,
+  });
+  const server = await startDevServer({ binary, headless: true, logFile: path.join(work, 'temporal.log') });
+  const taskQueue = 'bench-session-ranking';
+  const workerEnv = {
+    ...env,
+    TEMPORAL_ADDRESS: server.address,
+    DAYBREAK_TASK_QUEUE: taskQueue,
+    DAYBREAK_SCRATCH_DIR: path.join(work, 'scratch'),
+    DAYBREAK_DUCKDB_THREADS: TASK_THREADS,
+    DAYBREAK_MAX_CONCURRENT_ACTIVITIES: CONCURRENCY,
+  };
+  const worker = spawn(process.execPath, [path.join(REPO, 'bin/daybreak.js'), 'worker'], {
+    cwd: REPO,
+    env: workerEnv,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const benchConfig = loadConfig({ ...workerEnv, DAYBREAK_DATA_ROOT: path.join(work, 'data') });
+  const client = await connectClient(benchConfig);
+  let runNo = 0;
+  const pipeline = async (
+    activity: string,
+    profile: string,
+  ): Promise<Measure & { result: SessionRankingResult }> => {
+    resetPeak(worker.pid!);
+    const before = procStats(worker.pid!);
+    const t0 = performance.now();
+    const handle = await startRun({
+      client,
+      config: benchConfig,
+      pipeline: 'session-ranking',
+      runDate: `2090-01-${String(++runNo).padStart(2, '0')}`,
+      rawParams: {
+        activity,
+        profile,
+        year: String(YEAR),
+        output: path.join(work, `out-${runNo}`),
+        ...(SHARDS ? { shards: SHARDS } : {}),
+      },
+    });
+    const result = await waitForRun<SessionRankingResult>(handle);
+    const ms = performance.now() - t0;
+    const after = procStats(worker.pid!);
+    return { ms, cpuMs: after.cpuMs - before.cpuMs, peakRssMb: after.hwmKb / 1024, result };
+  };
+
+  try {
+    // Warm-up: the worker bundles workflows, loads DuckDB and answers a first small run.
+    const small = path.join(work, 'warmup');
+    await generateSessionRanking({ rows: 100_000, users: 10_000, seed: 1, out: small, year: YEAR });
+    await pipeline(path.join(small, 'user_activity'), path.join(small, 'user_profile'));
+    log('worker warm; measuring');
+
+    const runs: { pipeline: Measure[]; full: Measure[]; ranking: Measure[] } = {
+      pipeline: [],
+      full: [],
+      ranking: [],
+    };
+    let lastResult: SessionRankingResult | undefined;
+    for (let i = 0; i < REPEAT; i++) {
+      const b = await runBaseline('full');
+      runs.full.push(b);
+      const p = await pipeline(path.join(dataDir, 'user_activity'), path.join(dataDir, 'user_profile'));
+      runs.pipeline.push(p);
+      lastResult = p.result;
+      const r = await runBaseline('ranking');
+      runs.ranking.push(r);
+      // Same answer, or the timing means nothing.
+      for (const [i, m] of MONTHS.entries()) {
+        const ids = (b.ranking[i + 1] ?? []).map((x) => x.id);
+        if (JSON.stringify(ids) !== JSON.stringify(p.result.ranking[m]))
+          throw new Error(`pipeline and baseline disagree on ${m}: ${p.result.ranking[m]} vs ${ids}`);
+      }
+      if (b.inputRows !== p.result.inputRows || b.rejectedRows !== p.result.rejectedRows)
+        throw new Error(
+          `row counts disagree: ${p.result.inputRows}/${p.result.rejectedRows} vs ${b.inputRows}/${b.rejectedRows}`,
+        );
+      log(
+        `round ${i + 1}: pipeline ${(p.ms / 1000).toFixed(2)} s (cpu ${(p.cpuMs / 1000).toFixed(2)} s), baseline ${(b.ms / 1000).toFixed(2)} s (cpu ${(b.cpuMs / 1000).toFixed(2)} s), ranking-only ${(r.ms / 1000).toFixed(2)} s`,
+      );
+    }
+    report(runs, lastResult!);
+  } finally {
+    await client.connection.close();
+    worker.kill('SIGTERM');
+    await new Promise((r) => worker.once('exit', r));
+    await server.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function report(
+  runs: Record<'pipeline' | 'full' | 'ranking', Measure[]>,
+  result: SessionRankingResult,
+): void {
+  const s = (xs: Measure[], k: keyof Measure) => xs.map((x) => x[k]);
+  const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const row = (name: string, xs: Measure[]) =>
+    `| ${name} | ${fmt(min(s(xs, 'ms')))} | ${fmt(median(s(xs, 'ms')))} | ${fmt(median(s(xs, 'cpuMs')))} | ${Math.round(Math.max(...s(xs, 'peakRssMb')))} MB |`;
+  const ratio = (a: Measure[], b: Measure[], k: keyof Measure) =>
+    (median(s(a, k)) / median(s(b, k))).toFixed(2);
+  const ratioMin = (a: Measure[], b: Measure[]) => (min(s(a, 'ms')) / min(s(b, 'ms'))).toFixed(2);
+  const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const lines = [
+    `### Run of ${new Date().toISOString().slice(0, 16)}Z`,
+    '',
+    `Data: ${ROWS.toLocaleString('en-US')} sessions / ${USERS.toLocaleString('en-US')} users (seed ${SEED}, ${result.inputRows} rows read, ${result.rejectedRows} rejected), year ${YEAR}, top 10. ` +
+      `Pipeline: ${result.shards} shards, worker with ${CONCURRENCY} concurrent activities x ${TASK_THREADS} DuckDB threads; baseline: one query, ${CORES} threads. ` +
+      `${CORES} cores, ${REPEAT} rounds (baseline, pipeline, ranking-only baseline, interleaved). Load average at the end: ${load}.`,
+    '',
+    '| | wall min | wall median | CPU median | peak RSS |',
+    '| --- | --- | --- | --- | --- |',
+    row('pipeline (through Temporal, worker process)', runs.pipeline),
+    row('baseline: one query, ranking + row counts', runs.full),
+    row('baseline: one query, ranking only', runs.ranking),
+    '',
+    `Pipeline / baseline (same output): wall ${ratio(runs.pipeline, runs.full, 'ms')}x median, ${ratioMin(runs.pipeline, runs.full)}x best; CPU ${ratio(runs.pipeline, runs.full, 'cpuMs')}x. ` +
+      `Against the ranking-only query: wall ${ratio(runs.pipeline, runs.ranking, 'ms')}x median, CPU ${ratio(runs.pipeline, runs.ranking, 'cpuMs')}x.`,
+    '',
+  ];
+  const text = lines.join('\n');
+  process.stdout.write(`${text}\n`);
+  if (env.BENCH_NO_WRITE !== '1') appendSection(text);
+}
+
+/** Appends the run under the session-ranking section of BENCHMARKS.md (created when missing). */
+function appendSection(text: string): void {
+  const file = path.join(REPO, 'BENCHMARKS.md');
+  const heading = '## session-ranking';
+  let doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  if (!doc.includes(heading))
+    doc = `${doc.trimEnd()}\n\n${heading}\n\nCommand: \`npm run bench:session-ranking\` (env: BENCH_ROWS, BENCH_USERS, BENCH_REPEAT, BENCH_SHARDS, BENCH_TASK_THREADS, BENCH_CONCURRENCY).\n`;
+  const start = doc.indexOf(heading);
+  const next = doc.indexOf('\n## ', start + heading.length);
+  const end = next === -1 ? doc.length : next;
+  doc = `${doc.slice(0, end).trimEnd()}\n\n${text}\n${doc.slice(end)}`;
+  fs.writeFileSync(file, doc.endsWith('\n') ? doc : `${doc}\n`);
+}
+
+await main();
