@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';
+import { UnknownPipelineError } from '../lib/pipelines/index.js';
 import { datagenCommand } from './commands/datagen.js';
 import { runCommand } from './commands/run.js';
 import { toolsCommand } from './commands/tools.js';
@@ -32,7 +33,7 @@ try {
     // --help and --version end here too, successfully.
     if (err.exitCode === 0) process.exit(0);
     process.stderr.write(`daybreak: ${err.message.replace(/^error: /, '')} (see --help)\n`);
-  } else if (err instanceof ConfigError || err instanceof ParamError) {
+  } else if (err instanceof ConfigError || err instanceof ParamError || err instanceof UnknownPipelineError) {
     process.stderr.write(`daybreak: ${err.message}\n`);
   } else {
     process.stderr.write(`daybreak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

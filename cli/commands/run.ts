@@ -24,7 +24,7 @@ function formatProgress(p: RunProgress): string {
 
 async function execute(pipeline: string, opts: RunOptions): Promise<number> {
   const baseConfig = loadConfig();
-  // Bad parameters fail here, before any server is contacted or started.
+  // Check the pipeline and its parameters before starting anything.
   pipelineByName(pipeline).buildParams(opts.param, { config: baseConfig, runDate: opts.date });
   let client: Client;
   let config: Config = baseConfig;

@@ -1,6 +1,6 @@
 // The registry of pipelines the CLI, schedules and the daily DAG can start.
 import { sessionRanking } from './session-ranking.js';
-import { ParamError, type PipelineDefinition } from './types.js';
+import type { PipelineDefinition } from './types.js';
 
 export * from './types.js';
 
@@ -8,10 +8,14 @@ export const PIPELINES: Record<string, PipelineDefinition> = {
   [sessionRanking.name]: sessionRanking,
 };
 
+export class UnknownPipelineError extends Error {
+  override name = 'UnknownPipelineError';
+}
+
 export function pipelineByName(name: string): PipelineDefinition {
   const def = PIPELINES[name];
   if (!def)
-    throw new ParamError(
+    throw new UnknownPipelineError(
       `unknown pipeline ${JSON.stringify(name)}; known: ${Object.keys(PIPELINES).join(', ')}`,
     );
   return def;
