@@ -36,9 +36,12 @@ export function groupBySize(files: ObjectInfo[], groups: number): string[][] {
   return out.map((g) => g.uris.sort());
 }
 
-/** Where a bucket's map output lives: `<work>/bucket=<b>/`. */
+/**
+ * Where a bucket's map output lives: `<work>/bucket=<bbb>/`. Fixed width, so listing the prefix
+ * of bucket 1 on an object store never also returns bucket 10's objects.
+ */
 export function bucketPrefix(workUri: string, bucket: number): string {
-  return joinUri(workUri, `bucket=${bucket}`);
+  return joinUri(workUri, `bucket=${String(bucket).padStart(3, '0')}`);
 }
 
 async function stageAll(uris: string[], scratch: string): Promise<string[]> {
@@ -249,21 +252,22 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
 }
 
 /**
- * Moves DuckDB's `bucket=<b>/...` output of one input file to `<work>/bucket=<b>/<name>-<k>.parquet`:
+ * Moves DuckDB's `bucket=<b>/...` output of one input file to `bucketPrefix(b)/<name>-<k>.parquet`:
  * deterministic names, so a retried file overwrites its earlier partials instead of adding to them.
  */
 async function publishPartitions(outDir: string, workUri: string, name: string): Promise<void> {
   let dirs: string[];
   try {
-    dirs = (await fs.readdir(outDir)).filter((d) => d.startsWith('bucket=')).sort();
+    dirs = (await fs.readdir(outDir)).filter((d) => /^bucket=\d+$/.test(d)).sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // no expert sessions in this file
     throw err;
   }
   for (const dir of dirs) {
+    const bucket = Number(dir.slice('bucket='.length));
     const files = (await fs.readdir(path.join(outDir, dir))).sort();
     for (const [k, file] of files.entries()) {
-      const target = joinUri(workUri, dir, `${name}-${k}.parquet`);
+      const target = joinUri(bucketPrefix(workUri, bucket), `${name}-${k}.parquet`);
       await storageFor(target).putFile(path.join(outDir, dir, file), target);
     }
   }

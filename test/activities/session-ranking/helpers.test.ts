@@ -28,8 +28,12 @@ test('groupBySize is deterministic for equal sizes whatever the listing order', 
 });
 
 test('bucket prefixes and the bucket expression', () => {
-  expect(bucketPrefix('/out/_work/r1', 3)).toBe('/out/_work/r1/bucket=3');
-  expect(bucketPrefix('gs://b/out/_work/r1', 0)).toBe('gs://b/out/_work/r1/bucket=0');
+  expect(bucketPrefix('/out/_work/r1', 3)).toBe('/out/_work/r1/bucket=003');
+  // Fixed width: on an object store the prefix of bucket 1 must not list bucket 10.
+  expect(bucketPrefix('gs://b/out/_work/r1', 1)).toBe('gs://b/out/_work/r1/bucket=001');
+  expect(bucketPrefix('gs://b/out/_work/r1', 10).startsWith(bucketPrefix('gs://b/out/_work/r1', 1))).toBe(
+    false,
+  );
   // The modulo must run on a 64-bit value: on md5_number's UHUGEINT it is ~30x slower.
   expect(bucketExpr('id', 4)).toContain('::UBIGINT % 4');
 });
