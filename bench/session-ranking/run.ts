@@ -113,6 +113,42 @@ function runBaseline(
   });
 }
 
+let lastPhases = '';
+
+/** Wall time of each activity type in a run (first scheduled to last completed), from its history. */
+async function phaseTimes(handle: {
+  fetchHistory(): Promise<{ events?: unknown[] | null }>;
+}): Promise<string> {
+  type Ev = {
+    eventId?: { toString(): string };
+    eventTime?: { seconds?: { toString(): string } | null; nanos?: number | null } | null;
+    activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null;
+    activityTaskCompletedEventAttributes?: { scheduledEventId?: { toString(): string } | null } | null;
+  };
+  const events = ((await handle.fetchHistory()).events ?? []) as Ev[];
+  const at = (e: Ev) =>
+    Number(e.eventTime?.seconds?.toString() ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+  const typeOf = new Map<string, string>();
+  const span = new Map<string, { from: number; to: number; n: number }>();
+  for (const e of events) {
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (name) {
+      typeOf.set(String(e.eventId), name);
+      const cur = span.get(name) ?? { from: at(e), to: at(e), n: 0 };
+      span.set(name, { ...cur, from: Math.min(cur.from, at(e)), n: cur.n + 1 });
+    }
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done) {
+      const t = typeOf.get(String(done.scheduledEventId))!;
+      const cur = span.get(t)!;
+      cur.to = Math.max(cur.to, at(e));
+    }
+  }
+  return [...span.entries()]
+    .map(([t, v]) => `${t} x${v.n} ${((v.to - v.from) / 1000).toFixed(2)} s`)
+    .join(', ');
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const min = (xs: number[]) => Math.min(...xs);
 
@@ -163,6 +199,7 @@ async function main(): Promise<void> {
     const result = await waitForRun<SessionRankingResult>(handle);
     const ms = performance.now() - t0;
     const after = procStats(worker.pid!);
+    lastPhases = await phaseTimes(handle);
     return { ms, cpuMs: after.cpuMs - before.cpuMs, peakRssMb: after.hwmKb / 1024, result };
   };
 
@@ -185,6 +222,7 @@ async function main(): Promise<void> {
       const p = await pipeline(path.join(dataDir, 'user_activity'), path.join(dataDir, 'user_profile'));
       runs.pipeline.push(p);
       lastResult = p.result;
+      log(`pipeline phases: ${lastPhases}`);
       const r = await runBaseline('ranking');
       runs.ranking.push(r);
       // Same answer, or the timing means nothing.
@@ -235,6 +273,8 @@ function report(
     row('pipeline (through Temporal, worker process)', runs.pipeline),
     row('baseline: one query, ranking + row counts', runs.full),
     row('baseline: one query, ranking only', runs.ranking),
+    '',
+    `Phases of the last pipeline run (first scheduled to last completed): ${lastPhases}.`,
     '',
     `Pipeline / baseline (same output): wall ${ratio(runs.pipeline, runs.full, 'ms')}x median, ${ratioMin(runs.pipeline, runs.full)}x best; CPU ${ratio(runs.pipeline, runs.full, 'cpuMs')}x. ` +
       `Against the ranking-only query: wall ${ratio(runs.pipeline, runs.ranking, 'ms')}x median, CPU ${ratio(runs.pipeline, runs.ranking, 'cpuMs')}x.`,
