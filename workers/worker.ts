@@ -31,9 +31,9 @@ export async function createWorker({ config, connection, taskQueue }: CreateWork
     workflowBundle: await workflowBundle(),
     activities: createActivities({ config }),
     maxConcurrentActivityTaskExecutions: config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES,
-    // Heartbeat details are what a retry resumes from: send them at least every 2 s (the SDK's
+    // Heartbeat details are what a retry resumes from: send them at least this often (the SDK's
     // default is 80% of the heartbeat timeout), so a killed worker loses little finished work.
-    maxHeartbeatThrottleInterval: '2s',
+    maxHeartbeatThrottleInterval: config.DAYBREAK_HEARTBEAT_FLUSH_MS,
     // Give running shards time to finish (or heartbeat out) on SIGTERM before exiting.
     shutdownGraceTime: '30s',
   });

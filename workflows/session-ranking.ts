@@ -34,10 +34,10 @@ export async function sessionRanking(
 
   progress.phase = 'aggregating sessions';
   const maps = await Promise.all(
-    plan.mapGroups.map(async (files, group) => {
+    plan.mapGroups.map(async (batches, group) => {
       const result = await heavy.mapSessionFiles({
         group,
-        files,
+        batches,
         experts,
         year: params.year,
         workUri: plan.workUri,

@@ -2,7 +2,7 @@
 //
 // experts: distinct expert ids of the profile, each with its id bucket (computed once per expert,
 //   not once per session).
-// map: per activity file, one pass: expert sessions only (semi-join first: ~5x faster than
+// map: per batch of activity files, one pass: expert sessions only (semi-join first: ~5x faster than
 //   joining everything), valid durations only, written unaggregated and partitioned by bucket.
 //   With ~1 session per user and month a map-side GROUP BY barely shrinks the data and costs a
 //   second hash aggregation, so the only aggregation is the reduce's. A second, cheap scan of the
@@ -36,15 +36,20 @@ export function expertsSql(opts: { profileFiles: string[]; buckets: number; out:
 }
 
 /**
- * One activity file -> its expert sessions `(year, month, id, us)` under `outDir/bucket=<b>/`.
- * `year` (when the run has one) drops other years early.
+ * A batch of activity files -> their expert sessions `(year, month, id, us)` under
+ * `outDir/bucket=<b>/`. `year` (when the run has one) drops other years early.
  */
-export function mapFileSql(opts: { file: string; experts: string; outDir: string; year?: number }): string {
+export function mapFilesSql(opts: {
+  files: string[];
+  experts: string;
+  outDir: string;
+  year?: number;
+}): string {
   const yearFilter = opts.year === undefined ? '' : `AND year(s.session_begin) = ${opts.year}`;
   return `COPY (
       SELECT e.bucket, year(s.session_begin)::SMALLINT AS year, month(s.session_begin)::TINYINT AS month,
              s.id, ${DURATION_US} AS us
-      FROM read_parquet(${sqlString(opts.file)}) s
+      FROM read_parquet(${sqlFileList(opts.files)}) s
       JOIN read_parquet(${sqlString(opts.experts)}) e ON s.id = e.id
       WHERE s.session_end >= s.session_begin ${yearFilter}
     ) TO ${sqlString(opts.outDir)} (FORMAT parquet, COMPRESSION uncompressed, PARTITION_BY (bucket),
@@ -52,11 +57,11 @@ export function mapFileSql(opts: { file: string; experts: string; outDir: string
 }
 
 /** Rows, rejected rows (NULL or negative duration) and the latest year of a valid session. */
-export function fileCountsSql(file: string): string {
+export function fileCountsSql(files: string[]): string {
   return `SELECT count(*) AS input_rows,
          count(*) - count(*) FILTER (WHERE session_end >= session_begin) AS rejected_rows,
          year(max(session_begin) FILTER (WHERE session_end >= session_begin)) AS max_year
-  FROM read_parquet(${sqlString(file)})`;
+  FROM read_parquet(${sqlFileList(files)})`;
 }
 
 /** Totals of one bucket, top N per month: `(month, id, total_us)`, written to `out`. */

@@ -18,8 +18,11 @@ export type MonthName = (typeof MONTHS)[number];
 export type MonthRanking = Record<MonthName, string[]>;
 
 export interface SessionRankingPlan {
-  /** Activity files split into groups of similar size, one map task each. */
-  mapGroups: string[][];
+  /**
+   * Activity files split into groups of similar size, one map task each; each group split into
+   * batches, one query each (and the unit a retried map resumes from).
+   */
+  mapGroups: string[][][];
   profileFiles: string[];
   buckets: number;
   /** Where intermediate files go (under the output prefix; removed when it is published). */

@@ -19,7 +19,7 @@ import {
   type WorkerProcess,
 } from '../helpers/session-ranking.js';
 
-const FILES = 300;
+const FILES = 1000;
 let client: TestWorker;
 let dir: string;
 const workers: WorkerProcess[] = [];
@@ -28,7 +28,8 @@ beforeAll(async () => {
   // An in-process worker on a queue of its own: only its client is used here.
   client = await startTestWorker(testConfig());
   dir = tempDir('sr-resume');
-  // Many small files in one map group: the map walks them one by one, heartbeating after each.
+  // Many small files in one map group: the map walks them a batch of 4 at a time, heartbeating
+  // after each batch.
   // Generated as one file, then split into FILES files by one partitioned COPY (fast).
   const whole = path.join(dir, 'whole');
   await generateSessionRanking({ rows: FILES * 400, users: 5_000, seed: 9, out: whole, year: 2021 });
@@ -51,7 +52,8 @@ function decodeDetails(payloads: { data?: Uint8Array | null }[] | undefined): { 
 
 test('a retried map attempt resumes after the files its killed predecessor finished', async () => {
   const config = testConfig();
-  const extra = { DAYBREAK_MAX_CONCURRENT_ACTIVITIES: '1' };
+  // Heartbeat details reach the server every 100 ms, so the kill lands mid-map however fast it runs.
+  const extra = { DAYBREAK_MAX_CONCURRENT_ACTIVITIES: '1', DAYBREAK_HEARTBEAT_FLUSH_MS: '100' };
   workers.push(spawnWorker(config, extra), spawnWorker(config, extra));
   await waitForActivityPollers(client.client, config.DAYBREAK_TASK_QUEUE, 2);
 

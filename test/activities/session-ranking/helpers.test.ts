@@ -1,6 +1,6 @@
 // Pure helpers of the session-ranking activities: file grouping and bucket layout.
 import { expect, test } from 'vitest';
-import { bucketPrefix, groupBySize } from '../../../activities/session-ranking/index.js';
+import { batchFiles, bucketPrefix, groupBySize } from '../../../activities/session-ranking/index.js';
 import { bucketExpr } from '../../../activities/session-ranking/sql.js';
 
 const f = (uri: string, size: number) => ({ uri, size });
@@ -36,4 +36,20 @@ test('bucket prefixes and the bucket expression', () => {
   );
   // The modulo must run on a 64-bit value: on md5_number's UHUGEINT it is ~30x slower.
   expect(bucketExpr('id', 4)).toContain('::UBIGINT % 4');
+});
+
+test('batchFiles closes a batch at the byte or file limit, keeping file order', () => {
+  const files = [
+    f('/a', 100),
+    f('/b', 100),
+    f('/c', 100),
+    f('/d', 10),
+    f('/e', 10),
+    f('/f', 10),
+    f('/g', 10),
+  ];
+  // 256-byte batches of at most 3 files: a,b,c crosses 256; d,e,f hits 3 files; g is the rest.
+  expect(batchFiles(files, 256, 3)).toEqual([['/a', '/b', '/c'], ['/d', '/e', '/f'], ['/g']]);
+  expect(batchFiles([f('/big', 1000), f('/x', 1)], 256, 4)).toEqual([['/big'], ['/x']]);
+  expect(batchFiles([], 256, 4)).toEqual([]);
 });
