@@ -4,8 +4,10 @@ import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';
 import { datagenCommand } from './commands/datagen.js';
 import { runCommand } from './commands/run.js';
+import { runbookCommand } from './commands/runbook.js';
 import { toolsCommand } from './commands/tools.js';
 import { upCommand } from './commands/up.js';
+import { watchdogCommand } from './commands/watchdog.js';
 import { workerCommand } from './commands/worker.js';
 
 const program = new Command('daybreak')
@@ -15,7 +17,9 @@ const program = new Command('daybreak')
   .addCommand(runCommand())
   .addCommand(workerCommand())
   .addCommand(datagenCommand())
-  .addCommand(toolsCommand());
+  .addCommand(toolsCommand())
+  .addCommand(runbookCommand())
+  .addCommand(watchdogCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,143 @@
+// Workflow interceptor registered for every workflow the worker runs (workers/bundle.ts): counts a
+// run's start, watches its SLA (memo `slaSeconds`, counted from the scheduled time), and when the
+// run ends calls an alert activity: a failure alert when it failed for good, a resolve call when it
+// succeeded. Pipelines call nothing themselves. Deterministic: only workflow APIs, no I/O.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  TemporalFailure,
+  TimeoutFailure,
+  defineSearchAttributeKey,
+  SearchAttributeType,
+} from '@temporalio/common';
+import {
+  CancellationScope,
+  ContinueAsNew,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  sleep,
+  workflowInfo,
+  type Next,
+  type WorkflowExecuteInput,
+  type WorkflowInboundCallsInterceptor,
+  type WorkflowInterceptorsFactory,
+} from '@temporalio/workflow';
+import type { AlertActivities, RunRef } from '../../activities/alerts/types.js';
+import { PipelineKey, RunDateKey } from '../common/search-attributes.js';
+
+/** Workflows that are Daybreak's own machinery, not pipeline runs. */
+const INTERNAL_WORKFLOW_TYPES = new Set(['alertState', 'watchdog']);
+
+const ScheduledStartKey = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
+const alerts = proxyActivities<AlertActivities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '2s', maximumAttempts: 3 },
+});
+const local = proxyLocalActivities<AlertActivities>({
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 2 },
+});
+
+/** Error class and message of the innermost cause (ActivityFailure -> ApplicationFailure, ...). */
+export function rootCauseOf(err: unknown): { errorClass: string; message: string } {
+  let current: unknown = err;
+  while (
+    (current instanceof ActivityFailure || current instanceof ChildWorkflowFailure) &&
+    current.cause !== undefined
+  ) {
+    current = current.cause;
+  }
+  if (current instanceof ApplicationFailure) {
+    return { errorClass: current.type ?? 'Error', message: current.message };
+  }
+  if (current instanceof TimeoutFailure) {
+    const kind = (current.timeoutType ?? "UNKNOWN")
+      .toLowerCase()
+      .replace(/(^|_)([a-z])/g, (_m, _s: string, c: string) => c.toUpperCase());
+    return { errorClass: `${kind}Timeout`, message: `activity ${current.message ?? `${kind} timeout`}` };
+  }
+  if (current instanceof Error) return { errorClass: current.name, message: current.message };
+  return { errorClass: 'Error', message: String(current) };
+}
+
+function describeRun(): RunRef & { slaSeconds?: number; slaStartMs: number } {
+  const info = workflowInfo();
+  const [prefix, rest] = info.workflowId.includes('/')
+    ? [info.workflowId.slice(0, info.workflowId.indexOf('/')), info.workflowId.slice(info.workflowId.indexOf('/') + 1)]
+    : [undefined, undefined];
+  const pipeline = info.typedSearchAttributes.get(PipelineKey) ?? prefix ?? info.workflowType;
+  const runDateAttr = info.typedSearchAttributes.get(RunDateKey);
+  const runDate = runDateAttr
+    ? runDateAttr.toISOString().slice(0, 10)
+    : /^\d{4}-\d{2}-\d{2}/.exec(rest ?? '')?.[0];
+  const memo = info.memo ?? {};
+  const sla = Number(memo.slaSeconds);
+  const scheduled = info.typedSearchAttributes.get(ScheduledStartKey);
+  return {
+    pipeline,
+    runDate,
+    workflowId: info.workflowId,
+    runId: info.runId,
+    workflowType: info.workflowType,
+    route: typeof memo.alertRoute === 'string' ? memo.alertRoute : undefined,
+    startedAtMs: info.startTime.getTime(),
+    slaSeconds: Number.isFinite(sla) && sla > 0 ? sla : undefined,
+    slaStartMs: (scheduled ?? info.startTime).getTime(),
+  };
+}
+
+/** A workflow with a retry policy fails for good only on its last attempt. */
+function isFinalAttempt(): boolean {
+  const { retryPolicy, attempt } = workflowInfo();
+  if (!retryPolicy) return true;
+  const max = retryPolicy.maximumAttempts ?? 0;
+  return max > 0 && attempt >= max;
+}
+
+class AlertingInterceptor implements WorkflowInboundCallsInterceptor {
+  async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+    if (INTERNAL_WORKFLOW_TYPES.has(workflowInfo().workflowType)) return next(input);
+    const { slaSeconds, slaStartMs, ...run } = describeRun();
+    await local.noteRunStarted({ pipeline: run.pipeline }).catch(() => undefined);
+
+    const slaScope = new CancellationScope();
+    if (slaSeconds !== undefined) {
+      slaScope
+        .run(async () => {
+          await sleep(Math.max(1, slaStartMs + slaSeconds * 1000 - Date.now()));
+          // The run keeps going; the alert is sent even if the run ends meanwhile.
+          await CancellationScope.nonCancellable(() => alerts.alertSlaMissed({ ...run, slaSeconds, slaStartMs }));
+        })
+        .catch(() => undefined);
+    }
+
+    try {
+      const result = await next(input);
+      slaScope.cancel();
+      await alerts.resolveRunAlerts(run).catch(() => undefined);
+      return result;
+    } catch (err) {
+      slaScope.cancel();
+      // Continue-as-new and cancellation are not failures; non-Temporal errors fail the workflow
+      // task (retried), not the run.
+      if (err instanceof ContinueAsNew || isCancellation(err) || !(err instanceof TemporalFailure)) throw err;
+      if (isFinalAttempt()) {
+        const cause = rootCauseOf(err);
+        await alerts
+          .alertRunFailure({
+            ...run,
+            errorClass: cause.errorClass,
+            errorMessage: cause.message,
+            workflowAttempt: workflowInfo().attempt,
+          })
+          .catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+}
+
+export const interceptors: WorkflowInterceptorsFactory = () => ({ inbound: [new AlertingInterceptor()] });
