@@ -90,7 +90,8 @@ export function alertHtml(alert: Alert): string {
 const escapeSlack = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function alertSlackPayload(alert: Alert): { text: string; blocks: unknown[] } {
-  const fields = alertFields(alert).filter(([k]) => k !== 'Web UI');
+  // The message gets its own section so a long one cannot push the other fields out.
+  const fields = alertFields(alert).filter(([k]) => k !== 'Web UI' && k !== 'Error message');
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(alertSubject(alert), HEADER_LIMIT), emoji: false } },
     {
@@ -101,6 +102,14 @@ export function alertSlackPayload(alert: Alert): { text: string; blocks: unknown
       },
     },
   ];
+  if (alert.errorMessage) {
+    const fence = '```';
+    const room = SECTION_LIMIT - '*Error message:*\n'.length - 2 * fence.length;
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `*Error message:*\n${fence}${clip(escapeSlack(alert.errorMessage), room)}${fence}` },
+    });
+  }
   if (alert.webUiUrl) {
     blocks.push({
       type: 'section',
