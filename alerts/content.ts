@@ -30,9 +30,15 @@ export function alertSubject(alert: Alert): string {
   const head = `[Daybreak] ${HEADLINE[alert.kind]}`;
   switch (alert.kind) {
     case 'failure':
-      return `${head} ${alert.pipeline} ${alert.runDate ?? ''}: ${alert.errorClass ?? 'Error'}`.replace(/\s+:/, ':');
+      return `${head} ${alert.pipeline} ${alert.runDate ?? ''}: ${alert.errorClass ?? 'Error'}`.replace(
+        /\s+:/,
+        ':',
+      );
     case 'worker-lost':
-      return `${head} ${alert.workerIdentity ?? '?'} (${alert.pipeline} ${alert.runDate ?? ''})`.replace(' )', ')');
+      return `${head} ${alert.workerIdentity ?? '?'} (${alert.pipeline} ${alert.runDate ?? ''})`.replace(
+        ' )',
+        ')',
+      );
     case 'no-workers':
       return `${head} on task queue ${alert.pipeline}`;
     case 'workers-back':
@@ -93,7 +99,10 @@ export function alertSlackPayload(alert: Alert): { text: string; blocks: unknown
   // The message gets its own section so a long one cannot push the other fields out.
   const fields = alertFields(alert).filter(([k]) => k !== 'Web UI' && k !== 'Error message');
   const blocks: unknown[] = [
-    { type: 'header', text: { type: 'plain_text', text: clip(alertSubject(alert), HEADER_LIMIT), emoji: false } },
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: clip(alertSubject(alert), HEADER_LIMIT), emoji: false },
+    },
     {
       type: 'section',
       text: {
@@ -107,13 +116,19 @@ export function alertSlackPayload(alert: Alert): { text: string; blocks: unknown
     const room = SECTION_LIMIT - '*Error message:*\n'.length - 2 * fence.length;
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: `*Error message:*\n${fence}${clip(escapeSlack(alert.errorMessage), room)}${fence}` },
+      text: {
+        type: 'mrkdwn',
+        text: `*Error message:*\n${fence}${clip(escapeSlack(alert.errorMessage), room)}${fence}`,
+      },
     });
   }
   if (alert.webUiUrl) {
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: clip(`<${alert.webUiUrl}|Open the run in the Temporal Web UI>`, SECTION_LIMIT) },
+      text: {
+        type: 'mrkdwn',
+        text: clip(`<${alert.webUiUrl}|Open the run in the Temporal Web UI>`, SECTION_LIMIT),
+      },
     });
   }
   if (alert.runbook) {
@@ -122,7 +137,10 @@ export function alertSlackPayload(alert: Alert): { text: string; blocks: unknown
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: clip(`*Runbook: ${escapeSlack(alert.runbook.title)}* (alerts/runbooks/${alert.runbook.file})\n${steps}`, SECTION_LIMIT),
+        text: clip(
+          `*Runbook: ${escapeSlack(alert.runbook.title)}* (alerts/runbooks/${alert.runbook.file})\n${steps}`,
+          SECTION_LIMIT,
+        ),
       },
     });
   }

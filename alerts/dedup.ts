@@ -25,10 +25,9 @@ export async function openAlert(
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     });
     try {
-      return await client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).executeUpdate(
-        openAlertUpdate,
-        { args: [opts.errorClass] },
-      );
+      return await client.workflow
+        .getHandle(handle.workflowId, handle.firstExecutionRunId)
+        .executeUpdate(openAlertUpdate, { args: [opts.errorClass] });
     } catch (err) {
       lastError = err;
     }
@@ -47,6 +46,7 @@ export async function resolveAlerts(client: Client, scope: string): Promise<stri
 }
 
 function isClosed(err: unknown): boolean {
-  const message = err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : '';
+  const message =
+    err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : '';
   return /already completed|not found|workflow execution already/i.test(message);
 }

@@ -53,7 +53,11 @@ export async function deliverAlert(
   }
   if (route.slack) {
     sends.push(
-      postToSlack({ name: route.slack.name, url: route.slack.webhookUrl }, alertSlackPayload(alert), opts.slack).then(
+      postToSlack(
+        { name: route.slack.name, url: route.slack.webhookUrl },
+        alertSlackPayload(alert),
+        opts.slack,
+      ).then(
         (): ChannelResult => ({ channel: 'slack', ok: true }),
         (err: unknown): ChannelResult => ({ channel: 'slack', ok: false, error: redact(String(err), 300) }),
       ),
@@ -65,10 +69,19 @@ export async function deliverAlert(
       alertsSent.inc({ channel: r.channel, kind: alert.kind });
     } else {
       alertDeliveryFailures.inc({ channel: r.channel });
-      log.warn(`alert delivery failed on ${r.channel}`, { kind: alert.kind, route: route.name, error: r.error });
+      log.warn(`alert delivery failed on ${r.channel}`, {
+        kind: alert.kind,
+        route: route.name,
+        error: r.error,
+      });
     }
   }
-  if (results.length === 0) log.warn('alert has no configured channel', { kind: alert.kind, route: route.name });
-  else log.info(`alert ${alertSubject(alert)} sent`, { route: route.name, channels: results.map((r) => `${r.channel}:${r.ok}`) });
+  if (results.length === 0)
+    log.warn('alert has no configured channel', { kind: alert.kind, route: route.name });
+  else
+    log.info(`alert ${alertSubject(alert)} sent`, {
+      route: route.name,
+      channels: results.map((r) => `${r.channel}:${r.ok}`),
+    });
   return results;
 }

@@ -39,7 +39,9 @@ function transportFor(smtpUrl: string, rejectUnauthorized: boolean): Transporter
 /** Permanent SMTP rejections (5xx replies, bad login, bad envelope) are not retried. */
 function isPermanent(err: unknown): boolean {
   const e = err as { responseCode?: number; code?: string };
-  return (e.responseCode !== undefined && e.responseCode >= 500) || e.code === 'EAUTH' || e.code === 'EENVELOPE';
+  return (
+    (e.responseCode !== undefined && e.responseCode >= 500) || e.code === 'EAUTH' || e.code === 'EENVELOPE'
+  );
 }
 
 export async function sendEmail(

@@ -45,7 +45,10 @@ function splitAddresses(list: string | undefined): string[] {
  * must never be lost to a typo) and says so in `warning`; a channel without configuration is left
  * out (no SMTP_URL: no e-mail).
  */
-export function resolveRoute(config: Config, name: string | undefined): { route: ResolvedRoute; warning?: string } {
+export function resolveRoute(
+  config: Config,
+  name: string | undefined,
+): { route: ResolvedRoute; warning?: string } {
   const wanted = name ?? 'default';
   const known = Object.hasOwn(ALERT_ROUTES, wanted);
   const routeName = known ? wanted : 'default';

@@ -17,12 +17,14 @@ export async function failureFacts(client: Client, workflowId: string, runId: st
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
     const startedId = num(
-      e.activityTaskFailedEventAttributes?.startedEventId ?? e.activityTaskTimedOutEventAttributes?.startedEventId,
+      e.activityTaskFailedEventAttributes?.startedEventId ??
+        e.activityTaskTimedOutEventAttributes?.startedEventId,
     );
     if (startedId === undefined) continue;
     const started = byId.get(startedId)?.activityTaskStartedEventAttributes;
     const scheduledId = num(
-      e.activityTaskFailedEventAttributes?.scheduledEventId ?? e.activityTaskTimedOutEventAttributes?.scheduledEventId,
+      e.activityTaskFailedEventAttributes?.scheduledEventId ??
+        e.activityTaskTimedOutEventAttributes?.scheduledEventId,
     );
     const scheduled = byId.get(scheduledId)?.activityTaskScheduledEventAttributes;
     return {

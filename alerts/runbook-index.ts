@@ -75,7 +75,10 @@ export class RunbookIndex {
   constructor(sections: RunbookSection[] = loadRunbooks()) {
     if (sections.length < 3) throw new Error('the runbook index needs at least 3 sections');
     this.sections = sections;
-    this.engine.defineConfig({ fldWeights: { signals: 3, title: 2, body: 1 }, bm25Params: { k1: 1.2, b: 0.5 } });
+    this.engine.defineConfig({
+      fldWeights: { signals: 3, title: 2, body: 1 },
+      bm25Params: { k1: 1.2, b: 0.5 },
+    });
     this.engine.definePrepTasks([tokenize]);
     sections.forEach((s, i) => this.engine.addDoc({ signals: s.signals, title: s.title, body: s.body }, i));
     this.engine.consolidate();

@@ -33,8 +33,10 @@ export function enrichAlert(config: Config, alert: Alert): Alert {
   return {
     ...alert,
     errorMessage,
-    webUiUrl: alert.webUiUrl ?? (alert.workflowId ? webUiRunUrl(config, alert.workflowId, alert.runId) : undefined),
-    runbook: alert.runbook ?? (match ? { title: match.title, file: match.file, steps: match.steps } : undefined),
+    webUiUrl:
+      alert.webUiUrl ?? (alert.workflowId ? webUiRunUrl(config, alert.workflowId, alert.runId) : undefined),
+    runbook:
+      alert.runbook ?? (match ? { title: match.title, file: match.file, steps: match.steps } : undefined),
   };
 }
 
@@ -54,7 +56,11 @@ export async function raiseAlert(
   });
   if (!isNew) {
     alertsSuppressed.inc({ kind: alert.kind });
-    ctx.log?.info('alert suppressed (already open in its window)', { scope, kind: alert.kind, errorClass: dedupClass });
+    ctx.log?.info('alert suppressed (already open in its window)', {
+      scope,
+      kind: alert.kind,
+      errorClass: dedupClass,
+    });
     return { sent: false, channels: [] };
   }
   const channels = await deliverAlert(ctx.config, enrichAlert(ctx.config, alert), routeName, {

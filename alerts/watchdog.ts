@@ -9,7 +9,11 @@ export interface PollerView {
   lastAccessMs: number;
 }
 
-export async function queuePollers(client: Client, namespace: string, taskQueue: string): Promise<PollerView[]> {
+export async function queuePollers(
+  client: Client,
+  namespace: string,
+  taskQueue: string,
+): Promise<PollerView[]> {
   // temporal.api.enums.v1.TaskQueueType WORKFLOW = 1, ACTIVITY = 2; TaskQueueKind NORMAL = 1.
   const types = [1, 2];
   const out: PollerView[] = [];

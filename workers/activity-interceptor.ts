@@ -40,7 +40,8 @@ function errorClassOf(err: unknown): string {
 function recordResultVolumes(pipeline: string, result: unknown): void {
   if (result === null || typeof result !== 'object') return;
   const r = result as Record<string, unknown>;
-  const rows = typeof r.inputRows === 'number' ? r.inputRows : typeof r.rows === 'number' ? r.rows : undefined;
+  const rows =
+    typeof r.inputRows === 'number' ? r.inputRows : typeof r.rows === 'number' ? r.rows : undefined;
   if (rows !== undefined) recordRows(pipeline, rows);
   if (typeof r.bytesRead === 'number') recordBytes(pipeline, 'read', r.bytesRead);
   if (typeof r.bytesWritten === 'number') recordBytes(pipeline, 'write', r.bytesWritten);
@@ -77,7 +78,11 @@ async function detectLostWorker(config: Config, identity: string): Promise<void>
       errorMessage: `worker ${previous} stopped heartbeating (activity Heartbeat timeout); ${info.activityType} retried as attempt ${info.attempt} on ${identity}`,
       attempts: info.attempt,
       workerIdentity: previous,
-      facts: { 'Lost worker': previous, 'Retried on': identity, Activity: `${info.activityType} (${info.activityId})` },
+      facts: {
+        'Lost worker': previous,
+        'Retried on': identity,
+        Activity: `${info.activityType} (${info.activityId})`,
+      },
     },
     typeof memo.alertRoute === 'string' ? memo.alertRoute : undefined,
   );
@@ -103,7 +108,11 @@ export function observingActivityInterceptor(config: Config, identity: string): 
           return result;
         } catch (err) {
           stop({ outcome: 'failure' });
-          activityFailures.inc({ activity: info.activityType, pipeline, error_class: errorClassLabel(errorClassOf(err)) });
+          activityFailures.inc({
+            activity: info.activityType,
+            pipeline,
+            error_class: errorClassLabel(errorClassOf(err)),
+          });
           throw err;
         }
       },

@@ -21,7 +21,12 @@ export function installRuntime(config: Config): void {
       logger,
       telemetryOptions: {
         metrics: {
-          prometheus: { bindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true },
+          prometheus: {
+            bindAddress,
+            countersTotalSuffix: true,
+            unitSuffix: true,
+            useSecondsForDurations: true,
+          },
         },
       },
     });

@@ -33,7 +33,10 @@ export function createAlertActivities(deps: ActivityDeps) {
     },
 
     async alertRunFailure(input: RunFailureInput): Promise<{ sent: boolean; channels: ChannelResult[] }> {
-      runsFailed.inc({ pipeline: pipelineLabel(input.pipeline), error_class: errorClassLabel(input.errorClass) });
+      runsFailed.inc({
+        pipeline: pipelineLabel(input.pipeline),
+        error_class: errorClassLabel(input.errorClass),
+      });
       const ctx = alertContext(deps);
       const facts = await failureFacts(ctx.client, input.workflowId, input.runId).catch(() => ({
         attempts: undefined,

@@ -12,7 +12,13 @@ export function runbookCommand(): Command {
       const limit = Math.max(1, Number(opts.limit) || 3);
       const matches = runbookIndex().search(words.join(' '), limit);
       if (opts.json) {
-        const out = matches.map(({ title, file, anchor, score, steps }) => ({ title, file, anchor, score, steps }));
+        const out = matches.map(({ title, file, anchor, score, steps }) => ({
+          title,
+          file,
+          anchor,
+          score,
+          steps,
+        }));
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         return;
       }

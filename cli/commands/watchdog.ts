@@ -19,7 +19,8 @@ function watchedQueues(config: Config, option?: string): string[] {
 }
 
 function parseEvery(text: string): string {
-  if (!/^\d+(s|m|h)$/.test(text)) throw new Error(`--every must look like 30s, 1m or 1h; got ${JSON.stringify(text)}`);
+  if (!/^\d+(s|m|h)$/.test(text))
+    throw new Error(`--every must look like 30s, 1m or 1h; got ${JSON.stringify(text)}`);
   return text;
 }
 
@@ -38,8 +39,14 @@ export function watchdogCommand(): Command {
     .command('install')
     .description('create or update the watchdog schedule')
     .option('--every <interval>', 'how often it checks (30s, 1m, ...)', '1m')
-    .option('--watch <queues>', 'comma-separated task queues to check (default WATCHDOG_TASK_QUEUES or DAYBREAK_TASK_QUEUE)')
-    .option('--stale-seconds <n>', 'a queue is dead when its freshest poller is older (default WATCHDOG_STALE_SECONDS)')
+    .option(
+      '--watch <queues>',
+      'comma-separated task queues to check (default WATCHDOG_TASK_QUEUES or DAYBREAK_TASK_QUEUE)',
+    )
+    .option(
+      '--stale-seconds <n>',
+      'a queue is dead when its freshest poller is older (default WATCHDOG_STALE_SECONDS)',
+    )
     .option('--task-queue <name>', 'task queue the watchdog itself runs on (default DAYBREAK_TASK_QUEUE)')
     .option('--route <name>', 'alert route (alerts/routes.ts)')
     .option('--schedule-id <id>', 'schedule id', WATCHDOG_SCHEDULE_ID)
@@ -63,12 +70,18 @@ export function watchdogCommand(): Command {
         const spec = { intervals: [{ every: parseEvery(opts.every) }] };
         const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' };
         try {
-          await client.schedule.getHandle(opts.scheduleId).update((prev) => ({ ...prev, spec, action, policies }));
-          process.stdout.write(`updated schedule ${opts.scheduleId}: every ${opts.every}, watching ${input.taskQueues.join(', ')}\n`);
+          await client.schedule
+            .getHandle(opts.scheduleId)
+            .update((prev) => ({ ...prev, spec, action, policies }));
+          process.stdout.write(
+            `updated schedule ${opts.scheduleId}: every ${opts.every}, watching ${input.taskQueues.join(', ')}\n`,
+          );
         } catch (err) {
           if (!(err instanceof ScheduleNotFoundError)) throw err;
           await client.schedule.create({ scheduleId: opts.scheduleId, spec, action, policies });
-          process.stdout.write(`created schedule ${opts.scheduleId}: every ${opts.every}, watching ${input.taskQueues.join(', ')}\n`);
+          process.stdout.write(
+            `created schedule ${opts.scheduleId}: every ${opts.every}, watching ${input.taskQueues.join(', ')}\n`,
+          );
         }
       } finally {
         await client.connection.close();
@@ -89,7 +102,7 @@ export function watchdogCommand(): Command {
     });
   cmd
     .command('check')
-    .description('run the watchdog once now (through a worker) and print each queue\'s state')
+    .description("run the watchdog once now (through a worker) and print each queue's state")
     .option('--watch <queues>', 'comma-separated task queues to check')
     .option('--stale-seconds <n>', 'threshold in seconds')
     .option('--task-queue <name>', 'task queue the check runs on')

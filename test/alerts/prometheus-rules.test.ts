@@ -28,7 +28,10 @@ test('a wrong expectation fails promtool (the unit tests have teeth)', async () 
   fs.copyFileSync(path.join(DIR, 'daybreak.rules.yml'), path.join(dir, 'daybreak.rules.yml'));
   const broken = fs
     .readFileSync(path.join(DIR, 'daybreak.rules.test.yml'), 'utf8')
-    .replace("pipeline: session-ranking }\n            exp_annotations:\n              summary: 'Pipeline session-ranking has not", "pipeline: identity-join }\n            exp_annotations:\n              summary: 'Pipeline session-ranking has not");
+    .replace(
+      "pipeline: session-ranking }\n            exp_annotations:\n              summary: 'Pipeline session-ranking has not",
+      "pipeline: identity-join }\n            exp_annotations:\n              summary: 'Pipeline session-ranking has not",
+    );
   fs.writeFileSync(path.join(dir, 'broken.test.yml'), broken);
   const failure = (await run(PROMTOOL, ['test', 'rules', 'broken.test.yml'], { cwd: dir }).then(
     () => undefined,

@@ -43,7 +43,7 @@ test('an unrelated text does not pretend to match strongly', () => {
 test('daybreak runbook --json prints the best sections with title, file, score and steps', async () => {
   const { stdout } = await run(
     'node',
-    ['bin/daybreak.js', 'runbook', '--json', '-n', '2', "ENOSPC: no space left on device, write"],
+    ['bin/daybreak.js', 'runbook', '--json', '-n', '2', 'ENOSPC: no space left on device, write'],
     { timeout: 60_000 },
   );
   const out = JSON.parse(stdout) as { title: string; file: string; score: number; steps: string[] }[];

@@ -25,7 +25,11 @@ const alert: Alert = {
   durationMs: 65_000,
   workerIdentity: 'daybreak-worker@host:1',
   webUiUrl: 'http://127.0.0.1:8233/namespaces/default/workflows/session-ranking%2F2025-03-01/a1b2c3/history',
-  runbook: { title: 'Schema drift / missing column', file: 'inputs.md', steps: ['Inspect the file.', 'Re-run.'] },
+  runbook: {
+    title: 'Schema drift / missing column',
+    file: 'inputs.md',
+    steps: ['Inspect the file.', 'Re-run.'],
+  },
 };
 
 test('Block Kit payload stays within Slack limits and carries the fields', () => {
@@ -41,7 +45,18 @@ test('Block Kit payload stays within Slack limits and carries the fields', () =>
   }
   expect(payload.text.length).toBeLessThanOrEqual(3000);
   const all = blocks.map((b) => b.text.text).join('\n');
-  for (const needle of ['*Logical date:* 2025-03-01', '*Run id:* a1b2c3', '*Error class:* BadInput', '*Attempts:* 1', '*Duration:* 1m 5s', 'daybreak-worker@host:1', '|Open the run in the Temporal Web UI>', 'Schema drift / missing column', '1. Inspect the file.', '*Error message:*\n```gs://raw/x.parquet has no column "session_end" xxx']) {
+  for (const needle of [
+    '*Logical date:* 2025-03-01',
+    '*Run id:* a1b2c3',
+    '*Error class:* BadInput',
+    '*Attempts:* 1',
+    '*Duration:* 1m 5s',
+    'daybreak-worker@host:1',
+    '|Open the run in the Temporal Web UI>',
+    'Schema drift / missing column',
+    '1. Inspect the file.',
+    '*Error message:*\n```gs://raw/x.parquet has no column "session_end" xxx',
+  ]) {
     expect(all).toContain(needle);
   }
 });
@@ -81,11 +96,19 @@ test('400 invalid_blocks: not retried, Slack error surfaced, URL not leaked', as
 
 test('5xx is retried with backoff; gives up after maxAttempts', async () => {
   slack.script('/flaky', { status: 503, body: 'service_unavailable' }, { status: 500, body: 'oops' });
-  const res = await postToSlack({ name: 'flaky', url: slack.url('/flaky') }, { text: 'x' }, { backoffMs: 50, minIntervalMs: 0 });
+  const res = await postToSlack(
+    { name: 'flaky', url: slack.url('/flaky') },
+    { text: 'x' },
+    { backoffMs: 50, minIntervalMs: 0 },
+  );
   expect(res.attempts).toBe(3);
   slack.script('/down', ...Array.from({ length: 3 }, () => ({ status: 502, body: 'bad gateway' })));
   await expect(
-    postToSlack({ name: 'down', url: slack.url('/down') }, { text: 'x' }, { backoffMs: 20, minIntervalMs: 0, maxAttempts: 3 }),
+    postToSlack(
+      { name: 'down', url: slack.url('/down') },
+      { text: 'x' },
+      { backoffMs: 20, minIntervalMs: 0, maxAttempts: 3 },
+    ),
   ).rejects.toThrow('slack webhook down answered 502: bad gateway');
 });
 

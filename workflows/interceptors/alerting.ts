@@ -30,7 +30,10 @@ import { PipelineKey, RunDateKey } from '../common/search-attributes.js';
 /** Workflows that are Daybreak's own machinery, not pipeline runs. */
 const INTERNAL_WORKFLOW_TYPES = new Set(['alertState', 'watchdog']);
 
-const ScheduledStartKey = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+const ScheduledStartKey = defineSearchAttributeKey(
+  'TemporalScheduledStartTime',
+  SearchAttributeType.DATETIME,
+);
 
 const alerts = proxyActivities<AlertActivities>({
   startToCloseTimeout: '2m',
@@ -54,7 +57,7 @@ export function rootCauseOf(err: unknown): { errorClass: string; message: string
     return { errorClass: current.type ?? 'Error', message: current.message };
   }
   if (current instanceof TimeoutFailure) {
-    const kind = (current.timeoutType ?? "UNKNOWN")
+    const kind = (current.timeoutType ?? 'UNKNOWN')
       .toLowerCase()
       .replace(/(^|_)([a-z])/g, (_m, _s: string, c: string) => c.toUpperCase());
     return { errorClass: `${kind}Timeout`, message: `activity ${current.message ?? `${kind} timeout`}` };
@@ -66,7 +69,10 @@ export function rootCauseOf(err: unknown): { errorClass: string; message: string
 function describeRun(): RunRef & { slaSeconds?: number; slaStartMs: number } {
   const info = workflowInfo();
   const [prefix, rest] = info.workflowId.includes('/')
-    ? [info.workflowId.slice(0, info.workflowId.indexOf('/')), info.workflowId.slice(info.workflowId.indexOf('/') + 1)]
+    ? [
+        info.workflowId.slice(0, info.workflowId.indexOf('/')),
+        info.workflowId.slice(info.workflowId.indexOf('/') + 1),
+      ]
     : [undefined, undefined];
   const pipeline = info.typedSearchAttributes.get(PipelineKey) ?? prefix ?? info.workflowType;
   const runDateAttr = info.typedSearchAttributes.get(RunDateKey);
@@ -98,29 +104,40 @@ function isFinalAttempt(): boolean {
 }
 
 class AlertingInterceptor implements WorkflowInboundCallsInterceptor {
-  async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+  async execute(
+    input: WorkflowExecuteInput,
+    next: Next<WorkflowInboundCallsInterceptor, 'execute'>,
+  ): Promise<unknown> {
     if (INTERNAL_WORKFLOW_TYPES.has(workflowInfo().workflowType)) return next(input);
     const { slaSeconds, slaStartMs, ...run } = describeRun();
     await local.noteRunStarted({ pipeline: run.pipeline }).catch(() => undefined);
 
     const slaScope = new CancellationScope();
+    let slaAlert: Promise<unknown> | undefined;
     if (slaSeconds !== undefined) {
       slaScope
         .run(async () => {
           await sleep(Math.max(1, slaStartMs + slaSeconds * 1000 - Date.now()));
-          // The run keeps going; the alert is sent even if the run ends meanwhile.
-          await CancellationScope.nonCancellable(() => alerts.alertSlaMissed({ ...run, slaSeconds, slaStartMs }));
+          // The run keeps going; once started, the alert is finished even if the run ends meanwhile.
+          slaAlert = CancellationScope.nonCancellable(() =>
+            alerts.alertSlaMissed({ ...run, slaSeconds, slaStartMs }),
+          );
+          await slaAlert;
         })
         .catch(() => undefined);
     }
+    const stopSla = async () => {
+      slaScope.cancel();
+      await slaAlert?.catch(() => undefined);
+    };
 
     try {
       const result = await next(input);
-      slaScope.cancel();
+      await stopSla();
       await alerts.resolveRunAlerts(run).catch(() => undefined);
       return result;
     } catch (err) {
-      slaScope.cancel();
+      await stopSla();
       // Continue-as-new and cancellation are not failures; non-Temporal errors fail the workflow
       // task (retried), not the run.
       if (err instanceof ContinueAsNew || isCancellation(err) || !(err instanceof TemporalFailure)) throw err;
