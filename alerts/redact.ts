@@ -4,7 +4,7 @@
 const RULES: [RegExp, string][] = [
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(:[^\s/@]*)?@/gi, '$1<redacted>@'],
   [/\b(bearer|token|api[_-]?key|password|passwd|secret)(\s*[=:]\s*|\s+)[^\s,;'"]+/gi, '$1$2<redacted>'],
-  [/https:\/\/hooks\.slack\.com\/\S+/gi, 'https://hooks.slack.com/<redacted>'],
+  [/https:\/\/hooks\.slack\.com\/[^\s;,'")]+/gi, 'https://hooks.slack.com/<redacted>'],
   [/\b\d{12,19}\b|\(?\b\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b/g, '<number>'],
 ];
 
