@@ -147,7 +147,7 @@ test('an SLA that passes while the run is going alerts once (on its route) and t
     await running;
   }
   const sla = slackFor('SLA MISSED session-ranking');
-  expect(sla).toHaveLength(1);
+  expect(sla, slack.messages.map((m) => m.payload.text.split('\n')[0]).join(' | ')).toHaveLength(1);
   expect(sla[0]!.payload.text).toContain('Logical date: 2025-04-03');
   expect(sla[0]!.payload.text).toMatch(/SLA: 1s after \d{4}-\d\d-\d\dT/);
   expect(sla[0]!.payload.text).toContain('Runbook: SLA missed');

@@ -15,6 +15,7 @@ import {
   CancellationScope,
   ContinueAsNew,
   isCancellation,
+  log,
   proxyActivities,
   proxyLocalActivities,
   sleep,
@@ -124,7 +125,9 @@ class AlertingInterceptor implements WorkflowInboundCallsInterceptor {
           );
           await slaAlert;
         })
-        .catch(() => undefined);
+        .catch((err: unknown) => {
+          if (!isCancellation(err)) log.warn('SLA alert failed', { error: String(err) });
+        });
     }
     const stopSla = async () => {
       slaScope.cancel();
@@ -134,7 +137,9 @@ class AlertingInterceptor implements WorkflowInboundCallsInterceptor {
     try {
       const result = await next(input);
       await stopSla();
-      await alerts.resolveRunAlerts(run).catch(() => undefined);
+      await alerts
+        .resolveRunAlerts(run)
+        .catch((e: unknown) => log.warn('resolve alert failed', { error: String(e) }));
       return result;
     } catch (err) {
       await stopSla();
@@ -150,7 +155,7 @@ class AlertingInterceptor implements WorkflowInboundCallsInterceptor {
             errorMessage: cause.message,
             workflowAttempt: workflowInfo().attempt,
           })
-          .catch(() => undefined);
+          .catch((e: unknown) => log.warn('failure alert failed', { error: String(e) }));
       }
       throw err;
     }
