@@ -155,3 +155,56 @@ test('an SLA that passes while the run is going alerts once (on its route) and t
   expect(mailFor('SLA MISSED')).toHaveLength(0);
   expect(await metric('daybreak_sla_missed_total', { pipeline: 'session-ranking' })).toBe(1);
 });
+
+test('schedules: the SLA counts from the scheduled time; a backfilled run (started after its deadline) raises none', async () => {
+  const queue = `${env.config.DAYBREAK_TASK_QUEUE}-sched`;
+  const def = pipelineByName('session-ranking');
+  const schedule = (id: string, runDate: string) =>
+    env.client.schedule.create({
+      scheduleId: `${queue}-${id}`,
+      spec: { cronExpressions: ['0 0 * * *'] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: def.workflowType,
+        taskQueue: queue,
+        workflowId: runWorkflowId('session-ranking', runDate),
+        args: [
+          {
+            runDate,
+            params: def.buildParams(params('good', `sched-${runDate}`), { config: env.config, runDate }),
+          },
+        ],
+        typedSearchAttributes: runSearchAttributes('session-ranking', runDate),
+        memo: { slaSeconds: 1, alertRoute: 'slack-only' },
+      },
+    });
+  const triggered = await schedule('now', '2025-04-05');
+  const backfilled = await schedule('old', '2025-04-06');
+  try {
+    await triggered.trigger();
+    const midnight = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z').getTime() - 86_400_000;
+    await backfilled.backfill({ start: new Date(midnight - 60_000), end: new Date(midnight + 60_000) });
+    // Both runs exist before any worker polls; the triggered one is then past its 1 s SLA.
+    const runsOf = async (sched: typeof triggered) => (await sched.describe()).info.recentActions.length;
+    for (let i = 0; i < 50 && ((await runsOf(triggered)) < 1 || (await runsOf(backfilled)) < 1); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    const worker = await createWorker({ config: env.config, taskQueue: queue });
+    const running = worker.run();
+    try {
+      for (const sched of [triggered, backfilled]) {
+        const action = (await sched.describe()).info.recentActions[0]!;
+        await env.client.workflow.getHandle(action.action.workflow.workflowId).result();
+      }
+    } finally {
+      worker.shutdown();
+      await running;
+    }
+  } finally {
+    await Promise.all([triggered.delete(), backfilled.delete()]);
+  }
+  const texts = slackFor('SLA MISSED session-ranking').map((m) => m.payload.text);
+  expect(texts.filter((t) => t.includes('2025-04-05'))).toHaveLength(1);
+  expect(texts.filter((t) => t.includes('2025-04-06'))).toHaveLength(0);
+});

@@ -7,7 +7,8 @@ import type { Client } from '@temporalio/client';
 import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
 import { startDevServer, type DevServer } from '../../lib/dev-server.js';
-import { startRun } from '../../lib/runs.js';
+import { pipelineByName } from '../../lib/pipelines/index.js';
+import { runSearchAttributes, runWorkflowId } from '../../lib/runs.js';
 import { connectClient } from '../../lib/temporal.js';
 import { startSlackReceiver, type SlackReceiver } from '../helpers/slack-receiver.js';
 import { tempDir, testConfig } from '../helpers/temporal.js';
@@ -86,18 +87,24 @@ async function waitFor<T>(
 }
 
 test('SIGKILL of the worker running a heartbeating shard: the run completes elsewhere and a worker-lost alert names it', async () => {
-  const handle = await startRun({
-    client,
-    config: testConfig({ TEMPORAL_ADDRESS: server.address, DAYBREAK_TASK_QUEUE: QUEUE }),
-    pipeline: 'session-ranking',
-    runDate: '2024-12-31',
-    rawParams: {
-      activity: path.join(data, 'user_activity'),
-      profile: path.join(data, 'user_profile'),
-      output: path.join(data, 'out'),
-      shards: '2',
-    },
+  const def = pipelineByName('session-ranking');
+  const runDate = '2024-12-31';
+  const raw = {
+    activity: path.join(data, 'user_activity'),
+    profile: path.join(data, 'user_profile'),
+    output: path.join(data, 'out'),
+    shards: '2',
+  };
+  // As a schedule would start it: with an SLA (15 s) that passes while the shard waits for its
+  // heartbeat timeout, so the SLA timer fires mid-run.
+  const handle = await client.workflow.start(def.workflowType, {
+    taskQueue: QUEUE,
+    workflowId: runWorkflowId('session-ranking', runDate),
+    args: [{ runDate, params: def.buildParams(raw, { config: testConfig(), runDate }) }],
+    typedSearchAttributes: runSearchAttributes('session-ranking', runDate),
+    memo: { slaSeconds: 15 },
   });
+  const startedAt = Date.now();
   // A map shard that has heartbeated (its details name its worker) and is still running.
   const victimIdentity = await waitFor('a running, heartbeating map shard', async () => {
     const pending = (await handle.describe()).raw.pendingActivities ?? [];
@@ -113,6 +120,7 @@ test('SIGKILL of the worker running a heartbeating shard: the run completes else
   workers.splice(workers.indexOf(victim), 1);
 
   const result = (await handle.result()) as SessionRankingResult;
+  const finishedAt = Date.now();
   expect(result.inputRows).toBe(600_000);
   expect(Object.keys(result.ranking)).toHaveLength(12);
 
@@ -131,4 +139,11 @@ test('SIGKILL of the worker running a heartbeating shard: the run completes else
     .map((e) => e.activityTaskStartedEventAttributes)
     .filter((a) => a && (a.attempt ?? 1) > 1);
   expect(mapStarts.map((a) => a!.identity)).toContain(survivor.identity);
+
+  // The SLA timer fired while the run was still going (15 s in; it ran for 30 s or more).
+  const sla = slackWith('SLA MISSED session-ranking 2024-12-31');
+  expect(sla).toHaveLength(1);
+  expect(sla[0]!.at - startedAt).toBeGreaterThanOrEqual(14_000);
+  expect(sla[0]!.at).toBeLessThan(finishedAt);
+  expect(finishedAt - startedAt).toBeGreaterThan(30_000);
 });

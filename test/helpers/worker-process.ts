@@ -28,7 +28,7 @@ export async function startWorkerProcess(
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`worker ${identity} did not start:\n${output}`)),
-      120_000,
+      180_000,
     );
     const check = () => {
       if (output.includes(' polling ')) {

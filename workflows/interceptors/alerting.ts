@@ -113,36 +113,48 @@ class AlertingInterceptor implements WorkflowInboundCallsInterceptor {
     const { slaSeconds, slaStartMs, ...run } = describeRun();
     await local.noteRunStarted({ pipeline: run.pipeline }).catch(() => undefined);
 
-    const slaScope = new CancellationScope();
+    // A run that starts after its deadline (a backfill, a catch-up) cannot meet the SLA: no alert.
+    const slaDeadlineMs =
+      slaSeconds !== undefined && run.startedAtMs < slaStartMs + slaSeconds * 1000
+        ? slaStartMs + slaSeconds * 1000
+        : undefined;
     let slaAlert: Promise<unknown> | undefined;
-    if (slaSeconds !== undefined) {
-      slaScope
-        .run(async () => {
-          await sleep(Math.max(1, slaStartMs + slaSeconds * 1000 - Date.now()));
-          // The run keeps going; once started, the alert is finished even if the run ends meanwhile.
-          slaAlert = CancellationScope.nonCancellable(() =>
-            alerts.alertSlaMissed({ ...run, slaSeconds, slaStartMs }),
-          );
-          await slaAlert;
-        })
-        .catch((err: unknown) => {
-          if (!isCancellation(err)) log.warn('SLA alert failed', { error: String(err) });
-        });
+    const sendSlaAlert = () => {
+      slaAlert ??= CancellationScope.nonCancellable(() =>
+        alerts.alertSlaMissed({ ...run, slaSeconds: slaSeconds!, slaStartMs }),
+      ).catch((err: unknown) => log.warn('SLA alert failed', { error: String(err) }));
+      return slaAlert;
+    };
+    const slaScope = new CancellationScope();
+    if (slaDeadlineMs !== undefined) {
+      // Already late when the first task runs (no worker was free): alert now, no timer.
+      if (Date.now() >= slaDeadlineMs) void sendSlaAlert();
+      else
+        slaScope
+          .run(async () => {
+            await sleep(slaDeadlineMs - Date.now());
+            await sendSlaAlert();
+          })
+          .catch(() => undefined); // cancelled: the run ended in time
     }
-    const stopSla = async () => {
+    // At the end of a successful run, a deadline that passed while it ran is a miss even if the
+    // timer's task was not processed yet (a failed run gets its failure alert instead). An alert
+    // already under way is finished, not abandoned.
+    const stopSla = async (succeeded: boolean) => {
       slaScope.cancel();
-      await slaAlert?.catch(() => undefined);
+      if (succeeded && slaDeadlineMs !== undefined && Date.now() >= slaDeadlineMs) await sendSlaAlert();
+      await slaAlert;
     };
 
     try {
       const result = await next(input);
-      await stopSla();
+      await stopSla(true);
       await alerts
         .resolveRunAlerts(run)
         .catch((e: unknown) => log.warn('resolve alert failed', { error: String(e) }));
       return result;
     } catch (err) {
-      await stopSla();
+      await stopSla(false);
       // Continue-as-new and cancellation are not failures; non-Temporal errors fail the workflow
       // task (retried), not the run.
       if (err instanceof ContinueAsNew || isCancellation(err) || !(err instanceof TemporalFailure)) throw err;
