@@ -22,6 +22,8 @@ let env: Record<string, string>;
 let worker: WorkerProcess | undefined;
 let watchdogWorker: Worker | undefined;
 let watchdogRunning: Promise<void> | undefined;
+let backWorker: Worker | undefined;
+let backRunning: Promise<void> | undefined;
 
 beforeAll(async () => {
   const root = tempDir('watchdog');
@@ -53,8 +55,8 @@ afterAll(async () => {
   await exec(process.execPath, ['bin/daybreak.js', 'watchdog', 'remove'], {
     env: { ...process.env, ...env },
   }).catch(() => undefined);
-  watchdogWorker?.shutdown();
-  await watchdogRunning;
+  for (const w of [watchdogWorker, backWorker]) if (w?.getState() === 'RUNNING') w.shutdown();
+  await Promise.all([watchdogRunning, backRunning]);
   await worker?.kill();
   await Promise.all([slack?.close(), server?.stop()]);
 });
@@ -115,7 +117,12 @@ test('alerts when the last worker of a queue stops, once, and resolves when one 
   await new Promise((r) => setTimeout(r, 4_000));
   expect(slackWith('NO WORKERS')).toHaveLength(1);
 
-  worker = await startWorkerProcess('daybreak-worker-b', env);
+  // A worker comes back (in this process: cheaper than another process start).
+  backWorker = await createWorker({
+    config: testConfig({ ...env, DAYBREAK_WORKER_IDENTITY: 'daybreak-worker-b' }),
+    taskQueue: QUEUE,
+  });
+  backRunning = backWorker.run();
   const back = await waitFor(
     'the resolved message',
     () => slackWith(`RESOLVED workers back on task queue ${QUEUE}`)[0],
