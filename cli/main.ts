@@ -5,8 +5,10 @@ import { ParamError } from '../lib/pipelines/types.js';
 import { UnknownPipelineError } from '../lib/pipelines/index.js';
 import { datagenCommand } from './commands/datagen.js';
 import { runCommand } from './commands/run.js';
+import { runbookCommand } from './commands/runbook.js';
 import { toolsCommand } from './commands/tools.js';
 import { upCommand } from './commands/up.js';
+import { watchdogCommand } from './commands/watchdog.js';
 import { workerCommand } from './commands/worker.js';
 
 const program = new Command('daybreak')
@@ -16,7 +18,9 @@ const program = new Command('daybreak')
   .addCommand(runCommand())
   .addCommand(workerCommand())
   .addCommand(datagenCommand())
-  .addCommand(toolsCommand());
+  .addCommand(toolsCommand())
+  .addCommand(runbookCommand())
+  .addCommand(watchdogCommand());
 
 /** Usage errors throw instead of exiting, so they get the same one-line form and exit code 2. */
 function throwUsageErrors(cmd: Command): void {
