@@ -167,6 +167,8 @@ async function main(): Promise<void> {
     DAYBREAK_SCRATCH_DIR: path.join(work, 'scratch'),
     DAYBREAK_DUCKDB_THREADS: TASK_THREADS,
     DAYBREAK_MAX_CONCURRENT_ACTIVITIES: CONCURRENCY,
+    METRICS_PORT: '0',
+    TEMPORAL_METRICS_PORT: '0',
   };
   const worker = spawn(process.execPath, [path.join(REPO, 'bin/daybreak.js'), 'worker'], {
     cwd: REPO,

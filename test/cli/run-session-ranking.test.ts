@@ -29,7 +29,13 @@ function daybreak(args: string[], env: Record<string, string> = {}): Promise<Cli
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'daybreak.js'), ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, TEMPORAL_CLI: inject('temporalCli'), ...env },
+      env: {
+        ...process.env,
+        TEMPORAL_CLI: inject('temporalCli'),
+        METRICS_PORT: '0',
+        TEMPORAL_METRICS_PORT: '0',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -181,6 +181,9 @@ export function spawnWorker(config: Config, extraEnv: Record<string, string> = {
       DAYBREAK_DATA_ROOT: config.DAYBREAK_DATA_ROOT,
       DAYBREAK_SCRATCH_DIR: config.DAYBREAK_SCRATCH_DIR,
       DAYBREAK_DUCKDB_THREADS: '1',
+      // No metrics servers: several workers share this machine and its ports.
+      METRICS_PORT: '0',
+      TEMPORAL_METRICS_PORT: '0',
       ...extraEnv,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
