@@ -2,8 +2,10 @@
 //
 // experts: distinct expert ids of the profile, each with its id bucket (computed once per expert,
 //   not once per session).
-// map: per batch of activity files, one pass: expert sessions only (semi-join first: ~5x faster than
-//   joining everything), valid durations only, written unaggregated and partitioned by bucket.
+// map: per batch of activity files, one pass: expert sessions only (a join with the distinct
+//   expert ids, a semi-join in effect that also brings each id's bucket; filtering to experts
+//   first is ~5x faster than joining everything), valid durations only, written unaggregated and
+//   partitioned by bucket.
 //   With ~1 session per user and month a map-side GROUP BY barely shrinks the data and costs a
 //   second hash aggregation, so the only aggregation is the reduce's. A second, cheap scan of the
 //   two timestamp columns counts rows, rejected rows and the latest valid year.
