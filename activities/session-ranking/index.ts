@@ -20,8 +20,8 @@ import { MONTHS, type MapResult, type MonthRanking, type SessionRankingPlan } fr
 export * from './types.js';
 
 const TARGET_BYTES_PER_BUCKET = 512 * 1024 * 1024;
-const BATCH_BYTES = 256 * 1024 * 1024;
-const BATCH_FILES = 4;
+const BATCH_BYTES = 512 * 1024 * 1024;
+const BATCH_FILES = 8;
 const MAX_BUCKETS = 64;
 
 /** Splits files into `groups` lists of roughly equal bytes (largest first, greedy). */

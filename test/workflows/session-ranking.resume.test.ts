@@ -28,7 +28,7 @@ beforeAll(async () => {
   // An in-process worker on a queue of its own: only its client is used here.
   client = await startTestWorker(testConfig());
   dir = tempDir('sr-resume');
-  // Many small files in one map group: the map walks them a batch of 4 at a time, heartbeating
+  // Many small files in one map group: the map walks them a batch of 8 at a time, heartbeating
   // after each batch.
   // Generated as one file, then split into FILES files by one partitioned COPY (fast).
   const whole = path.join(dir, 'whole');
