@@ -39,6 +39,7 @@ export async function sessionRanking(
         group,
         batches,
         experts,
+        partitioned: plan.partitioned,
         year: params.year,
         workUri: plan.workUri,
       });
@@ -55,7 +56,13 @@ export async function sessionRanking(
   progress.phase = 'ranking buckets';
   const bucketFiles = await Promise.all(
     Array.from({ length: plan.buckets }, async (_, bucket) => {
-      const file = await heavy.reduceSessionBucket({ bucket, year, top: params.top, workUri: plan.workUri });
+      const file = await heavy.reduceSessionBucket({
+        bucket,
+        partitioned: plan.partitioned,
+        year,
+        top: params.top,
+        workUri: plan.workUri,
+      });
       progress.shardsDone += 1;
       return file;
     }),

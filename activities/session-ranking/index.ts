@@ -22,6 +22,8 @@ export * from './types.js';
 const TARGET_BYTES_PER_BUCKET = 512 * 1024 * 1024;
 const BATCH_BYTES = 512 * 1024 * 1024;
 const BATCH_FILES = 8;
+/** Up to this many buckets, map output is one file per batch rather than a folder per bucket. */
+const SINGLE_FILE_MAX_BUCKETS = 4;
 const MAX_BUCKETS = 64;
 
 /** Splits files into `groups` lists of roughly equal bytes (largest first, greedy). */
@@ -59,6 +61,11 @@ export function batchFiles(files: ObjectInfo[], maxBytes: number, maxFiles: numb
   }
   if (current.length > 0) batches.push(current);
   return batches;
+}
+
+/** Where map output lives when every batch writes one file holding all buckets. */
+export function allBucketsPrefix(workUri: string): string {
+  return joinUri(workUri, 'all-buckets');
 }
 
 /**
@@ -125,6 +132,7 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       await beginOutput(params.output);
       return {
         mapGroups,
+        partitioned: buckets > SINGLE_FILE_MAX_BUCKETS,
         profileFiles: profile.map((f) => f.uri),
         buckets,
         workUri,
@@ -169,6 +177,7 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       group: number;
       batches: string[][];
       experts: string;
+      partitioned: boolean;
       year?: number;
       workUri: string;
     }): Promise<MapResult> {
@@ -197,9 +206,22 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
                   session_end: 'timestamp',
                 });
               }
-              const outDir = path.join(scratch, `batch-${b}`);
-              await conn.run(mapFilesSql({ files: locals, experts, outDir, year: input.year }));
-              await publishPartitions(outDir, input.workUri, `map-${input.group}-${b}`);
+              const name = `map-${input.group}-${b}`;
+              const out = path.join(scratch, input.partitioned ? name : `${name}.parquet`);
+              await conn.run(
+                mapFilesSql({
+                  files: locals,
+                  experts,
+                  out,
+                  partitioned: input.partitioned,
+                  year: input.year,
+                }),
+              );
+              if (input.partitioned) await publishPartitions(out, input.workUri, name);
+              else {
+                const target = joinUri(allBucketsPrefix(input.workUri), `${name}.parquet`);
+                await storageFor(target).putFile(out, target);
+              }
               const counts = (await conn.runAndReadAll(fileCountsSql(locals))).getRowObjects()[0]!;
               for (const [i, local] of locals.entries()) {
                 if (local !== path.resolve(uris[i]!)) await fs.rm(local, { force: true });
@@ -230,11 +252,15 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
     /** Totals one id bucket and keeps its top N per month; undefined when the bucket is empty. */
     async reduceSessionBucket(input: {
       bucket: number;
+      partitioned: boolean;
       year: number;
       top: number;
       workUri: string;
     }): Promise<string | undefined> {
-      const partials = (await resolveDataset(bucketPrefix(input.workUri, input.bucket))).map((o) => o.uri);
+      const prefix = input.partitioned
+        ? bucketPrefix(input.workUri, input.bucket)
+        : allBucketsPrefix(input.workUri);
+      const partials = (await resolveDataset(prefix)).map((o) => o.uri);
       if (partials.length === 0) return undefined;
       const scratch = await scratchFor(`reduce-${input.bucket}`);
       try {
@@ -244,7 +270,15 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
             const locals = await stageAll(partials, scratch);
             const name = `rank-${input.bucket}.parquet`;
             const out = path.join(scratch, name);
-            await conn.run(reduceBucketSql({ partials: locals, year: input.year, top: input.top, out }));
+            await conn.run(
+              reduceBucketSql({
+                partials: locals,
+                bucket: input.partitioned ? undefined : input.bucket,
+                year: input.year,
+                top: input.top,
+                out,
+              }),
+            );
             const target = joinUri(input.workUri, 'ranks', name);
             await storageFor(target).putFile(out, target);
             return target;

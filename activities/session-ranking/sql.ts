@@ -38,24 +38,29 @@ export function expertsSql(opts: { profileFiles: string[]; buckets: number; out:
 }
 
 /**
- * A batch of activity files -> their expert sessions `(year, month, id, us)` under
- * `outDir/bucket=<b>/`. `year` (when the run has one) drops other years early.
+ * A batch of activity files -> their expert sessions `(bucket, year, month, id, us)`: either one
+ * file `out` (few buckets: each reducer reads it and skips other buckets' rows, cheaper than a
+ * partitioned write) or `out/bucket=<b>/` folders (many buckets: a reducer reads only its own).
+ * `year` (when the run has one) drops other years early.
  */
 export function mapFilesSql(opts: {
   files: string[];
   experts: string;
-  outDir: string;
+  out: string;
+  partitioned: boolean;
   year?: number;
 }): string {
   const yearFilter = opts.year === undefined ? '' : `AND year(s.session_begin) = ${opts.year}`;
+  const layout = opts.partitioned
+    ? `PARTITION_BY (bucket), FILENAME_PATTERN 'part', OVERWRITE_OR_IGNORE`
+    : 'ROW_GROUP_SIZE 122880';
   return `COPY (
       SELECT e.bucket, year(s.session_begin)::SMALLINT AS year, month(s.session_begin)::TINYINT AS month,
              s.id, ${DURATION_US} AS us
       FROM read_parquet(${sqlFileList(opts.files)}) s
       JOIN read_parquet(${sqlString(opts.experts)}) e ON s.id = e.id
       WHERE s.session_end >= s.session_begin ${yearFilter}
-    ) TO ${sqlString(opts.outDir)} (FORMAT parquet, COMPRESSION uncompressed, PARTITION_BY (bucket),
-      FILENAME_PATTERN 'part', OVERWRITE_OR_IGNORE)`;
+    ) TO ${sqlString(opts.out)} (FORMAT parquet, COMPRESSION uncompressed, ${layout})`;
 }
 
 /** Rows, rejected rows (NULL or negative duration) and the latest year of a valid session. */
@@ -69,17 +74,20 @@ export function fileCountsSql(files: string[]): string {
 /** Totals of one bucket, top N per month: `(month, id, total_us)`, written to `out`. */
 export function reduceBucketSql(opts: {
   partials: string[];
+  /** Set when the partials hold every bucket (single-file layout): keep only this one. */
+  bucket?: number;
   year: number;
   top: number;
   out: string;
 }): string {
+  const bucketFilter = opts.bucket === undefined ? '' : `AND bucket = ${opts.bucket}`;
   return `COPY (
       SELECT month, top.id AS id, top.total_us AS total_us FROM (
         SELECT month, unnest(min_by({'id': id, 'total_us': total_us}, (-total_us, id), ${opts.top})) AS top
         FROM (
-          SELECT month, id, sum(us) AS total_us
+          SELECT month, id, sum(us)::BIGINT AS total_us
           FROM read_parquet(${sqlFileList(opts.partials)}, hive_partitioning = false)
-          WHERE year = ${opts.year}
+          WHERE year = ${opts.year} ${bucketFilter}
           GROUP BY month, id
         )
         GROUP BY month

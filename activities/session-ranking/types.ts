@@ -23,6 +23,8 @@ export interface SessionRankingPlan {
    * batches, one query each (and the unit a retried map resumes from).
    */
   mapGroups: string[][][];
+  /** Map output as a folder per bucket (many buckets) or one file per batch (few). */
+  partitioned: boolean;
   profileFiles: string[];
   buckets: number;
   /** Where intermediate files go (under the output prefix; removed when it is published). */
