@@ -4,10 +4,19 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
+/** Workflow interceptors bundled with the workflows (each module exports `interceptors`). */
+export const WORKFLOW_INTERCEPTOR_MODULES = [
+  fileURLToPath(new URL('../workflows/common/root-cause-interceptor.ts', import.meta.url)),
+];
+
 let cached: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  cached ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  cached ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: quietBundlerLogger,
+  });
   return cached;
 }
 
