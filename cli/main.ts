@@ -2,8 +2,11 @@
 import { Command } from 'commander';
 import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';
+import { dailyCommand } from './commands/daily.js';
 import { datagenCommand } from './commands/datagen.js';
 import { runCommand } from './commands/run.js';
+import { schedulesCommand } from './commands/schedules.js';
+import { statusCommand } from './commands/status.js';
 import { toolsCommand } from './commands/tools.js';
 import { upCommand } from './commands/up.js';
 import { workerCommand } from './commands/worker.js';
@@ -15,7 +18,10 @@ const program = new Command('daybreak')
   .addCommand(runCommand())
   .addCommand(workerCommand())
   .addCommand(datagenCommand())
-  .addCommand(toolsCommand());
+  .addCommand(toolsCommand())
+  .addCommand(schedulesCommand())
+  .addCommand(dailyCommand())
+  .addCommand(statusCommand());
 
 try {
   await program.parseAsync(process.argv);

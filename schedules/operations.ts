@@ -5,6 +5,7 @@ import type { DailyInput } from '../workflows/common/daily-types.js';
 import { logicalDateOf, scheduledWindowFor } from '../workflows/common/logical-date.js';
 import { describeOrUndefined, listManagedScheduleIds } from './apply.js';
 import { SCHEDULE_ID_PREFIX, scheduleIdOf } from './compile.js';
+import { ScheduleError } from './types.js';
 
 export interface ScheduleStatus {
   name: string;
@@ -22,7 +23,7 @@ export interface ScheduleStatus {
 async function describeManaged(client: Client, name: string, idPrefix: string): Promise<ScheduleDescription> {
   const desc = await describeOrUndefined(client, scheduleIdOf(name, idPrefix));
   if (!desc)
-    throw new Error(
+    throw new ScheduleError(
       `no schedule ${JSON.stringify(name)} on the server (id ${scheduleIdOf(name, idPrefix)}); run "daybreak schedules apply"`,
     );
   return desc;
@@ -135,7 +136,7 @@ export async function backfillSchedule(
   to: string,
   idPrefix = SCHEDULE_ID_PREFIX,
 ): Promise<BackfillPlan> {
-  if (to < from) throw new Error(`backfill --to ${to} is before --from ${from}`);
+  if (to < from) throw new ScheduleError(`backfill --to ${to} is before --from ${from}`);
   const desc = await describeManaged(client, name, idPrefix);
   const rule = dateRuleOf(desc);
   const { start, end } = scheduledWindowFor(from, to, rule.timeZone, rule.offsetDays);

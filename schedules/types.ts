@@ -83,7 +83,12 @@ export function defineSchedule(def: ScheduleDefinitionInput): ScheduleDefinition
   return def;
 }
 
-export class ScheduleDefinitionError extends Error {
+/** An operator mistake (unknown schedule, invalid definition): the CLI prints its message only. */
+export class ScheduleError extends Error {
+  override name = 'ScheduleError';
+}
+
+export class ScheduleDefinitionError extends ScheduleError {
   override name = 'ScheduleDefinitionError';
 }
 
