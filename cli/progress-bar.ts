@@ -5,7 +5,8 @@ import type { RunProgress } from '../workflows/common/types.js';
 
 export interface ProgressBar {
   update(p: RunProgress): void;
-  stop(): void;
+  /** Stops the bar; `completed` fills it (the last poll may predate the end). */
+  stop(completed?: boolean): void;
 }
 
 export function runProgressBar(
@@ -29,7 +30,8 @@ export function runProgressBar(
       bar.setTotal(Math.max(1, p.shardsTotal));
       bar.update(p.shardsDone, { rows: p.rows.toLocaleString('en-US'), phase: p.phase });
     },
-    stop() {
+    stop(completed = false) {
+      if (completed) bar.update(bar.getTotal(), { phase: 'done' });
       bar.stop();
     },
   };

@@ -111,7 +111,7 @@ export function dailyCommand(): Command {
           }
           result = cause.details[0] as DailyResult;
         }
-        bar?.stop();
+        bar?.stop(process.exitCode !== 1);
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         printOutcomes(result);
       } finally {

@@ -40,7 +40,7 @@ async function execute(pipeline: string, opts: RunOptions): Promise<number> {
     const bar = runProgressBar(handle.workflowId);
     try {
       const result = await waitForRun(handle, bar ? (p) => bar.update(p) : undefined);
-      bar?.stop();
+      bar?.stop(true);
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else
         process.stderr.write(
