@@ -144,7 +144,8 @@ export async function daily(input: DailyInput): Promise<DailyResult> {
       };
     }
     const started = Date.now();
-    running.add(`${branch.pipeline} (sensors)`);
+    const waiting = `${branch.pipeline} (waiting for ${branch.inputs.length} inputs)`;
+    if (branch.inputs.length) running.add(waiting);
     showState();
     try {
       await Promise.all(
@@ -157,9 +158,15 @@ export async function daily(input: DailyInput): Promise<DailyResult> {
         }),
       );
     } catch (err) {
-      return { pipeline: branch.pipeline, workflowId, status: 'failed', error: rootCauseOf(err) };
+      return {
+        pipeline: branch.pipeline,
+        workflowId,
+        status: 'failed',
+        durationMs: Date.now() - started,
+        error: rootCauseOf(err),
+      };
     } finally {
-      running.delete(`${branch.pipeline} (sensors)`);
+      running.delete(waiting);
     }
     running.add(branch.pipeline);
     showState();

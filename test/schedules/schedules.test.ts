@@ -181,6 +181,18 @@ describe('backfill, trigger, pause', () => {
     expect(new Date().getUTCFullYear()).toBeGreaterThan(2019);
   });
 
+  test('a schedule in another time zone: the logical date is read in that zone, across a DST change', async () => {
+    const def = rankingSchedule('new-york', { cron: '30 1 * * *', timeZone: 'America/New_York' });
+    await applySchedules({ ...ctx(), definitions: [def] });
+    // 2019-03-10 is the day New York moved to summer time; its 01:30 run on the 11th is 05:30 UTC.
+    const plan = await backfillSchedule(env.client, 'new-york', '2019-03-10', '2019-03-10', idPrefix);
+    expect(plan.start).toBe('2019-03-11T04:00:00.000Z');
+    const [run] = await runsOf(scheduleIdOf('new-york', idPrefix), 1);
+    const result = (await env.client.workflow.getHandle(run!.workflowId, run!.runId).result()) as DailyResult;
+    expect(result).toMatchObject({ runDate: '2019-03-10', scheduledTime: '2019-03-11T05:30:00.000Z' });
+    expect(run!.typedSearchAttributes.get(RunDateKey)?.toISOString()).toBe('2019-03-10T00:00:00.000Z');
+  });
+
   test('trigger, pause and unpause are reflected in list and on the server', async () => {
     await applySchedules({ ...ctx(), definitions: [rankingSchedule('ops', { paused: false })] });
     const id = scheduleIdOf('ops', idPrefix);
