@@ -7,7 +7,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { startDevServer, type DevServer } from '../../lib/dev-server.js';
-import { describeRunFailure, startRun, waitForRun } from '../../lib/runs.js';
+import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
+import { PIPELINES } from '../../lib/pipelines/index.js';
+import { describeRunFailure, runSearchAttributes, startRun, waitForRun } from '../../lib/runs.js';
+import type { DailyBranch } from '../../workflows/common/daily-types.js';
 import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
 
 const ARTIFACTS = path.resolve('test-artifacts');
@@ -102,4 +105,46 @@ test('a failed run is found by Pipeline in the Web UI and its history shows the 
   expect(attributes).toContain('session-ranking');
   expect(attributes).toMatch(/2016-06-06/);
   await page.screenshot({ path: path.join(ARTIFACTS, 'web-ui-search-attributes.png'), fullPage: true });
+});
+
+test('a DAG run in the Web UI: the failure lists each failed child with its cause, children are linked', async () => {
+  const data = tempDir('web-ui-dag');
+  await generateSessionRanking({ rows: 1_000, users: 100, seed: 9, out: data, year: 2016 });
+  const def = PIPELINES['session-ranking']!;
+  const branch = (name: string, activity: string): DailyBranch => ({
+    pipeline: name,
+    workflowType: def.workflowType,
+    params: def.buildParams(
+      { activity, profile: path.join(data, 'user_profile'), output: path.join(data, name) },
+      { config: env.config, runDate: '2016-07-07' },
+    ),
+    dependsOn: [],
+    inputs: [],
+  });
+  const missing = path.join(data, 'missing');
+  const handle = await env.client.workflow.start('daily', {
+    taskQueue: env.config.DAYBREAK_TASK_QUEUE,
+    workflowId: 'daily/2016-07-07',
+    args: [
+      {
+        runDate: '2016-07-07',
+        branches: [branch('ranking-ok', path.join(data, 'user_activity')), branch('ranking-bad', missing)],
+      },
+    ],
+    typedSearchAttributes: runSearchAttributes('daily', '2016-07-07'),
+  });
+  await expect(handle.result()).rejects.toThrow();
+
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  await page.goto(
+    `${server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}/${handle.firstExecutionRunId}/history`,
+  );
+  const message = `ranking-bad failed: MissingInput: no user_activity Parquet files found at ${missing}`;
+  await page.getByText(message).first().waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'web-ui-dag-failed.png'), fullPage: true });
+  await page.getByText('Relationships', { exact: false }).first().click();
+  await page.getByText('ranking-ok/2016-07-07').first().waitFor({ timeout: 15_000 });
+  const text = await page.locator('body').innerText();
+  expect(text).toContain('ranking-bad/2016-07-07');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'web-ui-dag-children.png'), fullPage: true });
 });
