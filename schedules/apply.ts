@@ -9,6 +9,7 @@ import {
   type CompileContext,
   type CompiledSchedule,
 } from './compile.js';
+import { retryTransient } from './retry.js';
 import type { ScheduleDefinitionInput } from './types.js';
 
 export type ChangeKind = 'create' | 'update' | 'unchanged' | 'delete';
@@ -34,7 +35,7 @@ export async function describeOrUndefined(
   scheduleId: string,
 ): Promise<ScheduleDescription | undefined> {
   try {
-    return await client.schedule.getHandle(scheduleId).describe();
+    return await retryTransient(() => client.schedule.getHandle(scheduleId).describe());
   } catch (err) {
     if (err instanceof ScheduleNotFoundError) return undefined;
     throw err;
@@ -52,9 +53,12 @@ export async function listManagedScheduleIds(
   client: Client,
   idPrefix = SCHEDULE_ID_PREFIX,
 ): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const s of client.schedule.list()) if (s.scheduleId.startsWith(idPrefix)) ids.push(s.scheduleId);
-  return ids.sort();
+  return retryTransient(async () => {
+    const ids: string[] = [];
+    for await (const s of client.schedule.list())
+      if (s.scheduleId.startsWith(idPrefix)) ids.push(s.scheduleId);
+    return ids.sort();
+  });
 }
 
 /** The diff between the code and the server; nothing is changed. */

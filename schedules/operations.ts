@@ -5,6 +5,7 @@ import type { DailyInput } from '../workflows/common/daily-types.js';
 import { logicalDateOf, scheduledWindowFor } from '../workflows/common/logical-date.js';
 import { describeOrUndefined, listManagedScheduleIds } from './apply.js';
 import { SCHEDULE_ID_PREFIX, scheduleIdOf } from './compile.js';
+import { retryTransient } from './retry.js';
 import { ScheduleError } from './types.js';
 
 export interface ScheduleStatus {
@@ -49,7 +50,9 @@ export async function scheduleStatus(
     const { workflowId, firstExecutionRunId } = recent.action.workflow;
     let status: string;
     try {
-      status = (await client.workflow.getHandle(workflowId, firstExecutionRunId).describe()).status.name;
+      status = (
+        await retryTransient(() => client.workflow.getHandle(workflowId, firstExecutionRunId).describe())
+      ).status.name;
     } catch {
       status = 'NOT_FOUND';
     }
@@ -94,9 +97,8 @@ export async function pauseSchedule(
   idPrefix = SCHEDULE_ID_PREFIX,
 ) {
   await describeManaged(client, name, idPrefix);
-  await client.schedule
-    .getHandle(scheduleIdOf(name, idPrefix))
-    .pause(note ?? 'paused with daybreak schedules pause');
+  const handle = client.schedule.getHandle(scheduleIdOf(name, idPrefix));
+  await retryTransient(() => handle.pause(note ?? 'paused with daybreak schedules pause'));
 }
 
 export async function unpauseSchedule(
@@ -106,9 +108,8 @@ export async function unpauseSchedule(
   idPrefix = SCHEDULE_ID_PREFIX,
 ) {
   await describeManaged(client, name, idPrefix);
-  await client.schedule
-    .getHandle(scheduleIdOf(name, idPrefix))
-    .unpause(note ?? 'unpaused with daybreak schedules unpause');
+  const handle = client.schedule.getHandle(scheduleIdOf(name, idPrefix));
+  await retryTransient(() => handle.unpause(note ?? 'unpaused with daybreak schedules unpause'));
 }
 
 /** Starts one run now, with the schedule's overlap policy; its logical date follows from "now". */
