@@ -12,6 +12,7 @@ import { PIPELINES } from '../../lib/pipelines/index.js';
 import { readManifest } from '../../lib/storage/manifest.js';
 import { applySchedules, planApply } from '../../schedules/apply.js';
 import { scheduleIdOf } from '../../schedules/compile.js';
+import { retryTransient } from '../../schedules/retry.js';
 import {
   backfillSchedule,
   listSchedules,
@@ -74,9 +75,12 @@ const ctx = () => ({ client: env.client, config: env.config, registry: PIPELINES
 async function runsOf(scheduleId: string, expected: number): Promise<WorkflowExecutionInfo[]> {
   const deadline = Date.now() + 90_000;
   for (;;) {
-    const runs: WorkflowExecutionInfo[] = [];
-    for await (const wf of env.client.workflow.list({ query: `TemporalScheduledById = "${scheduleId}"` }))
-      runs.push(wf);
+    const runs = await retryTransient(async () => {
+      const found: WorkflowExecutionInfo[] = [];
+      for await (const wf of env.client.workflow.list({ query: `TemporalScheduledById = "${scheduleId}"` }))
+        found.push(wf);
+      return found;
+    });
     const closed = runs.filter((r) => r.closeTime);
     if (closed.length >= expected)
       return closed.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
