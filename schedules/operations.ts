@@ -77,15 +77,23 @@ export async function scheduleStatus(
   };
 }
 
+/**
+ * Managed schedules with their status. Server listing is eventually consistent (a schedule created
+ * a moment ago may be missing), so the `names` known from code are always looked up directly.
+ */
 export async function listSchedules(
   client: Client,
   idPrefix = SCHEDULE_ID_PREFIX,
+  names: string[] = [],
 ): Promise<ScheduleStatus[]> {
+  const ids = new Set([
+    ...(await listManagedScheduleIds(client, idPrefix)),
+    ...names.map((n) => scheduleIdOf(n, idPrefix)),
+  ]);
   const out: ScheduleStatus[] = [];
-  for (const id of await listManagedScheduleIds(client, idPrefix)) {
-    const name = id.slice(idPrefix.length);
+  for (const id of [...ids].sort()) {
     if (!(await describeOrUndefined(client, id))) continue;
-    out.push(await scheduleStatus(client, name, idPrefix));
+    out.push(await scheduleStatus(client, id.slice(idPrefix.length), idPrefix));
   }
   return out;
 }

@@ -100,7 +100,11 @@ export function schedulesCommand(): Command {
     .action(async (_opts: unknown, c: Command) => {
       const { idPrefix, json } = common(c);
       await withClient(async (client, config) => {
-        const list = await listSchedules(client, idPrefix);
+        const list = await listSchedules(
+          client,
+          idPrefix,
+          SCHEDULES.map((d) => d.name),
+        );
         if (json) return out(JSON.stringify(list, null, 2));
         if (!list.length) return out(`no schedules under ${idPrefix}; run "daybreak schedules apply"`);
         out(
