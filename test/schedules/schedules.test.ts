@@ -10,7 +10,7 @@ import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
 import { addDays } from '../../lib/dates.js';
 import { PIPELINES } from '../../lib/pipelines/index.js';
 import { readManifest } from '../../lib/storage/manifest.js';
-import { applySchedules, planApply } from '../../schedules/apply.js';
+import { applySchedules, listManagedScheduleIds, planApply } from '../../schedules/apply.js';
 import { scheduleIdOf } from '../../schedules/compile.js';
 import { retryTransient } from '../../schedules/retry.js';
 import {
@@ -137,6 +137,15 @@ describe('apply', () => {
     expect(updated.action.type === 'startWorkflow' && updated.action.memo?.slaSeconds).toBe(900);
     expect(updated.state.paused).toBe(true);
 
+    // Prune acts on what the server lists; listing is eventually consistent, so wait until it shows b.
+    for (
+      let i = 0;
+      !(await listManagedScheduleIds(env.client, idPrefix)).includes(scheduleIdOf('apply-b', idPrefix));
+      i++
+    ) {
+      if (i > 100) throw new Error('apply-b never appeared in the schedule listing');
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const pruned = await applySchedules({ ...ctx(), definitions: [a], prune: true });
     expect(pruned.map((c) => `${c.name}:${c.kind}`)).toEqual(['apply-a:unchanged', 'apply-b:delete']);
     await expect(env.client.schedule.getHandle(scheduleIdOf('apply-b', idPrefix)).describe()).rejects.toThrow(
