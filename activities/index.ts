@@ -2,11 +2,13 @@
 import type { ActivityDeps } from './common/deps.js';
 import { createSessionRankingActivities } from './session-ranking/index.js';
 import { createDailyActivities } from './daily/index.js';
+import { createAlertActivities } from './alerts/index.js';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSessionRankingActivities(deps),
     ...createDailyActivities(deps),
+    ...createAlertActivities(deps),
   };
 }
 

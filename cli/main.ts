@@ -8,8 +8,10 @@ import { datagenCommand } from './commands/datagen.js';
 import { runCommand } from './commands/run.js';
 import { schedulesCommand } from './commands/schedules.js';
 import { statusCommand } from './commands/status.js';
+import { runbookCommand } from './commands/runbook.js';
 import { toolsCommand } from './commands/tools.js';
 import { upCommand } from './commands/up.js';
+import { watchdogCommand } from './commands/watchdog.js';
 import { workerCommand } from './commands/worker.js';
 
 const program = new Command('daybreak')
@@ -22,7 +24,9 @@ const program = new Command('daybreak')
   .addCommand(toolsCommand())
   .addCommand(schedulesCommand())
   .addCommand(dailyCommand())
-  .addCommand(statusCommand());
+  .addCommand(statusCommand())
+  .addCommand(runbookCommand())
+  .addCommand(watchdogCommand());
 
 try {
   await program.parseAsync(process.argv);
