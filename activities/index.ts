@@ -1,11 +1,13 @@
 // Every activity the worker registers, built from shared dependencies. One folder per pipeline.
 import type { ActivityDeps } from './common/deps.js';
 import { createSessionRankingActivities } from './session-ranking/index.js';
+import { createDailyActivities } from './daily/index.js';
 import { createAlertActivities } from './alerts/index.js';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSessionRankingActivities(deps),
+    ...createDailyActivities(deps),
     ...createAlertActivities(deps),
   };
 }

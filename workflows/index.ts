@@ -1,4 +1,5 @@
 // Every workflow the worker bundles. One file per pipeline; this file only re-exports.
 export { sessionRanking } from './session-ranking.js';
+export { daily } from './daily.js';
 export { alertState } from './alert-state.js';
 export { watchdog } from './watchdog.js';

@@ -12,8 +12,9 @@ import { shardActivity, shortActivity } from './common/activity-options.js';
 import { progressQuery } from './common/progress.js';
 import type { PipelineInput, RunProgress } from './common/types.js';
 
-const quick = proxyActivities<SessionRankingActivities>(shortActivity);
-const heavy = proxyActivities<SessionRankingActivities>(shardActivity);
+/** Activities with a summary the Web UI shows on each event ("map: file group 1/2", "reduce: ..."). */
+const quick = (summary: string) => proxyActivities<SessionRankingActivities>({ ...shortActivity, summary });
+const heavy = (summary: string) => proxyActivities<SessionRankingActivities>({ ...shardActivity, summary });
 
 export async function sessionRanking(
   input: PipelineInput<SessionRankingParams>,
@@ -23,10 +24,12 @@ export async function sessionRanking(
   const progress: RunProgress = { phase: 'planning', shardsDone: 0, shardsTotal: 0, rows: 0 };
   setHandler(progressQuery, () => progress);
 
-  const plan = await quick.planSessionRanking(params);
+  const plan = await quick(`plan: list ${params.activity}`).planSessionRanking(params);
   progress.phase = 'finding experts';
   progress.shardsTotal = plan.mapGroups.length + plan.buckets;
-  const experts = await heavy.extractSessionExperts({
+  const experts = await heavy(
+    `experts: expert ids of ${plan.profileFiles.length} profile file(s) into ${plan.buckets} id buckets`,
+  ).extractSessionExperts({
     profileFiles: plan.profileFiles,
     buckets: plan.buckets,
     workUri: plan.workUri,
@@ -35,7 +38,10 @@ export async function sessionRanking(
   progress.phase = 'aggregating sessions';
   const maps = await Promise.all(
     plan.mapGroups.map(async (batches, group) => {
-      const result = await heavy.mapSessionFiles({
+      const files = batches.reduce((n, b) => n + b.length, 0);
+      const result = await heavy(
+        `map: file group ${group + 1}/${plan.mapGroups.length} (${files} files in ${batches.length} batches) into ${plan.buckets} id buckets`,
+      ).mapSessionFiles({
         group,
         batches,
         experts,
@@ -56,7 +62,9 @@ export async function sessionRanking(
   progress.phase = 'ranking buckets';
   const bucketFiles = await Promise.all(
     Array.from({ length: plan.buckets }, async (_, bucket) => {
-      const file = await heavy.reduceSessionBucket({
+      const file = await heavy(
+        `reduce: rank id bucket ${bucket + 1}/${plan.buckets}, top ${params.top} per month`,
+      ).reduceSessionBucket({
         bucket,
         partitioned: plan.partitioned,
         year,
@@ -78,7 +86,9 @@ export async function sessionRanking(
     inputBytes: plan.inputBytes,
     filesResumed: maps.reduce((s, m) => s + m.filesResumed, 0),
   };
-  const ranking = await quick.publishSessionRanking({
+  const ranking = await quick(
+    `publish: ranking.json + ranking.parquet to ${params.output}`,
+  ).publishSessionRanking({
     runDate: input.runDate,
     output: params.output,
     bucketFiles: bucketFiles.filter((f): f is string => f !== undefined),

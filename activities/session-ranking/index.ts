@@ -149,7 +149,10 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       const scratch = await scratchFor('experts');
       try {
         return await withDuckDB(duckdbOptions(config), async (conn) => {
-          const progress = startHeartbeat({ step: 'experts' }, conn);
+          const progress = startHeartbeat(
+            { status: `experts: reading ${input.profileFiles.length} profile file(s)` },
+            conn,
+          );
           try {
             const locals = await stageAll(input.profileFiles, scratch);
             for (const [i, local] of locals.entries()) {
@@ -181,7 +184,12 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       year?: number;
       workUri: string;
     }): Promise<MapResult> {
-      type Done = Omit<MapResult, 'filesResumed'> & { batchesDone: number; filesDone: number };
+      type Done = Omit<MapResult, 'filesResumed'> & {
+        batchesDone: number;
+        filesDone: number;
+        /** What the Web UI shows as the heartbeat: "group 1: file 3/8, 1,200,000 rows". */
+        status?: string;
+      };
       const done: Done = previousHeartbeat<Done>() ?? {
         batchesDone: 0,
         filesDone: 0,
@@ -192,7 +200,11 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       try {
         return await withDuckDB(shardDuckdb, async (conn) => {
           await useUtc(conn);
-          const progress = startHeartbeat<Done>({ ...done }, conn);
+          const files = input.batches.reduce((n, b) => n + b.length, 0);
+          const progress = startHeartbeat<Done>(
+            { ...done, status: `group ${input.group + 1}: starting at file ${done.filesDone + 1}/${files}` },
+            conn,
+          );
           try {
             const experts = await storageFor(input.experts).stageIn(input.experts, scratch);
             const state = { ...done };
@@ -232,7 +244,10 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
                 state.maxYear = Math.max(state.maxYear ?? 0, Number(counts.max_year));
               state.batchesDone = b + 1;
               state.filesDone += uris.length;
-              progress.beat({ ...state });
+              progress.beat({
+                ...state,
+                status: `group ${input.group + 1}: file ${state.filesDone}/${files}, ${state.inputRows.toLocaleString('en-US')} rows`,
+              });
             }
             return {
               inputRows: state.inputRows,
@@ -265,7 +280,13 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       const scratch = await scratchFor(`reduce-${input.bucket}`);
       try {
         return await withDuckDB(shardDuckdb, async (conn) => {
-          const progress = startHeartbeat({ bucket: input.bucket }, conn);
+          const progress = startHeartbeat(
+            {
+              bucket: input.bucket,
+              status: `bucket ${input.bucket + 1}: ranking ${partials.length} partial files`,
+            },
+            conn,
+          );
           try {
             const locals = await stageAll(partials, scratch);
             const name = `rank-${input.bucket}.parquet`;
