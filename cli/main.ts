@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';
 import { datagenCommand } from './commands/datagen.js';
+import { healthcheckCommand } from './commands/healthcheck.js';
 import { runCommand } from './commands/run.js';
 import { toolsCommand } from './commands/tools.js';
 import { upCommand } from './commands/up.js';
@@ -15,7 +16,8 @@ const program = new Command('daybreak')
   .addCommand(runCommand())
   .addCommand(workerCommand())
   .addCommand(datagenCommand())
-  .addCommand(toolsCommand());
+  .addCommand(toolsCommand())
+  .addCommand(healthcheckCommand());
 
 try {
   await program.parseAsync(process.argv);
