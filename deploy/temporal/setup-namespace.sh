@@ -8,15 +8,21 @@ namespace=${TEMPORAL_NAMESPACE:-default}
 retention=${TEMPORAL_NAMESPACE_RETENTION:-30d}
 attempts=${SETUP_MAX_ATTEMPTS:-60}
 
-i=1
-until temporal operator cluster health --address "$address" >/dev/null 2>&1; do
-  if [ "$i" -ge "$attempts" ]; then
-    echo "setup-namespace: Temporal at $address not healthy after $attempts attempts" >&2
-    exit 1
-  fi
-  i=$((i + 1))
-  sleep "${SETUP_SLEEP_SECONDS:-2}"
-done
+# Runs "$@" until it succeeds, SETUP_MAX_ATTEMPTS times at most; its output goes to stdout.
+retry() {
+  i=1
+  until out=$("$@" 2>&1); do
+    if [ "$i" -ge "$attempts" ]; then
+      echo "setup-namespace: '$*' failed $attempts times against $address: $out" >&2
+      exit 1
+    fi
+    i=$((i + 1))
+    sleep "${SETUP_SLEEP_SECONDS:-2}"
+  done
+  printf '%s\n' "$out"
+}
+
+retry temporal operator cluster health --address "$address" >/dev/null
 
 if temporal operator namespace describe --address "$address" --namespace "$namespace" >/dev/null 2>&1; then
   echo "setup-namespace: namespace $namespace exists"
@@ -25,7 +31,8 @@ else
   echo "setup-namespace: namespace $namespace created (retention $retention)"
 fi
 
-existing=$(temporal operator search-attribute list --address "$address" --namespace "$namespace")
+# A new namespace reaches the frontend's cache a few seconds after it is registered.
+existing=$(retry temporal operator search-attribute list --address "$address" --namespace "$namespace")
 for pair in Pipeline:Keyword RunDate:Datetime; do
   name=${pair%%:*}
   type=${pair#*:}

@@ -231,6 +231,16 @@ describe('docker-compose.yml', () => {
     expect(target('prometheus', '/prometheus')).toBeDefined();
   });
 
+  test("Temporal's dynamic config file is in its mounted folder", () => {
+    const temporal = compose.services.temporal!;
+    // The server resolves DYNAMIC_CONFIG_FILE_PATH from its working directory, /etc/temporal.
+    const file = path.posix.join('/etc/temporal', serviceEnvironment(temporal).DYNAMIC_CONFIG_FILE_PATH!);
+    const mount = mounts(temporal).find((m) => file.startsWith(m.target + '/'));
+    expect(mount, file).toBeDefined();
+    const host = path.join(REPO_ROOT, mount!.source, file.slice(mount!.target.length));
+    expect(YAML.parse(fs.readFileSync(host, 'utf8'))).toHaveProperty(['limit.maxIDLength']);
+  });
+
   test('Redis persists: append-only file on, snapshots on, no eviction', () => {
     const args = commandArgs(compose.services.redis!);
     const flag = (name: string) => args[args.indexOf(name) + 1];
