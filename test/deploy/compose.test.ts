@@ -384,7 +384,7 @@ describe('docker-compose.yml', () => {
     // The worker is scaled: it must be discovered by DNS (one A record per replica), not pinned.
     expect(scraped.filter((s) => s.service === 'worker').map((s) => s.job)).toEqual([
       'daybreak-worker',
-      'daybreak-worker-sdk',
+      'daybreak-temporal-sdk',
     ]);
     const am = promConfig.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((s) => s.targets));
     expect(am).toEqual(['alertmanager:9093']);

@@ -83,6 +83,17 @@ describe('Prometheus', () => {
     expect(res.out).toMatch(/SUCCESS: \d+ rules found/);
   });
 
+  test('rule unit tests beside the mounted rules pass (promtool test rules), and are not loaded as rules', () => {
+    const dir = path.dirname(ruleGlobs[0]!);
+    const unitTests = fs.readdirSync(dir).filter((f) => f.endsWith('.test.yml'));
+    expect(unitTests.length).toBeGreaterThanOrEqual(1);
+    for (const file of unitTests) {
+      expect(ruleFiles).not.toContain(path.join(dir, file));
+      const res = run(PROMTOOL, ['test', 'rules', path.join(dir, file)]);
+      expect(res.code, res.out).toBe(0);
+    }
+  });
+
   test('every alert has a section in docs/operations.md', () => {
     const guide = fs.readFileSync(path.join(REPO_ROOT, 'docs/operations.md'), 'utf8');
     const headings = new Set([...guide.matchAll(/^#{2,4} .*?`?(\w+)`?\s*$/gm)].map((m) => m[1]));
@@ -114,7 +125,7 @@ describe('Alertmanager', () => {
         'routes',
         'test',
         `--config.file=${amConfigFile}`,
-        'alertname=DaybreakTargetDown',
+        'alertname=DaybreakApiDown',
         'severity=critical',
       ],
       { encoding: 'utf8' },
