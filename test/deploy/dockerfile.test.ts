@@ -146,4 +146,24 @@ describe('.dockerignore', () => {
     }
     expect(files.filter((f) => /^(test|docs|deploy)\//.test(f) || f.startsWith('.env'))).toEqual([]);
   });
+
+  test('every source file the CLI and the workflow bundle import is in the context', () => {
+    const context = new Set(dockerContextFiles());
+    const seen = new Set<string>();
+    // bin/daybreak.js loads the CLI; the worker bundles workflows/index.ts from its path at start.
+    const queue = ['bin/daybreak.js', 'workflows/index.ts'];
+    while (queue.length) {
+      const file = queue.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      expect(context.has(file), `${file} is imported but excluded from the image`).toBe(true);
+      const text = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
+      for (const m of text.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)) {
+        const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), m[1]!));
+        const ts = target.replace(/\.js$/, '.ts');
+        queue.push(fs.existsSync(path.join(REPO_ROOT, ts)) ? ts : target);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(30);
+  });
 });
