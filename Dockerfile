@@ -30,6 +30,6 @@ USER node
 EXPOSE 9464 9465 8080
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 \
-  CMD ["node", "bin/daybreak.js", "healthcheck"]
+  CMD ["node", "bin/healthcheck.js"]
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "bin/daybreak.js"]
 CMD ["worker"]

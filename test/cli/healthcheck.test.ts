@@ -1,4 +1,4 @@
-// `daybreak healthcheck`, the image's HEALTHCHECK: exit 0 only when this container's endpoint
+// `daybreak healthcheck` and its light entry bin/healthcheck.js, the image's HEALTHCHECK: exit 0 only when this container's endpoint
 // answers 2xx, on the port the config names. Probed against a real local HTTP server.
 import { execFile } from 'node:child_process';
 import http from 'node:http';
@@ -25,8 +25,10 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-async function healthcheck(args: string[], env: Record<string, string>) {
-  return run(process.execPath, [path.join(REPO_ROOT, 'bin/daybreak.js'), 'healthcheck', ...args], {
+/** The container probe's light entry (bin/healthcheck.js) or the full CLI's subcommand. */
+async function healthcheck(args: string[], env: Record<string, string>, entry: 'light' | 'cli' = 'light') {
+  const argv = entry === 'light' ? ['bin/healthcheck.js'] : ['bin/daybreak.js', 'healthcheck'];
+  return run(process.execPath, [path.join(REPO_ROOT, argv[0]!), ...argv.slice(1), ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
   }).then(
     (r) => ({ code: 0, stderr: r.stderr }),
@@ -42,6 +44,13 @@ test('metrics target: 2xx on METRICS_PORT/metrics is healthy, 5xx is not', async
   const sick = await healthcheck([], { METRICS_PORT: String(port) });
   expect(sick.code).toBe(1);
   expect(sick.stderr).toContain(`http://127.0.0.1:${port}/metrics answered 503`);
+});
+
+test('`daybreak healthcheck` in the full CLI behaves the same', async () => {
+  status = 200;
+  expect((await healthcheck([], { METRICS_PORT: String(port) }, 'cli')).code).toBe(0);
+  status = 500;
+  expect((await healthcheck([], { METRICS_PORT: String(port) }, 'cli')).code).toBe(1);
 });
 
 test('api target probes API_PORT/healthz', async () => {

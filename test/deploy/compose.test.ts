@@ -165,6 +165,20 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  test('Daybreak services probe their own endpoint: the API its /healthz, the others their metrics', () => {
+    for (const [name, service] of daybreakServices.filter(([n]) => !ONE_SHOTS.includes(n))) {
+      const target = entryPointOf(service)?.serves?.includes('API_PORT') ? 'api' : 'metrics';
+      expect(service.healthcheck?.test, name).toEqual([
+        'CMD',
+        'node',
+        'bin/healthcheck.js',
+        '--target',
+        target,
+      ]);
+      expect(parseDuration(service.healthcheck?.start_period ?? '0s'), name).toBeGreaterThanOrEqual(60);
+    }
+  });
+
   test('every depends_on target exists, with a condition that orders start-up', () => {
     for (const [name, service] of services) {
       for (const [target, condition] of Object.entries(dependsOn(service))) {

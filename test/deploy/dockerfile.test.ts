@@ -100,11 +100,14 @@ describe('Dockerfile', () => {
     expect(execForm(finalOps('CMD').at(-1)!.args)).toEqual(['worker']);
   });
 
-  test('HEALTHCHECK runs `daybreak healthcheck`, a command the CLI has', () => {
+  test('HEALTHCHECK runs the light entry of `daybreak healthcheck`', () => {
     const hc = finalOps('HEALTHCHECK').at(-1);
     expect(hc).toBeDefined();
     const cmd = execForm(hc!.args.slice(hc!.args.indexOf('CMD') + 3).trim());
-    expect(cmd.slice(0, 3)).toEqual(['node', 'bin/daybreak.js', 'healthcheck']);
+    expect(cmd).toEqual(['node', 'bin/healthcheck.js']);
+    // bin/healthcheck.js runs the CLI's own healthcheck command, nothing else.
+    const entry = fs.readFileSync(path.join(REPO_ROOT, 'bin/healthcheck.js'), 'utf8');
+    expect(entry).toContain("import('../cli/commands/healthcheck.ts')");
     expect(ENTRY_POINTS.some((e) => e.args[0] === 'healthcheck')).toBe(true);
     expect(hc!.args).toMatch(/--start-period=\d+s/);
   });
@@ -151,7 +154,7 @@ describe('.dockerignore', () => {
     const context = new Set(dockerContextFiles());
     const seen = new Set<string>();
     // bin/daybreak.js loads the CLI; the worker bundles workflows/index.ts from its path at start.
-    const queue = ['bin/daybreak.js', 'workflows/index.ts'];
+    const queue = ['bin/daybreak.js', 'bin/healthcheck.js', 'workflows/index.ts'];
     while (queue.length) {
       const file = queue.pop()!;
       if (seen.has(file)) continue;

@@ -73,6 +73,14 @@ describe.each(ENTRY_POINTS.map((e) => [e.args.join(' '), e] as [string, EntryPoi
   },
 );
 
+test('the container health probe (bin/healthcheck.js) runs from the production install', async () => {
+  const { stdout } = await run(process.execPath, ['bin/healthcheck.js', '--help'], {
+    cwd: app,
+    env: containerEnv(),
+  });
+  expect(stdout).toContain('--target <name>');
+});
+
 test.each(AWAITING_MERGE.map((e) => [e.args.join(' ')]))(
   'daybreak %s is still awaiting its branch (once merged, move it to ENTRY_POINTS)',
   async (command) => {
