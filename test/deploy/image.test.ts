@@ -42,7 +42,7 @@ beforeAll(async () => {
   app = path.join(work, 'app');
   const files = copyDockerContext(app);
   expect(files.length).toBeGreaterThan(20);
-  await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], {
+  await run('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd: app,
     env: { ...process.env, NODE_ENV: 'production' },
     maxBuffer: 16 << 20,
@@ -63,13 +63,12 @@ test('the install has production dependencies only', () => {
   expect(fs.existsSync(path.join(app, 'test'))).toBe(false);
 });
 
-describe.each(ENTRY_POINTS.map((e) => [e.args.join(' '), e] as [string, EntryPoint]))(
-  'daybreak %s',
-  (_, entry) => {
-    test('--help runs from the production install', async () => {
-      const { stdout } = await daybreak([...entry.args, '--help']);
-      expect(stdout).toContain(`Usage: daybreak ${entry.args.join(' ')}`);
-    });
+// Independent processes: run them side by side.
+test.concurrent.each(ENTRY_POINTS.map((e) => [e.args.join(' '), e] as [string, EntryPoint]))(
+  'daybreak %s --help runs from the production install',
+  async (_, entry) => {
+    const { stdout } = await daybreak([...entry.args, '--help']);
+    expect(stdout).toContain(`Usage: daybreak ${entry.args.join(' ')}`);
   },
 );
 
