@@ -5,6 +5,7 @@ import { ParamError } from '../lib/pipelines/types.js';
 import { UnknownPipelineError } from '../lib/pipelines/index.js';
 import { dailyCommand } from './commands/daily.js';
 import { datagenCommand } from './commands/datagen.js';
+import { healthcheckCommand } from './commands/healthcheck.js';
 import { runCommand } from './commands/run.js';
 import { schedulesCommand } from './commands/schedules.js';
 import { statusCommand } from './commands/status.js';
@@ -26,7 +27,8 @@ const program = new Command('daybreak')
   .addCommand(dailyCommand())
   .addCommand(statusCommand())
   .addCommand(runbookCommand())
-  .addCommand(watchdogCommand());
+  .addCommand(watchdogCommand())
+  .addCommand(healthcheckCommand());
 
 /** Usage errors throw instead of exiting, so they get the same one-line form and exit code 2. */
 function throwUsageErrors(cmd: Command): void {
