@@ -2,11 +2,22 @@
 import { Command } from 'commander';
 import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';
+import { ModelError } from '../lib/identity/model.js';
 import { datagenCommand } from './commands/datagen.js';
+import { modelsCommand } from './commands/models.js';
 import { runCommand } from './commands/run.js';
 import { toolsCommand } from './commands/tools.js';
 import { upCommand } from './commands/up.js';
 import { workerCommand } from './commands/worker.js';
+
+/** Non-retryable failures (bad input named by lib/errors.ts) are user errors: one line, no stack. */
+function isBadInput(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    err.name === 'ApplicationFailure' &&
+    (err as { nonRetryable?: boolean }).nonRetryable === true
+  );
+}
 
 const program = new Command('daybreak')
   .description('Daily data pipelines on Temporal and DuckDB')
@@ -15,14 +26,20 @@ const program = new Command('daybreak')
   .addCommand(runCommand())
   .addCommand(workerCommand())
   .addCommand(datagenCommand())
-  .addCommand(toolsCommand());
+  .addCommand(toolsCommand())
+  .addCommand(modelsCommand());
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   // Expected user errors get one clear line; anything else keeps its stack for a bug report.
-  if (err instanceof ConfigError || err instanceof ParamError) {
-    process.stderr.write(`daybreak: ${err.message}\n`);
+  if (
+    err instanceof ConfigError ||
+    err instanceof ParamError ||
+    err instanceof ModelError ||
+    isBadInput(err)
+  ) {
+    process.stderr.write(`daybreak: ${(err as Error).message}\n`);
   } else {
     process.stderr.write(`daybreak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   }
