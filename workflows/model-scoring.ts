@@ -32,6 +32,8 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
     shards: plan.shards,
     maxBlockSize: params.maxBlockSize,
     workUri: plan.workUri,
+    labels: params.labels,
+    labelFiles: plan.labelFiles,
   });
   progress.rows = prepared.records;
 

@@ -106,6 +106,9 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
       shards: number;
       maxBlockSize: number;
       workUri: string;
+      /** Checked here, before any scoring, so bad labels fail the run at once. */
+      labels?: string;
+      labelFiles?: string[];
     }): Promise<PreparedRecords> {
       return withScratch('ms-prepare', (scratch) =>
         withDuckDB(duckdbOptions(config), async (conn) => {
@@ -113,6 +116,10 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
           try {
             const local = await stageAll(input.recordFiles, scratch);
             await checkRecordFiles(conn, local, input.recordFiles, input.dataset);
+            if (input.labels && input.labelFiles) {
+              const labelLocal = await stageAll(input.labelFiles, scratch);
+              await loadLabels(conn, labelLocal, input.labelFiles, input.labels);
+            }
             const { records, cappedKeys } = await prepareRecords(conn, {
               files: local,
               shards: input.shards,
