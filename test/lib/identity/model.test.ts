@@ -19,6 +19,8 @@ import { listVersions, loadModel, registerModel } from '../../../lib/identity/re
 
 const SHIPPED = path.resolve('models/identity');
 type Levels = Record<string, string | null>;
+/** Parsed JSON, deliberately loose: these tests break model files on purpose. */
+type Json = ReturnType<typeof JSON.parse>;
 
 const PAIRS: Record<string, Levels> = {
   identical: {
@@ -145,24 +147,24 @@ describe('scoring', () => {
 describe('validation and registry', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'models-'));
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const clone = () => JSON.parse(JSON.stringify(v1)) as Record<string, any>;
+  const clone = () => JSON.parse(JSON.stringify(v1)) as Json;
 
   test.each([
     [
       'a missing m level',
-      (m: any) => delete m.parameters.m.dob.swapped,
+      (m: Json) => delete m.parameters.m.dob.swapped,
       'parameter m.dob.swapped is missing',
     ],
-    ['a missing comparison', (m: any) => delete m.parameters.u.address, 'parameter u.address is missing'],
-    ['a missing lambda', (m: any) => delete m.parameters.lambda, 'parameter lambda is missing'],
+    ['a missing comparison', (m: Json) => delete m.parameters.u.address, 'parameter u.address is missing'],
+    ['a missing lambda', (m: Json) => delete m.parameters.lambda, 'parameter lambda is missing'],
     [
       'a probability of 0',
-      (m: any) => (m.parameters.m.phone.exact = 0),
+      (m: Json) => (m.parameters.m.phone.exact = 0),
       'parameter m.phone.exact must be a probability',
     ],
-    ['a bad threshold', (m: any) => (m.threshold = 1.5), 'threshold must be a number in (0, 1)'],
-    ['an unknown kind', (m: any) => (m.kind = 'neural'), 'kind must be one of fellegi-sunter, logistic'],
-    ['no parameters', (m: any) => delete m.parameters, 'field parameters is missing'],
+    ['a bad threshold', (m: Json) => (m.threshold = 1.5), 'threshold must be a number in (0, 1)'],
+    ['an unknown kind', (m: Json) => (m.kind = 'neural'), 'kind must be one of fellegi-sunter, logistic'],
+    ['no parameters', (m: Json) => delete m.parameters, 'field parameters is missing'],
   ])('%s', (_name, mutate, message) => {
     const m = clone();
     mutate(m);
@@ -170,7 +172,7 @@ describe('validation and registry', () => {
   });
 
   test('a logistic model missing a weight', () => {
-    const m = JSON.parse(JSON.stringify(v2)) as any;
+    const m = JSON.parse(JSON.stringify(v2)) as Json;
     delete m.parameters.weights.email.missing;
     expect(() => validateModel(m, 'v2.json')).toThrow('v2.json: parameter weights.email.missing is missing');
   });
