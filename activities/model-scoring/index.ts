@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { sqlFileList, sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { badInput } from '../../lib/errors.js';
-import { BLOCKING_RULES } from '../../lib/identity/blocking.js';
+import { BLOCKING_RULES, shardPairsSql } from '../../lib/identity/blocking.js';
+import { comparisonColumnsSql } from '../../lib/identity/comparisons.js';
 import { connectedComponents } from '../../lib/identity/components.js';
-import { buildCandidates } from '../../lib/identity/engine.js';
 import { clusterMetrics, pairwiseMetrics } from '../../lib/identity/metrics.js';
 import { ModelError, scoreSql, type IdentityModel } from '../../lib/identity/model.js';
 import { prepareRecords } from '../../lib/identity/prepare.js';
@@ -31,10 +31,6 @@ const pad = (n: number) => String(n).padStart(5, '0');
 
 async function stageAll(uris: string[], scratch: string): Promise<string[]> {
   return Promise.all(uris.map((u) => storageFor(u).stageIn(u, scratch)));
-}
-
-async function count(conn: Parameters<Parameters<typeof withDuckDB>[1]>[0], sql: string): Promise<number> {
-  return Number((await conn.runAndReadAll(sql)).getRows()[0]![0] ?? 0);
 }
 
 /** Where a model's outputs go: the champion's at the top, a challenger's under shadow/<version>/. */
@@ -165,21 +161,27 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
     }): Promise<ShardResult> {
       return withScratch(`ms-score-${input.shard}`, (scratch) =>
         withDuckDB(duckdbOptions(config), async (conn) => {
-          const hb = startHeartbeat<Record<string, unknown>>({ shard: input.shard, step: 'blocking' }, conn);
+          const hb = startHeartbeat<Record<string, unknown>>(
+            { shard: input.shard, step: 'blocking and scoring' },
+            conn,
+          );
           try {
             const local = await storageFor(input.prepFile).stageIn(input.prepFile, scratch);
             await conn.run(`CREATE TABLE prep AS SELECT * FROM read_parquet(${sqlString(local)})`);
-            const candidates = await buildCandidates(conn, { shard: input.shard, out: 'cand' });
-            hb.beat({ shard: input.shard, step: 'scoring', candidates });
             const ch = input.challenger;
-            await conn.run(`CREATE TABLE scored AS SELECT left_id, right_id, rule,
-              ${scoreSql(input.champion)} AS score
-              ${ch ? `, ${scoreSql(ch)} AS challenger_score` : ''} FROM cand`);
+            // One pass: candidate pairs -> comparison levels -> scores, materialized once (the
+            // levels themselves are never stored).
+            await conn.run(`CREATE TABLE scored AS
+              SELECT left_id, right_id, rule, ${scoreSql(input.champion)} AS score
+                ${ch ? `, ${scoreSql(ch)} AS challenger_score` : ''}
+              FROM (${shardPairsSql({ table: 'prep', shard: input.shard, cols: comparisonColumnsSql() })})`);
             const byRuleRows = (
               await conn.runAndReadAll('SELECT rule, count(*) FROM scored GROUP BY 1')
             ).getRows();
             const byRule = Object.fromEntries(BLOCKING_RULES.map((r) => [r.name, 0]));
             for (const [rule, n] of byRuleRows) byRule[BLOCKING_RULES[Number(rule)]!.name] = Number(n);
+            const candidates = Object.values(byRule).reduce((a, b) => a + b, 0);
+            hb.beat({ shard: input.shard, step: 'writing matches', candidates });
             const writePairs = async (
               role: 'champion' | 'challenger',
               m: IdentityModel,
@@ -188,11 +190,12 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
             ) => {
               const name = `${outputPrefix(role, m)}pairs/part-${pad(input.shard)}.parquet`;
               const out = path.join(scratch, name.replaceAll('/', '_'));
-              await conn.run(`COPY (
+              // Sorted so a re-run writes byte-identical files.
+              const copied = await conn.run(`COPY (
                 SELECT left_id, right_id, ${column} AS score, ${sqlString(m.version)} AS model_version
                 FROM scored WHERE ${column} >= ${threshold} ORDER BY left_id, right_id
               ) TO ${sqlString(out)} (FORMAT parquet)`);
-              const rows = await count(conn, `SELECT count(*) FROM scored WHERE ${column} >= ${threshold}`);
+              const rows = copied.rowsChanged;
               return { rows, file: await putOutputFile(input.output, out, name, rows) };
             };
             const champ = await writePairs('champion', input.champion, 'score', input.threshold);

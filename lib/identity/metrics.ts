@@ -84,24 +84,32 @@ export async function clusterMetrics(
   conn: DuckDBConnection,
   opts: { clusters: string; labels: string },
 ): Promise<ClusterMetrics> {
+  // Materialized step by step: one big CTE referenced many times made DuckDB plan badly.
+  await conn.run(`CREATE OR REPLACE TEMP TABLE cm_j AS
+    SELECT c.identity_id, t.person_id
+    FROM (${opts.clusters}) c JOIN (${truthSql(`SELECT record_id FROM (${opts.clusters})`, opts.labels)}) t USING (record_id)`);
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE cm_cp AS SELECT identity_id, person_id, count(*) AS n FROM cm_j GROUP BY ALL`,
+  );
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE cm_cs AS SELECT identity_id, count(*) AS n FROM cm_j GROUP BY 1`,
+  );
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE cm_ps AS SELECT person_id, count(*) AS n FROM cm_j GROUP BY 1`,
+  );
   const r = await row(
     conn,
-    `WITH j AS (
-       SELECT c.identity_id, t.person_id
-       FROM (${opts.clusters}) c JOIN (${truthSql(`SELECT record_id FROM (${opts.clusters})`, opts.labels)}) t USING (record_id)),
-     cp AS (SELECT identity_id, person_id, count(*) AS n FROM j GROUP BY ALL),
-     cs AS (SELECT identity_id, count(*) AS n FROM j GROUP BY 1),
-     ps AS (SELECT person_id, count(*) AS n FROM j GROUP BY 1)
-     SELECT (SELECT count(*) FROM j) AS records,
-       (SELECT count(*) FROM cs) AS clusters,
-       (SELECT count(*) FROM cs WHERE n = 1) AS singletons,
-       (SELECT count(*) FROM ps) AS persons,
-       (SELECT sum(n * (n - 1) // 2) FROM cs) AS predicted_pairs,
-       (SELECT sum(n * (n - 1) // 2) FROM ps) AS true_pairs,
-       (SELECT sum(n * (n - 1) // 2) FROM cp) AS tp_pairs,
-       (SELECT count(*) FROM cp JOIN cs USING (identity_id) JOIN ps USING (person_id)
-         WHERE cp.n = cs.n AND cp.n = ps.n) AS exact`,
+    `SELECT (SELECT count(*) FROM cm_j) AS records,
+       (SELECT count(*) FROM cm_cs) AS clusters,
+       (SELECT count(*) FROM cm_cs WHERE n = 1) AS singletons,
+       (SELECT count(*) FROM cm_ps) AS persons,
+       (SELECT sum(n * (n - 1) // 2) FROM cm_cs) AS predicted_pairs,
+       (SELECT sum(n * (n - 1) // 2) FROM cm_ps) AS true_pairs,
+       (SELECT sum(n * (n - 1) // 2) FROM cm_cp) AS tp_pairs,
+       (SELECT count(*) FROM cm_cp cp JOIN cm_cs cs ON cs.identity_id = cp.identity_id
+          JOIN cm_ps ps ON ps.person_id = cp.person_id WHERE cp.n = cs.n AND cp.n = ps.n) AS exact`,
   );
+  for (const t of ['cm_j', 'cm_cp', 'cm_cs', 'cm_ps']) await conn.run(`DROP TABLE ${t}`);
   const precision = r.predicted_pairs === 0 ? 1 : ratio(r.tp_pairs!, r.predicted_pairs!);
   const recall = r.true_pairs === 0 ? 1 : ratio(r.tp_pairs!, r.true_pairs!);
   return {
