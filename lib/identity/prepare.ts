@@ -3,7 +3,8 @@
 // read only this table, so every later step sees the same cleaned values.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlFileList, sqlString } from '../duckdb.js';
-import { installAddressMacros } from './address.js';
+import { installAddressMacros } from '../address/index.js';
+import { UNIT_ABBREVIATIONS } from '../address/tables.js';
 import { BLOCKING_RULES } from './blocking.js';
 import { NICKNAMES } from './nicknames.js';
 
@@ -64,7 +65,7 @@ export async function prepareRecords(
         CASE WHEN regexp_full_match(email0, '[^@ ]+@[^@ ]+\\.[^@ ]+') THEN email0 END AS email,
         CASE WHEN length(ph) = 10 THEN ph WHEN length(ph) = 11 AND ph[1] = '1' THEN ph[2:] END AS phone,
         dob, addr,
-        regexp_replace(addr, ' (APT|STE|UNIT|#|BLDG|FL|RM|SPC|LOT)( .*)?$', '') AS street,
+        regexp_replace(addr, ' (${[...UNIT_ABBREVIATIONS, '#'].join('|')})( .*)?$', '') AS street,
         zip5
       FROM n
     )
