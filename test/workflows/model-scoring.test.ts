@@ -1,4 +1,4 @@
-// model-scoring end to end on the suite's dev server: ~30k generated records sharded over 3
+// model-scoring end to end on the suite's dev server: ~20k generated records sharded over 3
 // blocking shards, champion v2 with challenger v1 in shadow. Every output is checked against an
 // independent computation: the pairs against one unsharded in-process scoring query, the clusters
 // against a union-find in TypeScript, the metrics against counts recomputed here from the labels.
@@ -17,7 +17,7 @@ import { rootCause, startRun, waitForRun } from '../../lib/runs.js';
 import { startTestWorker, testConfig, tempDir, type TestWorker } from '../helpers/temporal.js';
 import { unionFindClusters } from '../helpers/union-find.js';
 
-const RECORDS = 30_000;
+const RECORDS = 20_000;
 let env: TestWorker;
 let dir: string;
 let records: string;
@@ -72,7 +72,7 @@ beforeAll(async () => {
     records: RECORDS,
     seed: 5,
     out: path.join(dir, 'data'),
-    recordsPerFile: 12_000,
+    recordsPerFile: 8_000,
   });
   records = gen.recordsDir;
   labels = gen.labelsDir;
