@@ -2,11 +2,13 @@
 import type { ActivityDeps } from './common/deps.js';
 import { createModelScoringActivities } from './model-scoring/index.js';
 import { createSessionRankingActivities } from './session-ranking/index.js';
+import { createAlertActivities } from './alerts/index.js';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSessionRankingActivities(deps),
     ...createModelScoringActivities(deps),
+    ...createAlertActivities(deps),
   };
 }
 

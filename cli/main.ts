@@ -3,11 +3,14 @@ import { Command } from 'commander';
 import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';
 import { ModelError } from '../lib/identity/model.js';
+import { UnknownPipelineError } from '../lib/pipelines/index.js';
 import { datagenCommand } from './commands/datagen.js';
 import { modelsCommand } from './commands/models.js';
 import { runCommand } from './commands/run.js';
+import { runbookCommand } from './commands/runbook.js';
 import { toolsCommand } from './commands/tools.js';
 import { upCommand } from './commands/up.js';
+import { watchdogCommand } from './commands/watchdog.js';
 import { workerCommand } from './commands/worker.js';
 
 /** Non-retryable failures (bad input named by lib/errors.ts) are user errors: one line, no stack. */
@@ -27,6 +30,8 @@ const program = new Command('daybreak')
   .addCommand(workerCommand())
   .addCommand(datagenCommand())
   .addCommand(toolsCommand())
+  .addCommand(runbookCommand())
+  .addCommand(watchdogCommand())
   .addCommand(modelsCommand());
 
 try {
@@ -36,6 +41,7 @@ try {
   if (
     err instanceof ConfigError ||
     err instanceof ParamError ||
+    err instanceof UnknownPipelineError ||
     err instanceof ModelError ||
     isBadInput(err)
   ) {
