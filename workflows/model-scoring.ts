@@ -14,8 +14,9 @@ import { shardActivity, shortActivity } from './common/activity-options.js';
 import { progressQuery } from './common/progress.js';
 import type { PipelineInput, RunProgress } from './common/types.js';
 
-const quick = proxyActivities<ModelScoringActivities>(shortActivity);
-const heavy = proxyActivities<ModelScoringActivities>(shardActivity);
+/** Activities with a summary the Web UI shows on each event ("score blocking shard 2/4"). */
+const quick = (summary: string) => proxyActivities<ModelScoringActivities>({ ...shortActivity, summary });
+const heavy = (summary: string) => proxyActivities<ModelScoringActivities>({ ...shardActivity, summary });
 
 export async function modelScoring(input: PipelineInput<ModelScoringParams>): Promise<ModelScoringResult> {
   const started = Date.now();
@@ -23,10 +24,14 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
   const progress: RunProgress = { phase: 'planning', shardsDone: 0, shardsTotal: 0, rows: 0 };
   setHandler(progressQuery, () => progress);
 
-  const plan = await quick.planModelScoring(params);
+  const plan = await quick(`plan: list ${params.records}, load model ${params.model}`).planModelScoring(
+    params,
+  );
   progress.phase = 'preparing records';
   progress.shardsTotal = plan.shards;
-  const prepared = await heavy.prepareIdentityRecords({
+  const prepared = await heavy(
+    `prepare: validate and normalize records into ${plan.shards} blocking shards`,
+  ).prepareIdentityRecords({
     dataset: params.records,
     recordFiles: plan.recordFiles,
     shards: plan.shards,
@@ -40,7 +45,9 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
   progress.phase = 'scoring candidate pairs';
   const shards: ShardResult[] = await Promise.all(
     prepared.prepFiles.map(async (prepFile, shard) => {
-      const r = await heavy.scoreIdentityShard({
+      const r = await heavy(
+        `score: blocking shard ${shard + 1}/${plan.shards} with ${plan.champion.version}${plan.challenger ? ` (+ ${plan.challenger.version} in shadow)` : ''}`,
+      ).scoreIdentityShard({
         shard,
         prepFile,
         output: params.output,
@@ -66,7 +73,7 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
     shards.map((s) => (role === 'champion' ? s.pairsFile : s.challengerPairsFile!));
   const links = await Promise.all(
     roles.map((r) =>
-      heavy.linkIdentities({
+      heavy(`link: ${r.role} ${r.model.version} identities (connected components)`).linkIdentities({
         role: r.role,
         model: r.model,
         idsFile: prepared.idsFile,
@@ -79,7 +86,7 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
   let evaluations: Pick<ModelReport, 'pairwise' | 'clusterMetrics'>[] = [];
   if (params.labels) {
     progress.phase = 'evaluating';
-    evaluations = await heavy.evaluateIdentities({
+    evaluations = await heavy(`evaluate: against labels ${params.labels}`).evaluateIdentities({
       labels: params.labels,
       labelFiles: plan.labelFiles,
       idsFile: prepared.idsFile,
@@ -121,7 +128,7 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
 
   progress.phase = 'publishing';
   const files: ManifestFile[] = [...roles.flatMap((r) => pairFilesOf(r.role)), ...links.map((l) => l.file)];
-  await quick.publishModelScoring({
+  await quick(`publish: manifest for ${files.length} files at ${params.output}`).publishModelScoring({
     runDate: input.runDate,
     output: params.output,
     files,

@@ -108,7 +108,7 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
     }): Promise<PreparedRecords> {
       return withScratch('ms-prepare', (scratch) =>
         withDuckDB(duckdbOptions(config), async (conn) => {
-          const hb = startHeartbeat({ step: 'prepare records' }, conn);
+          const hb = startHeartbeat({ status: 'prepare: validating and normalizing records' }, conn);
           try {
             const local = await stageAll(input.recordFiles, scratch);
             await checkRecordFiles(conn, local, input.recordFiles, input.dataset);
@@ -123,7 +123,9 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
             });
             const prepFiles: string[] = [];
             for (let s = 0; s < input.shards; s++) {
-              hb.beat({ step: `write prep shard ${s + 1}/${input.shards}` });
+              hb.beat({
+                status: `prepare: ${records.toLocaleString('en-US')} records, writing shard ${s + 1}/${input.shards}`,
+              });
               const name = `prep-${pad(s)}.parquet`;
               const out = path.join(scratch, name);
               const where = BLOCKING_RULES.map((r) => `s_${r.name} = ${s}`).join(' OR ');
@@ -162,7 +164,7 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
       return withScratch(`ms-score-${input.shard}`, (scratch) =>
         withDuckDB(duckdbOptions(config), async (conn) => {
           const hb = startHeartbeat<Record<string, unknown>>(
-            { shard: input.shard, step: 'blocking and scoring' },
+            { shard: input.shard, status: `shard ${input.shard + 1}: blocking, comparing and scoring` },
             conn,
           );
           try {
@@ -181,7 +183,11 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
             const byRule = Object.fromEntries(BLOCKING_RULES.map((r) => [r.name, 0]));
             for (const [rule, n] of byRuleRows) byRule[BLOCKING_RULES[Number(rule)]!.name] = Number(n);
             const candidates = Object.values(byRule).reduce((a, b) => a + b, 0);
-            hb.beat({ shard: input.shard, step: 'writing matches', candidates });
+            hb.beat({
+              shard: input.shard,
+              candidates,
+              status: `shard ${input.shard + 1}: ${candidates.toLocaleString('en-US')} pairs scored, writing matches`,
+            });
             const writePairs = async (
               role: 'champion' | 'challenger',
               m: IdentityModel,
@@ -238,7 +244,10 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
     }): Promise<LinkResult> {
       return withScratch(`ms-link-${input.role}`, (scratch) =>
         withDuckDB(duckdbOptions(config), async (conn) => {
-          const hb = startHeartbeat({ step: `link ${input.role} identities` }, conn);
+          const hb = startHeartbeat(
+            { status: `link: ${input.role} ${input.model.version} connected components` },
+            conn,
+          );
           try {
             const ids = await storageFor(input.idsFile).stageIn(input.idsFile, scratch);
             const pairs = await stageAll(
@@ -292,7 +301,7 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
     }): Promise<Pick<ModelReport, 'pairwise' | 'clusterMetrics'>[]> {
       return withScratch('ms-evaluate', (scratch) =>
         withDuckDB(duckdbOptions(config), async (conn) => {
-          const hb = startHeartbeat({ step: 'evaluate' }, conn);
+          const hb = startHeartbeat({ status: 'evaluate: pairwise and cluster metrics' }, conn);
           try {
             const labelLocal = await stageAll(input.labelFiles, scratch);
             await loadLabels(conn, labelLocal, input.labelFiles, input.labels);
