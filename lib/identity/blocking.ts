@@ -46,6 +46,6 @@ export function shardPairsSql(opts: { table: string; shard: number; cols: string
       .join(' OR ');
     return `SELECT l.record_id AS left_id, r.record_id AS right_id, ${i}::TINYINT AS rule, ${opts.cols}
       FROM ${opts.table} l JOIN ${opts.table} r ON l.k_${rule.name} = r.k_${rule.name} AND l.record_id < r.record_id
-      WHERE l.s_${rule.name} = ${opts.shard}${earlier ? ` AND NOT (${earlier})` : ''}`;
+      WHERE l.s_${rule.name} = ${opts.shard} AND r.s_${rule.name} = ${opts.shard}${earlier ? ` AND NOT (${earlier})` : ''}`;
   }).join('\nUNION ALL\n');
 }
