@@ -2,12 +2,14 @@
 import type { ActivityDeps } from './common/deps.js';
 import { createModelScoringActivities } from './model-scoring/index.js';
 import { createSessionRankingActivities } from './session-ranking/index.js';
+import { createDailyActivities } from './daily/index.js';
 import { createAlertActivities } from './alerts/index.js';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSessionRankingActivities(deps),
     ...createModelScoringActivities(deps),
+    ...createDailyActivities(deps),
     ...createAlertActivities(deps),
   };
 }

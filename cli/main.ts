@@ -4,9 +4,13 @@ import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';
 import { ModelError } from '../lib/identity/model.js';
 import { UnknownPipelineError } from '../lib/pipelines/index.js';
+import { dailyCommand } from './commands/daily.js';
 import { datagenCommand } from './commands/datagen.js';
 import { modelsCommand } from './commands/models.js';
+import { healthcheckCommand } from './commands/healthcheck.js';
 import { runCommand } from './commands/run.js';
+import { schedulesCommand } from './commands/schedules.js';
+import { statusCommand } from './commands/status.js';
 import { runbookCommand } from './commands/runbook.js';
 import { toolsCommand } from './commands/tools.js';
 import { upCommand } from './commands/up.js';
@@ -30,9 +34,13 @@ const program = new Command('daybreak')
   .addCommand(workerCommand())
   .addCommand(datagenCommand())
   .addCommand(toolsCommand())
+  .addCommand(schedulesCommand())
+  .addCommand(dailyCommand())
+  .addCommand(statusCommand())
   .addCommand(runbookCommand())
   .addCommand(watchdogCommand())
-  .addCommand(modelsCommand());
+  .addCommand(modelsCommand())
+  .addCommand(healthcheckCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -3,9 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-/** Interceptors wrapped around every workflow (alerts, SLA, run metrics). */
+/**
+ * Interceptors wrapped around every workflow, outermost first: alerts, SLA and run metrics; then
+ * the root-cause rethrow, so the run's failure message is the cause, not "Activity task failed".
+ */
 export const WORKFLOW_INTERCEPTOR_MODULES = [
   fileURLToPath(new URL('../workflows/interceptors/alerting.ts', import.meta.url)),
+  fileURLToPath(new URL('../workflows/common/root-cause-interceptor.ts', import.meta.url)),
 ];
 
 let cached: Promise<WorkflowBundleWithSourceMap> | undefined;

@@ -75,7 +75,7 @@ async function runOnce(runDate: string, kind: 'good' | 'empty'): Promise<'ok' | 
     return 'ok';
   } catch (err) {
     expect(err).toBeInstanceOf(WorkflowFailedError);
-    return String((err as WorkflowFailedError).cause?.cause);
+    return String((err as WorkflowFailedError).cause); // the run fails with its root cause (root-cause interceptor)
   }
 }
 

@@ -60,9 +60,7 @@ test('a failed run e-mails pipeline, date, ids, root cause, attempts, duration, 
   const failure = await handle.result().catch((e: unknown) => e);
   // The alert never changes the run's own outcome: it still fails with its root cause.
   expect(failure).toBeInstanceOf(WorkflowFailedError);
-  expect(String((failure as WorkflowFailedError).cause?.cause)).toContain(
-    'no user_activity Parquet files found',
-  );
+  expect(String((failure as WorkflowFailedError).cause)).toContain('no user_activity Parquet files found');
 
   const [received] = await smtp.waitFor(1);
   const { mail, envelopeTo, envelopeFrom } = received!;
