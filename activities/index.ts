@@ -1,5 +1,6 @@
 // Every activity the worker registers, built from shared dependencies. One folder per pipeline.
 import type { ActivityDeps } from './common/deps.js';
+import { createModelScoringActivities } from './model-scoring/index.js';
 import { createSessionRankingActivities } from './session-ranking/index.js';
 import { createDailyActivities } from './daily/index.js';
 import { createAlertActivities } from './alerts/index.js';
@@ -7,6 +8,7 @@ import { createAlertActivities } from './alerts/index.js';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSessionRankingActivities(deps),
+    ...createModelScoringActivities(deps),
     ...createDailyActivities(deps),
     ...createAlertActivities(deps),
   };

@@ -2,9 +2,11 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';
+import { ModelError } from '../lib/identity/model.js';
 import { UnknownPipelineError } from '../lib/pipelines/index.js';
 import { dailyCommand } from './commands/daily.js';
 import { datagenCommand } from './commands/datagen.js';
+import { modelsCommand } from './commands/models.js';
 import { healthcheckCommand } from './commands/healthcheck.js';
 import { runCommand } from './commands/run.js';
 import { schedulesCommand } from './commands/schedules.js';
@@ -14,6 +16,15 @@ import { toolsCommand } from './commands/tools.js';
 import { upCommand } from './commands/up.js';
 import { watchdogCommand } from './commands/watchdog.js';
 import { workerCommand } from './commands/worker.js';
+
+/** Non-retryable failures (bad input named by lib/errors.ts) are user errors: one line, no stack. */
+function isBadInput(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    err.name === 'ApplicationFailure' &&
+    (err as { nonRetryable?: boolean }).nonRetryable === true
+  );
+}
 
 const program = new Command('daybreak')
   .description('Daily data pipelines on Temporal and DuckDB')
@@ -28,6 +39,7 @@ const program = new Command('daybreak')
   .addCommand(statusCommand())
   .addCommand(runbookCommand())
   .addCommand(watchdogCommand())
+  .addCommand(modelsCommand())
   .addCommand(healthcheckCommand());
 
 /** Usage errors throw instead of exiting, so they get the same one-line form and exit code 2. */
@@ -45,8 +57,14 @@ try {
     // --help and --version end here too, successfully.
     if (err.exitCode === 0) process.exit(0);
     process.stderr.write(`daybreak: ${err.message.replace(/^error: /, '')} (see --help)\n`);
-  } else if (err instanceof ConfigError || err instanceof ParamError || err instanceof UnknownPipelineError) {
-    process.stderr.write(`daybreak: ${err.message}\n`);
+  } else if (
+    err instanceof ConfigError ||
+    err instanceof ParamError ||
+    err instanceof UnknownPipelineError ||
+    err instanceof ModelError ||
+    isBadInput(err)
+  ) {
+    process.stderr.write(`daybreak: ${(err as Error).message}\n`);
   } else {
     process.stderr.write(`daybreak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   }

@@ -296,8 +296,11 @@ function appendSection(text: string): void {
   if (!doc.includes(heading))
     doc = `${doc.trimEnd()}\n\n${heading}\n\nCommand: \`npm run bench:session-ranking\` (env: BENCH_ROWS, BENCH_USERS, BENCH_REPEAT, BENCH_SHARDS, BENCH_TASK_THREADS, BENCH_CONCURRENCY).\n`;
   const start = doc.indexOf(heading);
-  const next = doc.indexOf('\n## ', start + heading.length);
-  const end = next === -1 ? doc.length : next;
+  // The section ends at the next heading or at another bench's <!-- marker -->.
+  const ends = ['\n## ', '\n<!-- ']
+    .map((m) => doc.indexOf(m, start + heading.length))
+    .filter((i) => i !== -1);
+  const end = ends.length ? Math.min(...ends) : doc.length;
   doc = `${doc.slice(0, end).trimEnd()}\n\n${text}\n${doc.slice(end)}`;
   fs.writeFileSync(file, doc.endsWith('\n') ? doc : `${doc}\n`);
 }
