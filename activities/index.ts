@@ -1,8 +1,10 @@
 // Every activity the worker registers, built from shared dependencies. One folder per pipeline.
+import { registerConfiguredGcs } from '../lib/storage/gcs.js';
 import type { ActivityDeps } from './common/deps.js';
 import { createSessionRankingActivities } from './session-ranking/index.js';
 
 export function createActivities(deps: ActivityDeps) {
+  registerConfiguredGcs(deps.config); // gs:// URIs in any pipeline's parameters
   return {
     ...createSessionRankingActivities(deps),
   };
