@@ -6,33 +6,21 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { withDuckDB } from '../../lib/duckdb.js';
 import { missingInput } from '../../lib/errors.js';
-import { resolveDataset, storageFor, joinUri, type ObjectInfo } from '../../lib/storage/index.js';
+import { resolveDataset, storageFor, joinUri } from '../../lib/storage/index.js';
 import { beginOutput, commitOutput, putOutputFile } from '../../lib/storage/manifest.js';
 import type { SessionRankingParams } from '../../lib/pipelines/session-ranking.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { previousHeartbeat, startHeartbeat } from '../common/heartbeat.js';
+import { groupBySize } from '../common/grouping.js';
 import { requireColumns } from '../common/schema.js';
 import { createExpertsSql, mapCountsSql, mapFileSql, mergeSql, reduceBucketSql } from './sql.js';
 import { MONTHS, type MonthRanking, type SessionRankingPlan, type MapResult } from './types.js';
 
 export * from './types.js';
+export { groupBySize } from '../common/grouping.js';
 
 const TARGET_BYTES_PER_BUCKET = 512 * 1024 * 1024;
 const MAX_BUCKETS = 64;
-
-/** Splits files into `groups` lists of roughly equal bytes (largest first, greedy). */
-export function groupBySize(files: ObjectInfo[], groups: number): string[][] {
-  const out = Array.from({ length: Math.max(1, Math.min(groups, files.length)) }, () => ({
-    bytes: 0,
-    uris: [] as string[],
-  }));
-  for (const f of [...files].sort((a, b) => b.size - a.size)) {
-    const smallest = out.reduce((m, g) => (g.bytes < m.bytes ? g : m), out[0]!);
-    smallest.bytes += f.size;
-    smallest.uris.push(f.uri);
-  }
-  return out.map((g) => g.uris.sort());
-}
 
 async function stageAll(uris: string[], scratch: string): Promise<string[]> {
   return Promise.all(uris.map((u) => storageFor(u).stageIn(u, scratch)));
