@@ -4,9 +4,12 @@
 // size-capped Parquet files. Writing Parquet dominates the cost, so nothing is written twice.
 import { sqlFileList, sqlIdent, sqlString } from '../../lib/duckdb.js';
 
-/** Stable across DuckDB versions and processes (unlike hash()): bucket = md5_number(id) % B. */
+/**
+ * Stable across DuckDB versions and processes (unlike hash()): bucket = md5_number(id) % B. A null
+ * id goes to the bucket of '' so that every DS1 row is counted in exactly one bucket.
+ */
 export function bucketExpr(column: string, buckets: number): string {
-  return buckets === 1 ? '0' : `(md5_number(CAST(${column} AS VARCHAR)) % ${buckets})::INTEGER`;
+  return buckets === 1 ? '0' : `(md5_number(coalesce(CAST(${column} AS VARCHAR), '')) % ${buckets})::INTEGER`;
 }
 
 /** sha2 = lower-hex SHA-256 of lower(trim(pii)) || '|' || trim(ip), a null part counted as ''. */
