@@ -33,7 +33,15 @@ function reason(err: unknown): string {
   const inner = (err as { errors?: { message?: unknown }[] })?.errors?.find(
     (e) => typeof e?.message === 'string',
   );
-  const text = inner ? String(inner.message) : err instanceof Error ? err.message : String(err);
+  let text = inner ? String(inner.message) : err instanceof Error ? err.message : String(err);
+  // A streamed download reports the raw JSON error body.
+  if (text.startsWith('{')) {
+    try {
+      text = String((JSON.parse(text) as { error?: { message?: unknown } }).error?.message ?? text);
+    } catch {
+      // not JSON after all: keep it
+    }
+  }
   return text.split('\n')[0]!;
 }
 
