@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';
+import { UnknownPipelineError } from '../lib/pipelines/index.js';
 import { datagenCommand } from './commands/datagen.js';
 import { runCommand } from './commands/run.js';
 import { toolsCommand } from './commands/tools.js';
@@ -21,7 +22,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   // Expected user errors get one clear line; anything else keeps its stack for a bug report.
-  if (err instanceof ConfigError || err instanceof ParamError) {
+  if (err instanceof ConfigError || err instanceof ParamError || err instanceof UnknownPipelineError) {
     process.stderr.write(`daybreak: ${err.message}\n`);
   } else {
     process.stderr.write(`daybreak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

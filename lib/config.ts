@@ -7,8 +7,15 @@ import { z } from 'zod';
 const byteSize = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 4GB');
-const positiveInt = z.coerce.number().int('a whole number').positive('a positive whole number');
-const port = z.coerce.number().int().min(0, 'a port number 0-65535').max(65535, 'a port number 0-65535');
+const positiveInt = z.coerce
+  .number({ message: 'a positive whole number' })
+  .int('a positive whole number')
+  .positive('a positive whole number');
+const port = z.coerce
+  .number({ message: 'a port number 0-65535' })
+  .int('a port number 0-65535')
+  .min(0, 'a port number 0-65535')
+  .max(65535, 'a port number 0-65535');
 const url = z.string().url('a URL such as http://host:port');
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'one of true/false/1/0/yes/no' })

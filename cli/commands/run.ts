@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { startEmbedded } from '../../lib/embedded.js';
-import { PIPELINES } from '../../lib/pipelines/index.js';
+import { PIPELINES, pipelineByName } from '../../lib/pipelines/index.js';
 import { describeRunFailure, startRun, waitForRun } from '../../lib/runs.js';
 import { connectClient, webUiRunUrl } from '../../lib/temporal.js';
 import { collectParam, parseDateOption, today } from '../params.js';
@@ -24,6 +24,8 @@ function formatProgress(p: RunProgress): string {
 
 async function execute(pipeline: string, opts: RunOptions): Promise<number> {
   const baseConfig = loadConfig();
+  // Check the pipeline and its parameters before starting anything.
+  pipelineByName(pipeline).buildParams(opts.param, { config: baseConfig, runDate: opts.date });
   let client: Client;
   let config: Config = baseConfig;
   let stop: () => Promise<void>;
