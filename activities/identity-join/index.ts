@@ -21,6 +21,7 @@ import {
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { groupByTarget } from '../common/grouping.js';
 import { startHeartbeat } from '../common/heartbeat.js';
+import { stageAll } from '../common/staging.js';
 import { requireColumns } from '../common/schema.js';
 import { chooseBuckets, DS1_BYTES_PER_TASK, DS2_BYTES_PER_TASK, selectDs1 } from './plan.js';
 import { countsSql, createDs2TableSql, fileRowsSql, hashDs2Sql, joinSql } from './sql.js';
@@ -58,10 +59,14 @@ async function withProgress<T, D extends object>(
   work: (beat: (next: Partial<D>) => void) => Promise<T>,
 ): Promise<T> {
   let current = details();
-  const hb = startHeartbeat<D & { percent?: number }>(current, conn);
+  const hb = startHeartbeat<D & { percent?: number; rowsScanned?: number }>(current, conn);
   const timer = setInterval(() => {
-    const p = conn.progress.percentage;
-    hb.beat({ ...current, percent: p >= 0 ? Math.round(p) : undefined });
+    const p = conn.progress;
+    hb.beat({
+      ...current,
+      percent: p.percentage >= 0 ? Math.round(p.percentage) : undefined,
+      rowsScanned: Number(p.rows_processed),
+    });
   }, 2_000);
   try {
     return await work((next) => {
@@ -80,8 +85,6 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
     await fs.mkdir(dir, { recursive: true });
     return dir;
   };
-  const stageAll = (uris: string[], scratch: string) =>
-    Promise.all(uris.map((u) => storageFor(u).stageIn(u, scratch)));
 
   return {
     async planIdentityJoin(input: {
