@@ -63,7 +63,11 @@ function parquetFiles(dir: string): string[] {
 
 async function csvEquivalent(files: string[]): Promise<{ bytes: number; rows: number }> {
   return withDuckDB({ scratchDir: path.join(cacheRoot, 'scratch'), threads: THREADS }, async (conn) => {
-    const cols = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlFileList(files)}, hive_partitioning = false)`))
+    const cols = (
+      await conn.runAndReadAll(
+        `DESCRIBE SELECT * FROM read_parquet(${sqlFileList(files)}, hive_partitioning = false)`,
+      )
+    )
       .getRowObjects()
       .map((r) => String(r.column_name));
     const sum = cols.map((c) => `coalesce(strlen(CAST("${c}" AS VARCHAR)), 0)`).join(' + ');
