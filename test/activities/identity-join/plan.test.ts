@@ -14,10 +14,10 @@ import { tempDir } from '../../helpers/temporal.js';
 describe('chooseBuckets', () => {
   test('one bucket when the hashed DS2 fits half a task; more when memory is limited', () => {
     expect(chooseBuckets({ ds2Bytes: 400e6, memoryLimit: '8GB', concurrentTasks: 2 })).toBe(1);
-    expect(chooseBuckets({ ds2Bytes: 400e6, memoryLimit: '1GB', concurrentTasks: 2 })).toBe(2);
-    expect(chooseBuckets({ ds2Bytes: 25e9, memoryLimit: '8GB', concurrentTasks: 2 })).toBe(16);
+    expect(chooseBuckets({ ds2Bytes: 400e6, memoryLimit: '1GB', concurrentTasks: 2 })).toBe(4);
+    expect(chooseBuckets({ ds2Bytes: 25e9, memoryLimit: '8GB', concurrentTasks: 2 })).toBe(32);
     // No limit: 80% of RAM shared by the concurrent tasks.
-    expect(chooseBuckets({ ds2Bytes: 1e9, concurrentTasks: 2, totalMemory: 10e9 })).toBe(2);
+    expect(chooseBuckets({ ds2Bytes: 1e9, concurrentTasks: 2, totalMemory: 10e9 })).toBe(3);
     expect(chooseBuckets({ ds2Bytes: 1e15, memoryLimit: '1GB', concurrentTasks: 1 })).toBe(256);
   });
   test('parseByteSize reads the forms config accepts', () => {
