@@ -3,12 +3,16 @@ import { registerConfiguredGcs } from '../lib/storage/gcs.js';
 import type { ActivityDeps } from './common/deps.js';
 import { createIdentityJoinActivities } from './identity-join/index.js';
 import { createSessionRankingActivities } from './session-ranking/index.js';
+import { createDailyActivities } from './daily/index.js';
+import { createAlertActivities } from './alerts/index.js';
 
 export function createActivities(deps: ActivityDeps) {
   registerConfiguredGcs(deps.config); // gs:// URIs in any pipeline's parameters
   return {
     ...createSessionRankingActivities(deps),
     ...createIdentityJoinActivities(deps),
+    ...createDailyActivities(deps),
+    ...createAlertActivities(deps),
   };
 }
 

@@ -3,10 +3,15 @@ import { Command } from 'commander';
 import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';
 import { UnknownPipelineError } from '../lib/pipelines/index.js';
+import { dailyCommand } from './commands/daily.js';
 import { datagenCommand } from './commands/datagen.js';
 import { runCommand } from './commands/run.js';
+import { schedulesCommand } from './commands/schedules.js';
+import { statusCommand } from './commands/status.js';
+import { runbookCommand } from './commands/runbook.js';
 import { toolsCommand } from './commands/tools.js';
 import { upCommand } from './commands/up.js';
+import { watchdogCommand } from './commands/watchdog.js';
 import { workerCommand } from './commands/worker.js';
 
 const program = new Command('daybreak')
@@ -16,7 +21,12 @@ const program = new Command('daybreak')
   .addCommand(runCommand())
   .addCommand(workerCommand())
   .addCommand(datagenCommand())
-  .addCommand(toolsCommand());
+  .addCommand(toolsCommand())
+  .addCommand(schedulesCommand())
+  .addCommand(dailyCommand())
+  .addCommand(statusCommand())
+  .addCommand(runbookCommand())
+  .addCommand(watchdogCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -28,6 +28,7 @@ export const SECRET_VARIABLES = new Set([
   'SLACK_WEBHOOK_URL',
   'DAYBREAK_API_TOKENS',
   'REDIS_URL',
+  'SLACK_WEBHOOK_URLS',
 ]);
 
 /**
@@ -66,8 +67,12 @@ export const envSchema = z.object({
   DAYBREAK_WORKER_IDENTITY: z.string().min(1).optional(),
 
   // Metrics.
+  /** Daybreak's /metrics (prom-client) on the worker; 0 turns it off. */
   METRICS_PORT: port.default(9464),
+  /** The Temporal SDK's own Prometheus exporter; 0 turns it off. */
   TEMPORAL_METRICS_PORT: port.default(9465),
+  /** Interface both metrics endpoints bind to. */
+  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
 
   // Storage (GCS). Credentials come from the standard Google environment
   // (GOOGLE_APPLICATION_CREDENTIALS, metadata server), read by the client library itself.
@@ -84,6 +89,17 @@ export const envSchema = z.object({
   ALERT_EMAIL_TO: z.string().optional(),
   SLACK_WEBHOOK_URL: url.optional(),
   ALERT_DEDUP_WINDOW_MINUTES: positiveInt.default(24 * 60),
+  /** Extra named Slack webhooks for alert routes: `name=https://hooks...,other=https://...` (secret). */
+  SLACK_WEBHOOK_URLS: z
+    .string()
+    .regex(/^[\w-]+=https?:\/\/\S+(,[\w-]+=https?:\/\/\S+)*$/, 'name=url[,name=url...]')
+    .optional(),
+  /** Verify the SMTP server's TLS certificate (turn off only for a self-signed relay). */
+  SMTP_TLS_REJECT_UNAUTHORIZED: bool.default(true),
+  /** Watchdog: task queues it checks (comma-separated; default DAYBREAK_TASK_QUEUE). */
+  WATCHDOG_TASK_QUEUES: z.string().optional(),
+  /** Watchdog: a queue whose freshest poller is older than this has no live worker. */
+  WATCHDOG_STALE_SECONDS: positiveInt.default(120),
 
   // Feature store.
   REDIS_URL: z

@@ -56,9 +56,11 @@ async function failure(runDate: string, rawParams: Record<string, string>): Prom
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(WorkflowFailedError);
-  const activity = (err as WorkflowFailedError).cause;
-  expect(activity).toBeInstanceOf(ActivityFailure);
-  const app = (activity as ActivityFailure).cause;
+  // The chain: (the run's root-cause failure ->) ActivityFailure -> the activity's own failure.
+  const chain: Error[] = [];
+  for (let c = (err as WorkflowFailedError).cause; c; c = c.cause as Error | undefined) chain.push(c);
+  expect(chain.some((c) => c instanceof ActivityFailure)).toBe(true);
+  const app = chain.at(-1);
   expect(app).toBeInstanceOf(ApplicationFailure);
   expect((app as ApplicationFailure).nonRetryable).toBe(true);
   const history = await handle.fetchHistory();
