@@ -1,12 +1,13 @@
 // Deterministic synthetic data for identity-join. Same options -> same files.
-//   DS1 raw/ds1/dt=YYYY-MM-DD/part-NNNNN.parquet: visitor events, several date partitions, extra
+//   DS1 visitor_events/dt=YYYY-MM-DD/part-NNNNN.parquet: visitor events, several date partitions, extra
 //       columns; ~5% of events from visitors unknown to DS2, 0.5% with a null visitor_id.
-//   DS2 raw/ds2/part-NNNNN.parquet (visitor_id, lvr_id, pii, ip): 10% of visitors absent, 10% with
+//   DS2 liveramp/part-NNNNN.parquet (visitor_id, lvr_id, pii, ip): 10% of visitors absent, 10% with
 //       two lvr_ids, 5% of mappings with a second email, exact and messy-case/space duplicates
 //       (which hash to the same sha2), 5% null pii and 3% null ip.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sqlString, withDuckDB } from '../../lib/duckdb.js';
+import { DS1_DATASET, DS2_DATASET } from '../../lib/pipelines/identity-join.js';
 
 export interface IdentityJoinDatagenOptions {
   /** DS1 rows per date partition. */
@@ -103,8 +104,8 @@ export async function generateIdentityJoin(opts: IdentityJoinDatagenOptions): Pr
   const startDate = opts.startDate ?? '2025-01-01';
   const ds1PerDay = opts.ds1FilesPerDay ?? Math.max(1, Math.min(64, Math.ceil(opts.rows / 2_000_000)));
   const ds2Files = opts.ds2Files ?? Math.max(1, Math.min(64, Math.ceil(opts.visitors / 2_000_000)));
-  const ds1Dir = path.resolve(opts.out, 'ds1');
-  const ds2Dir = path.resolve(opts.out, 'ds2');
+  const ds1Dir = path.resolve(opts.out, DS1_DATASET);
+  const ds2Dir = path.resolve(opts.out, DS2_DATASET);
   await fs.rm(ds1Dir, { recursive: true, force: true });
   await fs.rm(ds2Dir, { recursive: true, force: true });
   await fs.mkdir(ds2Dir, { recursive: true });

@@ -16,6 +16,7 @@ import { generateIdentityJoin } from '../datagen/identity-join.js';
 import { loadConfig } from '../../lib/config.js';
 import { freePort, startDevServer } from '../../lib/dev-server.js';
 import { sqlFileList, withDuckDB } from '../../lib/duckdb.js';
+import { DS1_DATASET, DS2_DATASET } from '../../lib/pipelines/identity-join.js';
 import { startRun, waitForRun } from '../../lib/runs.js';
 import { connectClient } from '../../lib/temporal.js';
 import { findOrBuildTemporalCli } from '../../lib/temporal-cli.js';
@@ -96,8 +97,8 @@ async function ensureData(): Promise<DataInfo> {
     scratchDir: path.join(cacheRoot, 'scratch'),
   });
   const generateMs = Date.now() - started;
-  const ds1Files = parquetFiles(path.join(dataDir, 'ds1'));
-  const ds2Files = parquetFiles(path.join(dataDir, 'ds2'));
+  const ds1Files = parquetFiles(path.join(dataDir, DS1_DATASET));
+  const ds2Files = parquetFiles(path.join(dataDir, DS2_DATASET));
   const size = (files: string[]) => files.reduce((s, f) => s + fs.statSync(f).size, 0);
   const ds1 = await csvEquivalent(ds1Files);
   const ds2 = await csvEquivalent(ds2Files);
@@ -232,7 +233,7 @@ async function main() {
           config,
           pipeline: 'identity-join',
           runDate: DATE,
-          rawParams: { ds1: path.join(dataDir, 'ds1'), ds2: path.join(dataDir, 'ds2'), output },
+          rawParams: { ds1: path.join(dataDir, DS1_DATASET), ds2: path.join(dataDir, DS2_DATASET), output },
         });
         const result = await waitForRun<IdentityJoinResult>(handle);
         const wallMs = Date.now() - started;

@@ -17,6 +17,10 @@ export interface IdentityJoinParams {
   shards?: number;
 }
 
+/** Dataset names under <root>/raw (the daily schedule's sensor waits for the DS1 partition). */
+export const DS1_DATASET = 'visitor_events';
+export const DS2_DATASET = 'liveramp';
+
 /** Columns the join adds; a DS1 column of the same name would be ambiguous in the output. */
 export const ADDED_COLUMNS = ['lvr_id', 'sha2'] as const;
 
@@ -40,8 +44,8 @@ export const identityJoin: PipelineDefinition<IdentityJoinParams> = {
   workflowType: 'identityJoin',
   description: 'Daily DS1 x LiveRamp join on visitor_id, PII hashed to sha2 before the join',
   params: {
-    ds1: 'DS1 root (reads its dt=<date> partition), a dt= folder or a glob; default <root>/raw/ds1',
-    ds2: 'DS2 (visitor_id, lvr_id, pii, ip) Parquet; default <root>/raw/ds2',
+    ds1: 'DS1 root (reads its dt=<date> partition), a dt= folder or a glob; default <root>/raw/visitor_events',
+    ds2: 'DS2 (visitor_id, lvr_id, pii, ip) Parquet; default <root>/raw/liveramp',
     columns: 'comma-separated DS1 columns to keep; default all',
     output: 'output prefix; default <root>/curated/identity-join/dt=<date>',
     targetFileMB: 'target output file size in MB; default 128',
@@ -50,8 +54,8 @@ export const identityJoin: PipelineDefinition<IdentityJoinParams> = {
   buildParams(raw, { config, runDate }) {
     checkKnownParams(this, raw);
     return {
-      ds1: raw.ds1 ?? rawDataset(config.DAYBREAK_DATA_ROOT, 'ds1'),
-      ds2: raw.ds2 ?? rawDataset(config.DAYBREAK_DATA_ROOT, 'ds2'),
+      ds1: raw.ds1 ?? rawDataset(config.DAYBREAK_DATA_ROOT, DS1_DATASET),
+      ds2: raw.ds2 ?? rawDataset(config.DAYBREAK_DATA_ROOT, DS2_DATASET),
       columns: parseColumns(raw.columns),
       output: raw.output ?? curatedOutput(config.DAYBREAK_DATA_ROOT, 'identity-join', runDate),
       targetFileMB: intParam(raw, 'targetFileMB', 128)!,

@@ -84,13 +84,13 @@ describe('identity-join bad input', () => {
     const bad = path.join(root, 'dt=2025-03-01', 'part-00001.parquet');
     await fs.mkdir(path.dirname(bad), { recursive: true });
     await fs.copyFile(
-      path.join(dataDir, 'ds1', 'dt=2025-03-01', 'part-00000.parquet'),
+      path.join(dataDir, 'visitor_events', 'dt=2025-03-01', 'part-00000.parquet'),
       path.join(path.dirname(bad), 'part-00000.parquet'),
     );
     await writeParquet(bad, `SELECT 'x' AS visitor, 1 AS event_id`);
     const app = await failure('2025-03-01', {
       ds1: root,
-      ds2: path.join(dataDir, 'ds2'),
+      ds2: path.join(dataDir, 'liveramp'),
       output: path.join(dataDir, 'o1'),
     });
     expect(app.type).toBe('BadInput');
@@ -105,7 +105,7 @@ describe('identity-join bad input', () => {
     await fs.writeFile(bad, 'this is not a parquet file, just some bytes that end in nothing useful');
     const app = await failure('2025-03-01', {
       ds1: root,
-      ds2: path.join(dataDir, 'ds2'),
+      ds2: path.join(dataDir, 'liveramp'),
       output: path.join(dataDir, 'o2'),
     });
     expect(app.type).toBe('BadInput');
@@ -115,7 +115,7 @@ describe('identity-join bad input', () => {
   test('a DS1 dataset with no files at all: MissingInput naming it', async () => {
     const app = await failure('2025-03-01', {
       ds1: path.join(dataDir, 'nowhere'),
-      ds2: path.join(dataDir, 'ds2'),
+      ds2: path.join(dataDir, 'liveramp'),
       output: path.join(dataDir, 'o3'),
     });
     expect(app.type).toBe('MissingInput');
@@ -130,10 +130,10 @@ describe('identity-join bad input', () => {
       await direct.putFile(copy, uri);
     };
     await put(
-      path.join(dataDir, 'ds1', 'dt=2025-03-01', 'part-00000.parquet'),
+      path.join(dataDir, 'visitor_events', 'dt=2025-03-01', 'part-00000.parquet'),
       'gs://lake/raw/ds1/dt=2025-03-01/part-00000.parquet',
     );
-    await put(path.join(dataDir, 'ds2', 'part-00000.parquet'), `gs://lake/${FORBIDDEN_OBJECT}`);
+    await put(path.join(dataDir, 'liveramp', 'part-00000.parquet'), `gs://lake/${FORBIDDEN_OBJECT}`);
     const app = await failure('2025-03-01', {
       ds1: 'gs://lake/raw/ds1',
       ds2: 'gs://lake/raw/ds2-locked',

@@ -81,7 +81,12 @@ afterAll(async () => {
 });
 
 function params(output: string): Record<string, string> {
-  return { ds1: path.join(dataDir, 'ds1'), ds2: path.join(dataDir, 'ds2'), output, shards: '4' };
+  return {
+    ds1: path.join(dataDir, 'visitor_events'),
+    ds2: path.join(dataDir, 'liveramp'),
+    output,
+    shards: '4',
+  };
 }
 
 async function outputRows(output: string) {
@@ -166,8 +171,8 @@ test('a worker SIGKILLed during a shard, then a re-run, leaves exactly the undis
 
   // No raw PII: the positive control proves the scan sees PII when it is there.
   const ds2 = await readRows([
-    path.join(dataDir, 'ds2', 'part-00000.parquet'),
-    path.join(dataDir, 'ds2', 'part-00001.parquet'),
+    path.join(dataDir, 'liveramp', 'part-00000.parquet'),
+    path.join(dataDir, 'liveramp', 'part-00001.parquet'),
   ]);
   const needles = piiNeedles(ds2);
   expect(needles.size).toBeGreaterThan(5_000);

@@ -63,13 +63,13 @@ describe('identity-join', () => {
   test('local run over 3 shards equals the independent computation, with the report and manifest', async () => {
     const output = path.join(dataDir, 'out-local');
     const result = await run(DAY, {
-      ds1: path.join(dataDir, 'ds1'),
-      ds2: path.join(dataDir, 'ds2'),
+      ds1: path.join(dataDir, 'visitor_events'),
+      ds2: path.join(dataDir, 'liveramp'),
       output,
       shards: '3',
     });
-    const ds1 = await readRows(await localParquet(path.join(dataDir, 'ds1', `dt=${DAY}`)));
-    const ds2 = await readRows(await localParquet(path.join(dataDir, 'ds2')));
+    const ds1 = await readRows(await localParquet(path.join(dataDir, 'visitor_events', `dt=${DAY}`)));
+    const ds2 = await readRows(await localParquet(path.join(dataDir, 'liveramp')));
     const expected = expectedJoin(ds1, ds2);
     const manifest = await readManifest(output);
     expect(manifest).toBeDefined();
@@ -120,13 +120,13 @@ describe('identity-join', () => {
   test('columns= keeps only the asked DS1 columns (plus lvr_id and sha2); a glob selects the date', async () => {
     const output = path.join(dataDir, 'out-cols');
     const result = await run('2025-02-03', {
-      ds1: path.join(dataDir, 'ds1', '*', '*.parquet'),
-      ds2: path.join(dataDir, 'ds2'),
+      ds1: path.join(dataDir, 'visitor_events', '*', '*.parquet'),
+      ds2: path.join(dataDir, 'liveramp'),
       columns: 'visitor_id,event_type',
       output,
     });
-    const ds1 = await readRows(await localParquet(path.join(dataDir, 'ds1', 'dt=2025-02-03')));
-    const ds2 = await readRows(await localParquet(path.join(dataDir, 'ds2')));
+    const ds1 = await readRows(await localParquet(path.join(dataDir, 'visitor_events', 'dt=2025-02-03')));
+    const ds2 = await readRows(await localParquet(path.join(dataDir, 'liveramp')));
     const expected = expectedJoin(ds1, ds2, ['visitor_id', 'event_type']);
     const manifest = await readManifest(output);
     const actual = await readRows(manifest!.files.map((f) => path.join(output, f.name)));
@@ -146,8 +146,8 @@ describe('identity-join', () => {
         await gcs.putFile(copy, `${prefix}/${path.relative(localDir, full).split(path.sep).join('/')}`);
       }
     };
-    await upload(path.join(dataDir, 'ds1'), 'gs://lake/raw/ds1');
-    await upload(path.join(dataDir, 'ds2'), 'gs://lake/raw/ds2');
+    await upload(path.join(dataDir, 'visitor_events'), 'gs://lake/raw/ds1');
+    await upload(path.join(dataDir, 'liveramp'), 'gs://lake/raw/ds2');
     const inputsBefore = await gcs.list('gs://lake/raw');
     const output = `gs://lake/curated/identity-join/dt=${DAY}`;
     // A stray file from an older run must disappear when the new output is published.
@@ -174,8 +174,8 @@ describe('identity-join', () => {
   test('a date with no DS1 partition is a clear 0-row result with an empty manifest', async () => {
     const output = path.join(dataDir, 'out-empty');
     const result = await run('2025-02-10', {
-      ds1: path.join(dataDir, 'ds1'),
-      ds2: path.join(dataDir, 'ds2'),
+      ds1: path.join(dataDir, 'visitor_events'),
+      ds2: path.join(dataDir, 'liveramp'),
       output,
     });
     expect(result).toMatchObject({
@@ -186,7 +186,7 @@ describe('identity-join', () => {
       tasks: 0,
       emptyPartition: true,
     });
-    expect(result.partition).toBe(path.join(dataDir, 'ds1', 'dt=2025-02-10'));
+    expect(result.partition).toBe(path.join(dataDir, 'visitor_events', 'dt=2025-02-10'));
     const manifest = await readManifest(output);
     expect(manifest?.files).toEqual([]);
     expect(manifest?.report).toMatchObject({ emptyPartition: true, rowsIn: 0 });
