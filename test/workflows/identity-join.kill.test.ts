@@ -65,8 +65,8 @@ beforeAll(async () => {
   client = await connectClient(config);
   dataDir = tempDir('ij-kill');
   await generateIdentityJoin({
-    rows: 40_000,
-    visitors: 10_000,
+    rows: 24_000,
+    visitors: 6_000,
     seed: 23,
     out: dataDir,
     days: 1,
