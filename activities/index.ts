@@ -2,6 +2,7 @@
 import { registerConfiguredGcs } from '../lib/storage/gcs.js';
 import type { ActivityDeps } from './common/deps.js';
 import { createIdentityJoinActivities } from './identity-join/index.js';
+import { createModelScoringActivities } from './model-scoring/index.js';
 import { createSessionRankingActivities } from './session-ranking/index.js';
 import { createDailyActivities } from './daily/index.js';
 import { createAlertActivities } from './alerts/index.js';
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSessionRankingActivities(deps),
     ...createIdentityJoinActivities(deps),
+    ...createModelScoringActivities(deps),
     ...createDailyActivities(deps),
     ...createAlertActivities(deps),
   };

@@ -1,5 +1,6 @@
 // `daybreak datagen`: deterministic synthetic input data for a pipeline.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { generateCustomers } from '../../bench/datagen/customers.js';
 import { generateIdentityJoin } from '../../bench/datagen/identity-join.js';
 import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
 
@@ -24,6 +25,8 @@ interface DatagenOptions {
   year?: number;
   days: number;
   date: string;
+  records: number;
+  asOf?: string;
 }
 
 export function datagenCommand(): Command {
@@ -31,7 +34,7 @@ export function datagenCommand(): Command {
     .description('generate deterministic synthetic Parquet input for a pipeline')
     .addOption(
       new Option('--pipeline <name>', 'pipeline to generate for')
-        .choices(['session-ranking', 'identity-join'])
+        .choices(['session-ranking', 'identity-join', 'model-scoring'])
         .makeOptionMandatory(),
     )
     .option(
@@ -45,9 +48,23 @@ export function datagenCommand(): Command {
     .option('--year <yyyy>', 'year of the sessions', positiveInt)
     .option('--days <n>', 'identity-join: number of DS1 dt= partitions', positiveInt, 3)
     .option('--date <yyyy-mm-dd>', 'identity-join: first DS1 partition date', isoDate, '2025-01-01')
+    .option('--records <n>', 'model-scoring: customer records to generate', positiveInt, 200_000)
+    .option('--as-of <yyyy-mm-dd>', 'model-scoring: records updated in the two years before this date')
     .requiredOption('--out <dir>', 'output folder')
     .action(async (opts: DatagenOptions) => {
       const started = Date.now();
+      if (opts.pipeline === 'model-scoring') {
+        const r = await generateCustomers({
+          records: opts.records,
+          seed: opts.seed,
+          out: opts.out,
+          asOf: opts.asOf,
+        });
+        process.stderr.write(
+          `daybreak: wrote ${opts.records} customer records to ${r.recordsDir} and labels to ${r.labelsDir} (${Date.now() - started} ms)\n`,
+        );
+        return;
+      }
       if (opts.pipeline === 'identity-join') {
         const result = await generateIdentityJoin({
           rows: opts.rows,

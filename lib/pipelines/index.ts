@@ -1,5 +1,6 @@
 // The registry of pipelines the CLI, schedules and the daily DAG can start.
 import { identityJoin } from './identity-join.js';
+import { modelScoring } from './model-scoring.js';
 import { sessionRanking } from './session-ranking.js';
 import type { PipelineDefinition } from './types.js';
 
@@ -8,6 +9,7 @@ export * from './types.js';
 export const PIPELINES: Record<string, PipelineDefinition> = {
   [sessionRanking.name]: sessionRanking,
   [identityJoin.name]: identityJoin,
+  [modelScoring.name]: modelScoring,
 };
 
 export class UnknownPipelineError extends Error {
