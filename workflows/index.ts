@@ -1,5 +1,6 @@
 // Every workflow the worker bundles. One file per pipeline; this file only re-exports.
 export { sessionRanking } from './session-ranking.js';
+export { identityJoin } from './identity-join.js';
 export { modelScoring } from './model-scoring.js';
 export { daily } from './daily.js';
 export { alertState } from './alert-state.js';

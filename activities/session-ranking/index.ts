@@ -13,11 +13,13 @@ import { beginOutput, commitOutput, putOutputFile } from '../../lib/storage/mani
 import type { SessionRankingParams } from '../../lib/pipelines/session-ranking.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { previousHeartbeat, startHeartbeat } from '../common/heartbeat.js';
+import { groupBySize } from '../common/grouping.js';
 import { requireColumns } from '../common/schema.js';
 import { expertsSql, fileCountsSql, mapFilesSql, mergeSql, reduceBucketSql } from './sql.js';
 import { MONTHS, type MapResult, type MonthRanking, type SessionRankingPlan } from './types.js';
 
 export * from './types.js';
+export { groupBySize } from '../common/grouping.js';
 
 const TARGET_BYTES_PER_BUCKET = 512 * 1024 * 1024;
 const BATCH_BYTES = 512 * 1024 * 1024;
@@ -25,20 +27,6 @@ const BATCH_FILES = 8;
 /** Up to this many buckets, map output is one file per batch rather than a folder per bucket. */
 const SINGLE_FILE_MAX_BUCKETS = 4;
 const MAX_BUCKETS = 64;
-
-/** Splits files into `groups` lists of roughly equal bytes (largest first, greedy). */
-export function groupBySize(files: ObjectInfo[], groups: number): string[][] {
-  const out = Array.from({ length: Math.max(1, Math.min(groups, files.length)) }, () => ({
-    bytes: 0,
-    uris: [] as string[],
-  }));
-  for (const f of [...files].sort((a, b) => b.size - a.size || (a.uri < b.uri ? -1 : 1))) {
-    const smallest = out.reduce((m, g) => (g.bytes < m.bytes ? g : m), out[0]!);
-    smallest.bytes += f.size;
-    smallest.uris.push(f.uri);
-  }
-  return out.map((g) => g.uris.sort());
-}
 
 /**
  * Splits one map group's files (in order) into batches that one query reads together: up to

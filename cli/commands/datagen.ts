@@ -1,12 +1,19 @@
 // `daybreak datagen`: deterministic synthetic input data for a pipeline.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { generateCustomers } from '../../bench/datagen/customers.js';
+import { generateIdentityJoin } from '../../bench/datagen/identity-join.js';
 import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
 
 function positiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) <= 0)
     throw new InvalidArgumentError(`expected a positive whole number, got ${value}`);
   return Number(value);
+}
+
+function isoDate(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)))
+    throw new InvalidArgumentError(`expected a date YYYY-MM-DD, got ${value}`);
+  return value;
 }
 
 interface DatagenOptions {
@@ -16,6 +23,8 @@ interface DatagenOptions {
   seed: number;
   out: string;
   year?: number;
+  days: number;
+  date: string;
   records: number;
   asOf?: string;
 }
@@ -25,13 +34,20 @@ export function datagenCommand(): Command {
     .description('generate deterministic synthetic Parquet input for a pipeline')
     .addOption(
       new Option('--pipeline <name>', 'pipeline to generate for')
-        .choices(['session-ranking', 'model-scoring'])
+        .choices(['session-ranking', 'identity-join', 'model-scoring'])
         .makeOptionMandatory(),
     )
-    .option('--rows <n>', 'rows (sessions) to generate', positiveInt, 100_000)
-    .option('--users <n>', 'distinct users', positiveInt, 10_000)
+    .option(
+      '--rows <n>',
+      'rows to generate (identity-join: DS1 rows per date partition)',
+      positiveInt,
+      100_000,
+    )
+    .option('--users <n>', 'distinct users (identity-join: visitors)', positiveInt, 10_000)
     .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 1)
     .option('--year <yyyy>', 'year of the sessions', positiveInt)
+    .option('--days <n>', 'identity-join: number of DS1 dt= partitions', positiveInt, 3)
+    .option('--date <yyyy-mm-dd>', 'identity-join: first DS1 partition date', isoDate, '2025-01-01')
     .option('--records <n>', 'model-scoring: customer records to generate', positiveInt, 200_000)
     .option('--as-of <yyyy-mm-dd>', 'model-scoring: records updated in the two years before this date')
     .requiredOption('--out <dir>', 'output folder')
@@ -46,6 +62,20 @@ export function datagenCommand(): Command {
         });
         process.stderr.write(
           `daybreak: wrote ${opts.records} customer records to ${r.recordsDir} and labels to ${r.labelsDir} (${Date.now() - started} ms)\n`,
+        );
+        return;
+      }
+      if (opts.pipeline === 'identity-join') {
+        const result = await generateIdentityJoin({
+          rows: opts.rows,
+          visitors: opts.users,
+          seed: opts.seed,
+          out: opts.out,
+          days: opts.days,
+          startDate: opts.date,
+        });
+        process.stderr.write(
+          `daybreak: wrote DS1 (${opts.rows} rows x ${result.dates.length} partitions ${result.dates[0]}..${result.dates.at(-1)}, ${result.ds1Files} files) to ${result.ds1Dir} and DS2 (${opts.users} visitors, ${result.ds2Files} files) to ${result.ds2Dir} (${Date.now() - started} ms)\n`,
         );
         return;
       }

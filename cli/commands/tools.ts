@@ -1,11 +1,14 @@
 // `daybreak tools`: make sure the Go-built tools exist in the cache folder (built once with Go).
 import { Command } from 'commander';
 import { loadConfig } from '../../lib/config.js';
+import { findOrBuildFakeGcsServer } from '../../lib/fake-gcs.js';
 import { findOrBuildTemporalCli, temporalCliVersion } from '../../lib/temporal-cli.js';
 
 export function toolsCommand(): Command {
   return new Command('tools')
-    .description('locate or build the tools Daybreak runs (the Temporal CLI) in DAYBREAK_CACHE_DIR')
+    .description(
+      'locate or build the tools Daybreak runs (the Temporal CLI, the GCS emulator) in DAYBREAK_CACHE_DIR',
+    )
     .action(async () => {
       const config = loadConfig();
       const temporal = await findOrBuildTemporalCli({
@@ -13,5 +16,7 @@ export function toolsCommand(): Command {
         cacheDir: config.DAYBREAK_CACHE_DIR,
       });
       process.stderr.write(`daybreak: temporal CLI ${temporal} (${temporalCliVersion(temporal)})\n`);
+      const fakeGcs = await findOrBuildFakeGcsServer({ cacheDir: config.DAYBREAK_CACHE_DIR });
+      process.stderr.write(`daybreak: GCS emulator ${fakeGcs}\n`);
     });
 }

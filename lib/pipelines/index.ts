@@ -1,4 +1,5 @@
 // The registry of pipelines the CLI, schedules and the daily DAG can start.
+import { identityJoin } from './identity-join.js';
 import { modelScoring } from './model-scoring.js';
 import { sessionRanking } from './session-ranking.js';
 import type { PipelineDefinition } from './types.js';
@@ -7,6 +8,7 @@ export * from './types.js';
 
 export const PIPELINES: Record<string, PipelineDefinition> = {
   [sessionRanking.name]: sessionRanking,
+  [identityJoin.name]: identityJoin,
   [modelScoring.name]: modelScoring,
 };
 

@@ -1,0 +1,273 @@
+// Activities of identity-join: plan (select the date's DS1 files, size the shards), hash DS2 (the
+// only place raw pii and ip are read: they leave as sha2, bucketed by visitor_id), join one
+// (bucket, DS1 group) task, and publish the manifest with the report.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { withDuckDB } from '../../lib/duckdb.js';
+import { badInput, missingInput } from '../../lib/errors.js';
+import type { IdentityJoinParams } from '../../lib/pipelines/identity-join.js';
+import { ADDED_COLUMNS } from '../../lib/pipelines/identity-join.js';
+import { joinUri, resolveDataset, storageFor } from '../../lib/storage/index.js';
+import {
+  beginOutput,
+  commitOutput,
+  putOutputFile,
+  type Manifest,
+  type ManifestFile,
+} from '../../lib/storage/manifest.js';
+import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
+import { groupByTarget } from '../common/grouping.js';
+import { startHeartbeat } from '../common/heartbeat.js';
+import { stageAll } from '../common/staging.js';
+import { requireColumns } from '../common/schema.js';
+import { chooseBuckets, DS1_BYTES_PER_TASK, DS2_BYTES_PER_TASK, selectDs1 } from './plan.js';
+import { countsSql, createDs2TableSql, fileRowsSql, hashDs2Sql, joinSql } from './sql.js';
+import type { HashedDs2, IdentityJoinPlan, IdentityJoinReport, JoinTask, JoinTaskResult } from './types.js';
+
+export * from './types.js';
+
+/** part-<task>-<n>.parquet: deterministic, so a retried or re-run task overwrites its own files. */
+export function outputFileName(task: number, n: number): string {
+  return `part-${String(task).padStart(5, '0')}-${String(n).padStart(5, '0')}.parquet`;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.parquet')) out.push(path.join(entry.parentPath, entry.name));
+  }
+  return out.sort();
+}
+
+/** Rows per local Parquet file (from the footers). */
+async function rowsPerFile(conn: DuckDBConnection, files: string[]): Promise<Map<string, number>> {
+  const rows = new Map<string, number>();
+  if (files.length === 0) return rows;
+  for (const r of (await conn.runAndReadAll(fileRowsSql(files))).getRowObjects()) {
+    rows.set(String(r.file_name), Number(r.num_rows));
+  }
+  return rows;
+}
+
+/** Sends DuckDB's progress with the heartbeat details while `work` runs. */
+async function withProgress<T, D extends object>(
+  conn: DuckDBConnection,
+  details: () => D,
+  work: (beat: (next: Partial<D>) => void) => Promise<T>,
+): Promise<T> {
+  let current = details();
+  const hb = startHeartbeat<D & { percent?: number; rowsScanned?: number }>(current, conn);
+  const timer = setInterval(() => {
+    const p = conn.progress;
+    hb.beat({
+      ...current,
+      percent: p.percentage >= 0 ? Math.round(p.percentage) : undefined,
+      rowsScanned: Number(p.rows_processed),
+    });
+  }, 2_000);
+  try {
+    return await work((next) => {
+      current = { ...current, ...next };
+      hb.beat(current);
+    });
+  } finally {
+    clearInterval(timer);
+    hb.stop();
+  }
+}
+
+export function createIdentityJoinActivities({ config }: ActivityDeps) {
+  const scratchFor = async (label: string) => {
+    const dir = path.join(config.DAYBREAK_SCRATCH_DIR, `${label}-${randomUUID()}`);
+    await fs.mkdir(dir, { recursive: true });
+    return dir;
+  };
+
+  return {
+    async planIdentityJoin(input: {
+      runDate: string;
+      params: IdentityJoinParams;
+    }): Promise<IdentityJoinPlan> {
+      const { params, runDate } = input;
+      const ds1 = await selectDs1(params.ds1, runDate);
+      const ds2 = await resolveDataset(params.ds2);
+      if (ds2.length === 0) throw missingInput(`no DS2 Parquet files found at ${params.ds2}`);
+      const ds1Bytes = ds1.files.reduce((s, f) => s + f.size, 0);
+      const ds2Bytes = ds2.reduce((s, f) => s + f.size, 0);
+      const buckets =
+        params.shards ??
+        chooseBuckets({
+          ds2Bytes,
+          memoryLimit: config.DAYBREAK_DUCKDB_MEMORY_LIMIT,
+          concurrentTasks: config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES,
+        });
+      const runId = Context.current().info.workflowExecution?.runId ?? randomUUID();
+      await beginOutput(params.output);
+      return {
+        ds1Groups: ds1.files.length ? groupByTarget(ds1.files, DS1_BYTES_PER_TASK) : [],
+        ds2Groups: groupByTarget(ds2, DS2_BYTES_PER_TASK),
+        buckets,
+        workUri: joinUri(params.output, '_work', runId),
+        partition: ds1.partition,
+        emptyPartition: ds1.files.length === 0,
+        ds1Bytes,
+        ds2Bytes,
+        ds1Files: ds1.files.length,
+        ds2Files: ds2.length,
+      };
+    },
+
+    /** Hashes one group of DS2 files into per-bucket (visitor_id, lvr_id, sha2) files. */
+    async hashDs2Group(input: {
+      group: number;
+      groups: number;
+      files: string[];
+      buckets: number;
+      workUri: string;
+    }): Promise<HashedDs2> {
+      const scratch = await scratchFor(`ij-hash-${input.group}`);
+      try {
+        return await withDuckDB(duckdbOptions(config), (conn) =>
+          withProgress(
+            conn,
+            () => ({ step: `hash DS2 group ${input.group + 1}/${input.groups}`, rows: 0 }),
+            async (beat) => {
+              const locals = await stageAll(input.files, scratch);
+              for (const [i, local] of locals.entries()) {
+                await requireColumns(conn, local, input.files[i]!, {
+                  visitor_id: 'any',
+                  lvr_id: 'any',
+                  pii: 'text',
+                  ip: 'text',
+                });
+              }
+              const outDir = path.join(scratch, 'out');
+              await conn.run(
+                hashDs2Sql({ files: locals, buckets: input.buckets, group: input.group, outDir }),
+              );
+              const written = await listFiles(outDir);
+              const rows = await rowsPerFile(conn, written);
+              const bucketFiles: string[][] = Array.from({ length: input.buckets }, () => []);
+              let total = 0;
+              for (const local of written) {
+                const bucketDir = path.basename(path.dirname(local)); // bucket=<b>
+                const bucket = Number(bucketDir.slice('bucket='.length));
+                const target = joinUri(input.workUri, 'ds2', bucketDir, path.basename(local));
+                total += rows.get(local) ?? 0;
+                await storageFor(target).putFile(local, target);
+                bucketFiles[bucket]!.push(target);
+              }
+              beat({ rows: total });
+              return { group: input.group, rows: total, bucketFiles };
+            },
+          ),
+        );
+      } finally {
+        await fs.rm(scratch, { recursive: true, force: true });
+      }
+    },
+
+    /** Joins one bucket of one DS1 file group and puts its output files under their final names. */
+    async joinIdentityShard(input: JoinTask): Promise<JoinTaskResult> {
+      const scratch = await scratchFor(`ij-join-${input.task}`);
+      try {
+        return await withDuckDB(duckdbOptions(config), (conn) =>
+          withProgress(
+            conn,
+            () => ({
+              shard: `${input.task + 1}/${input.tasks}`,
+              bucket: input.bucket,
+              step: 'staging',
+              rows: 0,
+            }),
+            async (beat) => {
+              const ds1Locals = await stageAll(input.ds1Files, scratch);
+              const ds2Locals = await stageAll(input.ds2Files, path.join(scratch, 'ds2'));
+              const wanted = Object.fromEntries((input.columns ?? []).map((c) => [c, 'any' as const]));
+              for (const [i, local] of ds1Locals.entries()) {
+                const cols = await requireColumns(conn, local, input.ds1Files[i]!, {
+                  visitor_id: 'any',
+                  ...wanted,
+                });
+                const clash = input.columns ? [] : ADDED_COLUMNS.filter((c) => cols.has(c));
+                if (clash.length) {
+                  throw badInput(
+                    `${input.ds1Files[i]} has column(s) ${clash.join(', ')}, which the join adds; pass columns= to choose DS1 columns`,
+                  );
+                }
+              }
+              beat({ step: 'loading DS2 bucket' });
+              await conn.run(createDs2TableSql(ds2Locals));
+              beat({ step: 'joining' });
+              const outDir = path.join(scratch, 'out');
+              await conn.run(
+                joinSql({
+                  ds1Files: ds1Locals,
+                  columns: input.columns,
+                  bucket: input.bucket,
+                  buckets: input.buckets,
+                  outDir,
+                  targetFileMB: input.targetFileMB,
+                }),
+              );
+              beat({ step: 'counting matches' });
+              const counts = (
+                await conn.runAndReadAll(
+                  countsSql({ ds1Files: ds1Locals, bucket: input.bucket, buckets: input.buckets }),
+                )
+              ).getRowObjects()[0]!;
+              // DuckDB numbers files part-0, part-1, ... in write order; keep that order.
+              const written = (await listFiles(outDir)).sort(
+                (a, b) => Number(/part-(\d+)/.exec(a)![1]) - Number(/part-(\d+)/.exec(b)![1]),
+              );
+              const rows = await rowsPerFile(conn, written);
+              const files: ManifestFile[] = [];
+              for (const local of written) {
+                const n = rows.get(local) ?? 0;
+                if (n === 0) continue; // an empty bucket writes one empty file: not worth publishing
+                files.push(
+                  await putOutputFile(input.output, local, outputFileName(input.task, files.length), n),
+                );
+              }
+              const rowsOut = files.reduce((s, f) => s + f.rows, 0);
+              beat({ step: 'done', rows: rowsOut });
+              const inputs = [...ds1Locals, ...ds2Locals];
+              const sizes = await Promise.all(inputs.map(async (f) => (await fs.stat(f)).size));
+              return {
+                task: input.task,
+                rowsIn: Number(counts.rows_in),
+                matchedRows: Number(counts.matched),
+                rowsOut,
+                bytesRead: sizes.reduce((s, n) => s + n, 0),
+                bytesWritten: files.reduce((s, f) => s + f.bytes, 0),
+                files,
+              };
+            },
+          ),
+        );
+      } finally {
+        await fs.rm(scratch, { recursive: true, force: true });
+      }
+    },
+
+    /** Removes what the manifest does not list (old files, the hashed DS2) and writes it last. */
+    async publishIdentityJoin(input: {
+      runDate: string;
+      output: string;
+      files: ManifestFile[];
+      report: IdentityJoinReport;
+    }): Promise<Pick<Manifest, 'totals'>> {
+      const manifest = await commitOutput(
+        input.output,
+        { pipeline: 'identity-join', runDate: input.runDate, report: input.report },
+        input.files,
+      );
+      return { totals: manifest.totals };
+    },
+  };
+}
+
+export type IdentityJoinActivities = ReturnType<typeof createIdentityJoinActivities>;

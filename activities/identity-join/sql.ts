@@ -1,0 +1,78 @@
+// The SQL of identity-join. Hash: DS2 projected to (visitor_id, lvr_id, sha2) with the PII hashed
+// on the small side, written per visitor_id bucket. Join: per bucket, the distinct hashed DS2 in
+// a temp table (spills past memory_limit), DS1 of the run date probing it, written straight to
+// size-capped Parquet files. Writing Parquet dominates the cost, so nothing is written twice.
+import { sqlFileList, sqlIdent, sqlString } from '../../lib/duckdb.js';
+
+/**
+ * Stable across DuckDB versions and processes (unlike hash()): bucket = md5_number(id) % B. A null
+ * id goes to the bucket of '' so that every DS1 row is counted in exactly one bucket.
+ */
+export function bucketExpr(column: string, buckets: number): string {
+  return buckets === 1 ? '0' : `(md5_number(coalesce(CAST(${column} AS VARCHAR), '')) % ${buckets})::INTEGER`;
+}
+
+/** sha2 = lower-hex SHA-256 of lower(trim(pii)) || '|' || trim(ip), a null part counted as ''. */
+export const SHA2_EXPR = `sha256(lower(trim(coalesce(CAST(pii AS VARCHAR), ''))) || '|' || trim(coalesce(CAST(ip AS VARCHAR), '')))`;
+
+/** DS2 files -> `<outDir>/bucket=<b>/g<group>-<i>.parquet`, raw pii and ip gone. */
+export function hashDs2Sql(opts: {
+  files: string[];
+  buckets: number;
+  group: number;
+  outDir: string;
+}): string {
+  return `COPY (
+      SELECT CAST(visitor_id AS VARCHAR) AS visitor_id, CAST(lvr_id AS VARCHAR) AS lvr_id,
+             ${SHA2_EXPR} AS sha2, ${bucketExpr('visitor_id', opts.buckets)} AS bucket
+      FROM read_parquet(${sqlFileList(opts.files)}, union_by_name = true, hive_partitioning = false)
+      WHERE visitor_id IS NOT NULL
+    ) TO ${sqlString(opts.outDir)} (FORMAT parquet, PARTITION_BY (bucket), FILENAME_PATTERN ${sqlString(`g${opts.group}-{i}`)})`;
+}
+
+/** The distinct hashed DS2 of one bucket (an empty table when the bucket has no DS2 rows). */
+export function createDs2TableSql(files: string[]): string {
+  if (files.length === 0) {
+    return 'CREATE OR REPLACE TEMP TABLE d2 (visitor_id VARCHAR, lvr_id VARCHAR, sha2 VARCHAR)';
+  }
+  return `CREATE OR REPLACE TEMP TABLE d2 AS
+    SELECT DISTINCT visitor_id, lvr_id, sha2 FROM read_parquet(${sqlFileList(files)}, hive_partitioning = false)`;
+}
+
+function ds1Source(files: string[]): string {
+  return `read_parquet(${sqlFileList(files)}, union_by_name = true, hive_partitioning = false)`;
+}
+
+function bucketFilter(bucket: number, buckets: number): string {
+  return buckets === 1 ? '' : `WHERE ${bucketExpr('d1.visitor_id', buckets)} = ${bucket}`;
+}
+
+/** The join of one task, written to `outDir` as files of ~targetFileMB named part-<i>.parquet. */
+export function joinSql(opts: {
+  ds1Files: string[];
+  columns?: string[];
+  bucket: number;
+  buckets: number;
+  outDir: string;
+  targetFileMB: number;
+}): string {
+  const cols = opts.columns ? opts.columns.map((c) => `d1.${sqlIdent(c)}`).join(', ') : 'd1.*';
+  return `COPY (
+      SELECT ${cols}, d2.lvr_id, d2.sha2
+      FROM ${ds1Source(opts.ds1Files)} d1
+      JOIN d2 ON CAST(d1.visitor_id AS VARCHAR) = d2.visitor_id
+      ${bucketFilter(opts.bucket, opts.buckets)}
+    ) TO ${sqlString(opts.outDir)} (FORMAT parquet, FILE_SIZE_BYTES '${opts.targetFileMB}MB', FILENAME_PATTERN 'part-{i}')`;
+}
+
+/** DS1 rows of the bucket and how many have a match; reads only the visitor_id column. */
+export function countsSql(opts: { ds1Files: string[]; bucket: number; buckets: number }): string {
+  return `SELECT count(*) AS rows_in, count(m.visitor_id) AS matched
+    FROM (SELECT visitor_id FROM ${ds1Source(opts.ds1Files)}) d1
+    LEFT JOIN (SELECT DISTINCT visitor_id FROM d2) m ON CAST(d1.visitor_id AS VARCHAR) = m.visitor_id
+    ${bucketFilter(opts.bucket, opts.buckets)}`;
+}
+
+export function fileRowsSql(files: string[]): string {
+  return `SELECT file_name, num_rows FROM parquet_file_metadata(${sqlFileList(files)})`;
+}

@@ -1,0 +1,148 @@
+// identity-join bad input: each a clear, non-retryable failure that names the object, failing
+// after one attempt. The GCS permission error is a real HTTP 403 from a small proxy in front of
+// the emulator (fake-gcs-server has no IAM and never answers 403 itself).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { generateIdentityJoin } from '../../bench/datagen/identity-join.js';
+import { withDuckDB, sqlString } from '../../lib/duckdb.js';
+import type { FakeGcsServer } from '../../lib/fake-gcs.js';
+import { startRun } from '../../lib/runs.js';
+import { GcsStorage } from '../../lib/storage/gcs.js';
+import { createBucket, startEmulator, startForbiddingProxy, type ForbiddingProxy } from '../helpers/gcs.js';
+import { startTestWorker, testConfig, tempDir, type TestWorker } from '../helpers/temporal.js';
+
+const FORBIDDEN_OBJECT = 'raw/ds2-locked/part-00000.parquet';
+
+let env: TestWorker;
+let emulator: FakeGcsServer;
+let proxy: ForbiddingProxy;
+let dataDir: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  await createBucket(emulator.url, 'lake');
+  proxy = await startForbiddingProxy(emulator.url, [FORBIDDEN_OBJECT]);
+  // The worker reaches GCS through the proxy; everything but the locked object passes through.
+  env = await startTestWorker(testConfig({ STORAGE_EMULATOR_HOST: proxy.url }));
+  dataDir = tempDir('ij-bad');
+  await generateIdentityJoin({
+    rows: 1_000,
+    visitors: 300,
+    seed: 5,
+    out: dataDir,
+    days: 1,
+    startDate: '2025-03-01',
+  });
+});
+afterAll(async () => {
+  await env?.stop();
+  await proxy?.stop();
+  await emulator?.stop();
+});
+
+/** Runs and returns the innermost failure, checking the failing activity ran exactly once. */
+async function failure(runDate: string, rawParams: Record<string, string>): Promise<ApplicationFailure> {
+  const handle = await startRun({
+    client: env.client,
+    config: env.config,
+    pipeline: 'identity-join',
+    runDate,
+    rawParams,
+  });
+  const err = await handle.result().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  // The chain: (the run's root-cause failure ->) ActivityFailure -> the activity's own failure.
+  const chain: Error[] = [];
+  for (let c = (err as WorkflowFailedError).cause; c; c = c.cause as Error | undefined) chain.push(c);
+  expect(chain.some((c) => c instanceof ActivityFailure)).toBe(true);
+  const app = chain.at(-1);
+  expect(app).toBeInstanceOf(ApplicationFailure);
+  expect((app as ApplicationFailure).nonRetryable).toBe(true);
+  const history = await handle.fetchHistory();
+  const attempts = (history.events ?? [])
+    .filter((e) => e.activityTaskStartedEventAttributes)
+    .map((e) => e.activityTaskStartedEventAttributes!.attempt);
+  expect(attempts.every((a) => a === 1)).toBe(true);
+  return app as ApplicationFailure;
+}
+
+async function writeParquet(file: string, select: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await withDuckDB({ scratchDir: tempDir('ij-bad-db') }, (conn) =>
+    conn.run(`COPY (${select}) TO ${sqlString(file)} (FORMAT parquet)`),
+  );
+}
+
+describe('identity-join bad input', () => {
+  test('a DS1 file without visitor_id: BadInput naming the file and the column', async () => {
+    const root = path.join(dataDir, 'no-visitor');
+    const bad = path.join(root, 'dt=2025-03-01', 'part-00001.parquet');
+    await fs.mkdir(path.dirname(bad), { recursive: true });
+    await fs.copyFile(
+      path.join(dataDir, 'visitor_events', 'dt=2025-03-01', 'part-00000.parquet'),
+      path.join(path.dirname(bad), 'part-00000.parquet'),
+    );
+    await writeParquet(bad, `SELECT 'x' AS visitor, 1 AS event_id`);
+    const app = await failure('2025-03-01', {
+      ds1: root,
+      ds2: path.join(dataDir, 'liveramp'),
+      output: path.join(dataDir, 'o1'),
+    });
+    expect(app.type).toBe('BadInput');
+    expect(app.message).toContain(bad);
+    expect(app.message).toContain('"visitor_id"');
+  });
+
+  test('an unreadable Parquet file: BadInput naming the file', async () => {
+    const root = path.join(dataDir, 'garbage');
+    const bad = path.join(root, 'dt=2025-03-01', 'part-00001.parquet');
+    await fs.mkdir(path.dirname(bad), { recursive: true });
+    await fs.writeFile(bad, 'this is not a parquet file, just some bytes that end in nothing useful');
+    const app = await failure('2025-03-01', {
+      ds1: root,
+      ds2: path.join(dataDir, 'liveramp'),
+      output: path.join(dataDir, 'o2'),
+    });
+    expect(app.type).toBe('BadInput');
+    expect(app.message).toContain(`cannot read Parquet file ${bad}`);
+  });
+
+  test('a DS1 dataset with no files at all: MissingInput naming it', async () => {
+    const app = await failure('2025-03-01', {
+      ds1: path.join(dataDir, 'nowhere'),
+      ds2: path.join(dataDir, 'liveramp'),
+      output: path.join(dataDir, 'o3'),
+    });
+    expect(app.type).toBe('MissingInput');
+    expect(app.message).toContain(path.join(dataDir, 'nowhere'));
+  });
+
+  test('GCS answering 403 for a DS2 object: PermissionDenied naming the object', async () => {
+    const direct = new GcsStorage({ apiEndpoint: emulator.url });
+    const put = async (local: string, uri: string) => {
+      const copy = path.join(tempDir('ij-bad-up'), path.basename(local));
+      await fs.copyFile(local, copy);
+      await direct.putFile(copy, uri);
+    };
+    await put(
+      path.join(dataDir, 'visitor_events', 'dt=2025-03-01', 'part-00000.parquet'),
+      'gs://lake/raw/ds1/dt=2025-03-01/part-00000.parquet',
+    );
+    await put(path.join(dataDir, 'liveramp', 'part-00000.parquet'), `gs://lake/${FORBIDDEN_OBJECT}`);
+    const app = await failure('2025-03-01', {
+      ds1: 'gs://lake/raw/ds1',
+      ds2: 'gs://lake/raw/ds2-locked',
+      output: 'gs://lake/curated/identity-join/dt=2025-03-01',
+    });
+    expect(app.type).toBe('PermissionDenied');
+    expect(app.message).toContain(`gs://lake/${FORBIDDEN_OBJECT}`);
+    expect(app.message).toContain('HTTP 403');
+    expect(app.message).toContain('does not have storage.objects.get access');
+    expect(proxy.refused.length).toBeGreaterThan(0);
+  });
+});
