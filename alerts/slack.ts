@@ -32,15 +32,33 @@ export class SlackError extends Error {
   }
 }
 
+/** Per webhook: the earliest time the next request may start (interval after the last one ended, or a 429's Retry-After). */
 const nextSlot = new Map<string, number>();
+/** Per webhook: the tail of the queue of senders, so requests go out one at a time. */
+const queues = new Map<string, Promise<void>>();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Reserves the next send slot of a webhook (one per `minIntervalMs`) and waits for it. */
-async function waitTurn(url: string, minIntervalMs: number): Promise<void> {
-  const now = Date.now();
-  const slot = Math.max(now, nextSlot.get(url) ?? 0);
-  nextSlot.set(url, slot + minIntervalMs);
-  if (slot > now) await sleep(slot - now);
+/**
+ * Runs `send` when it is this sender's turn on the webhook: after the previous request to it has
+ * finished and `minIntervalMs` has passed since then, so messages arrive at most one per interval
+ * even when a request is slow to connect.
+ */
+async function inTurn<T>(url: string, minIntervalMs: number, send: () => Promise<T>): Promise<T> {
+  const previous = queues.get(url) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  const tail = previous.then(() => mine);
+  queues.set(url, tail);
+  await previous;
+  try {
+    const wait = (nextSlot.get(url) ?? 0) - Date.now();
+    if (wait > 0) await sleep(wait);
+    return await send();
+  } finally {
+    nextSlot.set(url, Math.max(nextSlot.get(url) ?? 0, Date.now() + minIntervalMs));
+    release();
+    if (queues.get(url) === tail) queues.delete(url);
+  }
 }
 
 function retryAfterMs(header: string | null): number {
@@ -64,14 +82,17 @@ export async function postToSlack(
   const body = JSON.stringify(payload);
   let lastProblem = '';
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    await waitTurn(webhook.url, minIntervalMs);
     let response: Response;
+    let text: string;
     try {
-      response = await fetch(webhook.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+      [response, text] = await inTurn(webhook.url, minIntervalMs, async () => {
+        const res = await fetch(webhook.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+        });
+        return [res, (await res.text()).trim().slice(0, 200)] as const;
       });
     } catch (err) {
       // Network errors may mention the URL: keep only the error's class and code.
@@ -80,7 +101,6 @@ export async function postToSlack(
       if (attempt < maxAttempts) await sleep(backoffMs * 2 ** (attempt - 1));
       continue;
     }
-    const text = (await response.text()).trim().slice(0, 200);
     if (response.ok) return { attempts: attempt };
     lastProblem = `answered ${response.status}: ${text || response.statusText}`;
     if (response.status === 429) {
