@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';
+import { apiCommand } from './commands/api.js';
 import { datagenCommand } from './commands/datagen.js';
 import { runCommand } from './commands/run.js';
 import { toolsCommand } from './commands/tools.js';
@@ -15,7 +16,8 @@ const program = new Command('daybreak')
   .addCommand(runCommand())
   .addCommand(workerCommand())
   .addCommand(datagenCommand())
-  .addCommand(toolsCommand());
+  .addCommand(toolsCommand())
+  .addCommand(apiCommand());
 
 try {
   await program.parseAsync(process.argv);

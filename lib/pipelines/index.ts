@@ -1,11 +1,13 @@
 // The registry of pipelines the CLI, schedules and the daily DAG can start.
 import { sessionRanking } from './session-ranking.js';
+import { featureSync } from './feature-sync.js';
 import type { PipelineDefinition } from './types.js';
 
 export * from './types.js';
 
 export const PIPELINES: Record<string, PipelineDefinition> = {
   [sessionRanking.name]: sessionRanking,
+  [featureSync.name]: featureSync,
 };
 
 export function pipelineByName(name: string): PipelineDefinition {
