@@ -245,14 +245,12 @@ export async function planLoad(input: {
 export async function loadShard(
   config: Config,
   input: { view: FeatureView; plan: LoadPlan; files: string[]; shard: number; redisUrl: string },
-  onProgress: (written: number) => void = () => {},
-  conn?: (c: DuckDBConnection) => void,
+  onProgress: (written: number) => void | Promise<void> = () => {},
 ): Promise<ShardLoad> {
   const { view, plan } = input;
   const scratch = await scratchFor(config, `fs-load-${view.name}-${input.shard}`);
   try {
     return await withDuckDB(duckdbOptions(config), async (db) => {
-      conn?.(db);
       const files = await stageAll(input.files, scratch);
       const previousFiles = plan.previousFiles ? await stageAll(plan.previousFiles, scratch) : undefined;
       await db.run(loadTableSql({ view, files, previousFiles, shard: input.shard, shards: plan.shards }));
@@ -272,7 +270,7 @@ export async function loadShard(
             await pipe.write(String(resp), Number(n));
             written += Number(n);
           }
-          onProgress(written);
+          await onProgress(written);
         }
         await pipe.flush();
         return { shard: input.shard, written, tombstones };

@@ -1,0 +1,43 @@
+// Starts the feature API on a free port for a test, with one known token.
+import type { FastifyInstance } from 'fastify';
+import { createApiServer } from '../../api/server.js';
+
+export const TEST_TOKEN = 'test-token-0123456789abcdef';
+
+export interface TestApi {
+  url: string;
+  app: FastifyInstance;
+  get(path: string, token?: string | null): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  post(path: string, body: unknown, token?: string | null): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  close(): Promise<void>;
+}
+
+export async function startTestApi(redisUrl: string): Promise<TestApi> {
+  const { app } = createApiServer({ redisUrl, tokens: [TEST_TOKEN, 'second-token-abcdefghijklmnop'] });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const call = async (method: string, path: string, body: unknown, token: string | null | undefined) => {
+    const headers: Record<string, string> = {};
+    if (token !== null) headers.authorization = `Bearer ${token ?? TEST_TOKEN}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* metrics are text */
+    }
+    return { status: res.status, body: parsed as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+  return {
+    url,
+    app,
+    get: (path, token) => call('GET', path, undefined, token),
+    post: (path, body, token) => call('POST', path, body, token),
+    close: () => app.close(),
+  };
+}
