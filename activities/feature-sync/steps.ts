@@ -370,3 +370,31 @@ export async function removeOldVersions(
   } while (cursor !== '0');
   return deleted;
 }
+
+/** All steps of one view in this process (benches, fault tests, local use); shards run one by one. */
+export async function syncViewInProcess(
+  config: Config,
+  input: {
+    view: FeatureView;
+    records: string;
+    clusters?: string;
+    output: string;
+    runDate: string;
+    asOf: string;
+    mode: SyncMode;
+    redisUrl: string;
+    shards?: number;
+  },
+  onProgress?: (written: number) => void | Promise<void>,
+): Promise<PublishedView & { computeMs: number; loadMs: number }> {
+  const t0 = performance.now();
+  const computed = await computeView(config, input);
+  const t1 = performance.now();
+  const plan = await planLoad({ ...input, computed });
+  const loads: ShardLoad[] = [];
+  for (let shard = 0; shard < plan.shards; shard++) {
+    loads.push(await loadShard(config, { ...input, plan, files: computed.files, shard }, onProgress));
+  }
+  const published = await publishVersion({ ...input, plan, computed, loads });
+  return { ...published, computeMs: t1 - t0, loadMs: performance.now() - t1 };
+}
