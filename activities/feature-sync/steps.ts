@@ -269,8 +269,8 @@ export async function loadShard(
           for (const [resp, n] of chunk.getRows()) {
             await pipe.write(String(resp), Number(n));
             written += Number(n);
+            await onProgress(written);
           }
-          await onProgress(written);
         }
         await pipe.flush();
         return { shard: input.shard, written, tombstones };
