@@ -4,9 +4,6 @@ import { sqlFileList, sqlIdent, sqlString } from '../../lib/duckdb.js';
 import { encodeValueSql } from '../../lib/features/encoding.js';
 import { ENTITY_ID_SQL_PATTERN, type FeatureView } from '../../lib/features/types.js';
 
-/** Commands per generated chunk: ~100-300 KB of protocol per socket write. */
-export const COMMANDS_PER_CHUNK = 2048;
-
 export function viewTableSql(
   view: FeatureView,
   input: { records: string; clusters?: string; asOf: string },
@@ -34,10 +31,10 @@ function shardFilter(view: FeatureView, shard: number, shards: number): string {
 }
 
 /**
- * The rows to write for one shard as TEMP TABLE load(k, v): every entity (full), or the entities
- * whose encoded value differs from the previous version's, with '' tombstones for removed ones.
+ * The rows to write for one shard, as (k, v): every entity (full), or the entities whose encoded
+ * value differs from the previous version's, with '' tombstones for removed ones.
  */
-export function loadTableSql(input: {
+export function loadRowsSql(input: {
   view: FeatureView;
   files: string[];
   previousFiles?: string[];
@@ -49,26 +46,27 @@ export function loadTableSql(input: {
   const enc = encodeValueSql(view);
   const filter = shardFilter(view, input.shard, input.shards);
   if (!input.previousFiles) {
-    return `CREATE OR REPLACE TEMP TABLE load AS
-            SELECT ${key} AS k, ${enc} AS v FROM read_parquet(${sqlFileList(input.files)}) WHERE ${filter}`;
+    return `SELECT ${key} AS k, ${enc} AS v FROM read_parquet(${sqlFileList(input.files)}) WHERE ${filter}`;
   }
-  return `CREATE OR REPLACE TEMP TABLE load AS
-          WITH cur AS (SELECT ${key} AS k, ${enc} AS v FROM read_parquet(${sqlFileList(input.files)}) WHERE ${filter}),
+  return `WITH cur AS (SELECT ${key} AS k, ${enc} AS v FROM read_parquet(${sqlFileList(input.files)}) WHERE ${filter}),
                prev AS (SELECT ${key} AS k, ${enc} AS v FROM read_parquet(${sqlFileList(input.previousFiles)}) WHERE ${filter})
           SELECT coalesce(cur.k, prev.k) AS k, coalesce(cur.v, '') AS v
           FROM cur FULL OUTER JOIN prev ON cur.k = prev.k
           WHERE cur.v IS DISTINCT FROM prev.v`;
 }
 
-/** SET <prefix><k> <v> EX <ttl> for every row of `load`, as RESP text in chunks. */
-export function respChunksSql(keyPrefix: string, ttlSeconds: number): string {
+/**
+ * `SET <prefix><k> <v> EX <ttl>` as RESP text, one row per entity (streamed: DuckDB builds the
+ * bytes in parallel while JS writes earlier chunks), plus whether the row is a tombstone.
+ */
+export function respRowsSql(rowsSql: string, keyPrefix: string, ttlSeconds: number): string {
   const crlf = sqlString('\r\n');
   const ttl = String(ttlSeconds);
   const head = sqlString(`*5\r\n$3\r\nSET\r\n$`);
   const tail = sqlString(`\r\n$2\r\nEX\r\n$${ttl.length}\r\n${ttl}\r\n`);
   const prefix = sqlString(keyPrefix);
-  return `SELECT string_agg(${head} || (strlen(k) + ${Buffer.byteLength(keyPrefix)}) || ${crlf} || ${prefix} || k || ${crlf}
-                           || '$' || strlen(v) || ${crlf} || v || ${tail}, '') AS resp,
-                 count(*)::INTEGER AS n
-          FROM load GROUP BY rowid // ${COMMANDS_PER_CHUNK}`;
+  return `SELECT ${head} || (strlen(k) + ${Buffer.byteLength(keyPrefix)}) || ${crlf} || ${prefix} || k || ${crlf}
+                 || '$' || strlen(v) || ${crlf} || v || ${tail} AS resp,
+                 v = '' AS tombstone
+          FROM (${rowsSql})`;
 }

@@ -32,7 +32,7 @@ import {
 } from '../../lib/storage/manifest.js';
 import { duckdbOptions } from '../common/deps.js';
 import { requireColumns } from '../common/schema.js';
-import { copyViewSql, invalidKeysSql, loadTableSql, respChunksSql, viewTableSql } from './sql.js';
+import { copyViewSql, invalidKeysSql, loadRowsSql, respRowsSql, viewTableSql } from './sql.js';
 import type { ComputedView, LoadPlan, PublishedView, ShardLoad, SyncMode } from './types.js';
 
 /** Incremental layers stacked on one full version before the next sync is made full again. */
@@ -253,24 +253,28 @@ export async function loadShard(
     return await withDuckDB(duckdbOptions(config), async (db) => {
       const files = await stageAll(input.files, scratch);
       const previousFiles = plan.previousFiles ? await stageAll(plan.previousFiles, scratch) : undefined;
-      await db.run(loadTableSql({ view, files, previousFiles, shard: input.shard, shards: plan.shards }));
-      const tombstones = Number(
-        (await db.runAndReadAll(`SELECT count(*) FROM load WHERE v = ''`)).getRows()[0]![0],
-      );
+      const rows = loadRowsSql({ view, files, previousFiles, shard: input.shard, shards: plan.shards });
       const pipe = await RespPipe.open(input.redisUrl);
       try {
         const result = await db.stream(
-          respChunksSql(`${layerPrefix(view.name)}${plan.version}:`, view.ttlSeconds),
+          respRowsSql(rows, `${layerPrefix(view.name)}${plan.version}:`, view.ttlSeconds),
         );
         let written = 0;
+        let tombstones = 0;
         for (;;) {
+          // One DuckDB chunk (up to 2,048 rows) -> one socket write.
           const chunk = await result.fetchChunk();
           if (!chunk || chunk.rowCount === 0) break;
-          for (const [resp, n] of chunk.getRows()) {
-            await pipe.write(String(resp), Number(n));
-            written += Number(n);
-            await onProgress(written);
+          const resp = chunk.getColumnVector(0);
+          const tomb = chunk.getColumnVector(1);
+          const parts: string[] = new Array<string>(chunk.rowCount);
+          for (let r = 0; r < chunk.rowCount; r++) {
+            parts[r] = resp.getItem(r) as string;
+            if (tomb.getItem(r) === true) tombstones += 1;
           }
+          await pipe.write(parts.join(''), chunk.rowCount);
+          written += chunk.rowCount;
+          await onProgress(written);
         }
         await pipe.flush();
         return { shard: input.shard, written, tombstones };
