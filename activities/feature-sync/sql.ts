@@ -56,17 +56,15 @@ export function loadRowsSql(input: {
 }
 
 /**
- * `SET <prefix><k> <v> EX <ttl>` as RESP text, one row per entity (streamed: DuckDB builds the
- * bytes in parallel while JS writes earlier chunks), plus whether the row is a tombstone.
+ * `SET <prefix><k> <v> EX <ttl>` as RESP text, one row per entity of `table` (streamed: JS writes
+ * a chunk while DuckDB builds the next), plus whether the row is a tombstone. Over a materialized
+ * table: on top of the encoding subquery, DuckDB would inline the encoding once per use of v (~5x
+ * slower). One printf beats a chain of ||.
  */
-export function respRowsSql(rowsSql: string, keyPrefix: string, ttlSeconds: number): string {
-  const crlf = sqlString('\r\n');
+export function respRowsSql(table: string, keyPrefix: string, ttlSeconds: number): string {
   const ttl = String(ttlSeconds);
-  const head = sqlString(`*5\r\n$3\r\nSET\r\n$`);
-  const tail = sqlString(`\r\n$2\r\nEX\r\n$${ttl.length}\r\n${ttl}\r\n`);
-  const prefix = sqlString(keyPrefix);
-  return `SELECT ${head} || (strlen(k) + ${Buffer.byteLength(keyPrefix)}) || ${crlf} || ${prefix} || k || ${crlf}
-                 || '$' || strlen(v) || ${crlf} || v || ${tail} AS resp,
+  const format = `*5\r\n$3\r\nSET\r\n$%d\r\n${keyPrefix.replaceAll('%', '%%')}%s\r\n$%d\r\n%s\r\n$2\r\nEX\r\n$${ttl.length}\r\n${ttl}\r\n`;
+  return `SELECT printf(${sqlString(format)}, strlen(k) + ${Buffer.byteLength(keyPrefix)}, k, strlen(v), v) AS resp,
                  v = '' AS tombstone
-          FROM (${rowsSql})`;
+          FROM ${table}`;
 }

@@ -254,10 +254,11 @@ export async function loadShard(
       const files = await stageAll(input.files, scratch);
       const previousFiles = plan.previousFiles ? await stageAll(plan.previousFiles, scratch) : undefined;
       const rows = loadRowsSql({ view, files, previousFiles, shard: input.shard, shards: plan.shards });
+      await db.run(`CREATE OR REPLACE TEMP TABLE load AS ${rows}`);
       const pipe = await RespPipe.open(input.redisUrl);
       try {
         const result = await db.stream(
-          respRowsSql(rows, `${layerPrefix(view.name)}${plan.version}:`, view.ttlSeconds),
+          respRowsSql('load', `${layerPrefix(view.name)}${plan.version}:`, view.ttlSeconds),
         );
         let written = 0;
         let tombstones = 0;

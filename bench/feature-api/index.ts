@@ -1,7 +1,7 @@
 // bench:feature-api: the online API (`daybreak api` in its own process) under autocannon at 64
 // connections, single lookups of random existing customers, side by side with `redis-benchmark`
 // GET at 64 connections on the same Redis. Also a batch-of-100 run. Writes BENCHMARKS.md.
-//   npm run bench:feature-api -- [--entities 100000] [--seconds 10]
+//   npm run bench:feature-api -- [--entities 100000] [--seconds 10] [--processes 2]
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +21,7 @@ const arg = (name: string, fallback: number) => {
 };
 const ENTITIES = arg('entities', 100_000);
 const SECONDS = arg('seconds', 10);
+const PROCESSES = arg('processes', 2);
 const TOKEN = 'bench-token-0123456789abcdef';
 
 const note = machineNote();
@@ -43,7 +44,7 @@ try {
   const ids = Array.from({ length: synced.entities }, (_, i) => `c${String(i + 1).padStart(9, '0')}`);
 
   const port = await freePort();
-  api = spawn(process.execPath, [path.resolve('bin/daybreak.js'), 'api'], {
+  api = spawn(process.execPath, [path.resolve('bin/daybreak.js'), 'api', '--processes', String(PROCESSES)], {
     env: {
       ...process.env,
       REDIS_URL: redis.url,
@@ -122,8 +123,8 @@ try {
   const ok = single.non2xx === 0 && single.errors === 0;
   const md = `## Feature store: online API (bench:feature-api)
 
-Command: \`npm run bench:feature-api -- --entities ${ENTITIES} --seconds ${SECONDS}\`. Machine: ${note}.
-The API runs as \`daybreak api\` in its own process (one Node process, no cluster); autocannon
+Command: \`npm run bench:feature-api -- --entities ${ENTITIES} --seconds ${SECONDS} --processes ${PROCESSES}\`. Machine: ${note}.
+The API runs as \`daybreak api --processes ${PROCESSES}\` (node:cluster processes sharing the port); autocannon
 runs in the bench process; Redis holds ${synced.entities.toLocaleString('en-US')} customers.
 
 | run (64 connections, ${SECONDS} s) | req/s | p50 ms | p99 ms | non-2xx / errors |

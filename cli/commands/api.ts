@@ -12,7 +12,8 @@ export function apiCommand(): Command {
     )
     .option('--host <host>', 'listen address (default API_HOST)')
     .option('--port <port>', 'listen port (default API_PORT)', (v) => Number(v))
-    .action(async (opts: { host?: string; port?: number }) => {
+    .option('--processes <n>', 'API processes sharing the port (node:cluster); default 1', (v) => Number(v))
+    .action(async (opts: { host?: string; port?: number; processes?: number }) => {
       const config = loadConfig();
       try {
         await runApi(config, opts);

@@ -1,0 +1,68 @@
+// `daybreak api` as a process: refuses to start without tokens (one clear line, exit 2), serves,
+// and on SIGTERM closes (Fastify drains open requests) and exits 0 (also with --processes 2).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { freePort } from '../../lib/dev-server.js';
+import { startLocalRedis, type LocalRedis } from '../../lib/features/redis-server.js';
+
+let redis: LocalRedis;
+beforeAll(async () => {
+  redis = await startLocalRedis();
+});
+afterAll(async () => redis?.stop());
+
+function daybreak(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [path.resolve('bin/daybreak.js'), ...args], {
+    env: {
+      ...process.env,
+      REDIS_URL: redis.url,
+      DAYBREAK_API_TOKENS: '',
+      DAYBREAK_API_TOKENS_FILE: '',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, stderr: () => stderr };
+}
+
+async function waitUp(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+test('without tokens: one line naming the variables, exit 2', async () => {
+  const run = daybreak(['api'], { API_PORT: String(await freePort()) });
+  expect(await run.exited).toBe(2);
+  expect(run.stderr()).toMatch(/DAYBREAK_API_TOKENS or DAYBREAK_API_TOKENS_FILE/);
+  expect(run.stderr()).not.toMatch(/\n\s+at /);
+});
+
+test.each([1, 2])('serves, then SIGTERM drains and exits 0 (%i process(es))', async (processes) => {
+  const port = await freePort();
+  const run = daybreak(['api', '--processes', String(processes)], {
+    API_PORT: String(port),
+    DAYBREAK_API_TOKENS: 'cli-test-token-0123456789',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUp(url);
+  const res = await fetch(`${url}/v1/c000000001/customer`, {
+    headers: { authorization: 'Bearer cli-test-token-0123456789' },
+  });
+  expect(res.status).toBe(503); // nothing synced yet: no version
+  expect(await res.json()).toMatchObject({ error: 'no_version' });
+  run.child.kill('SIGTERM');
+  expect(await run.exited).toBe(0);
+  expect(run.stderr()).toMatch(/feature API stopped/);
+  await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+});
