@@ -2,11 +2,15 @@
 import type { ActivityDeps } from './common/deps.js';
 import { createSessionRankingActivities } from './session-ranking/index.js';
 import { createFeatureSyncActivities } from './feature-sync/index.js';
+import { createDailyActivities } from './daily/index.js';
+import { createAlertActivities } from './alerts/index.js';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSessionRankingActivities(deps),
     ...createFeatureSyncActivities(deps),
+    ...createDailyActivities(deps),
+    ...createAlertActivities(deps),
   };
 }
 

@@ -3,10 +3,16 @@ import { Command } from 'commander';
 import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';
 import { apiCommand } from './commands/api.js';
+import { UnknownPipelineError } from '../lib/pipelines/index.js';
+import { dailyCommand } from './commands/daily.js';
 import { datagenCommand } from './commands/datagen.js';
 import { runCommand } from './commands/run.js';
+import { schedulesCommand } from './commands/schedules.js';
+import { statusCommand } from './commands/status.js';
+import { runbookCommand } from './commands/runbook.js';
 import { toolsCommand } from './commands/tools.js';
 import { upCommand } from './commands/up.js';
+import { watchdogCommand } from './commands/watchdog.js';
 import { workerCommand } from './commands/worker.js';
 
 const program = new Command('daybreak')
@@ -17,13 +23,18 @@ const program = new Command('daybreak')
   .addCommand(workerCommand())
   .addCommand(datagenCommand())
   .addCommand(toolsCommand())
-  .addCommand(apiCommand());
+  .addCommand(apiCommand())
+  .addCommand(schedulesCommand())
+  .addCommand(dailyCommand())
+  .addCommand(statusCommand())
+  .addCommand(runbookCommand())
+  .addCommand(watchdogCommand());
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   // Expected user errors get one clear line; anything else keeps its stack for a bug report.
-  if (err instanceof ConfigError || err instanceof ParamError) {
+  if (err instanceof ConfigError || err instanceof ParamError || err instanceof UnknownPipelineError) {
     process.stderr.write(`daybreak: ${err.message}\n`);
   } else {
     process.stderr.write(`daybreak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

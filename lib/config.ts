@@ -7,8 +7,15 @@ import { z } from 'zod';
 const byteSize = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 4GB');
-const positiveInt = z.coerce.number().int('a whole number').positive('a positive whole number');
-const port = z.coerce.number().int().min(0, 'a port number 0-65535').max(65535, 'a port number 0-65535');
+const positiveInt = z.coerce
+  .number({ message: 'a positive whole number' })
+  .int('a positive whole number')
+  .positive('a positive whole number');
+const port = z.coerce
+  .number({ message: 'a port number 0-65535' })
+  .int('a port number 0-65535')
+  .min(0, 'a port number 0-65535')
+  .max(65535, 'a port number 0-65535');
 const url = z.string().url('a URL such as http://host:port');
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'one of true/false/1/0/yes/no' })
@@ -21,6 +28,7 @@ export const SECRET_VARIABLES = new Set([
   'SLACK_WEBHOOK_URL',
   'DAYBREAK_API_TOKENS',
   'REDIS_URL',
+  'SLACK_WEBHOOK_URLS',
 ]);
 
 /**
@@ -59,8 +67,12 @@ export const envSchema = z.object({
   DAYBREAK_WORKER_IDENTITY: z.string().min(1).optional(),
 
   // Metrics.
+  /** Daybreak's /metrics (prom-client) on the worker; 0 turns it off. */
   METRICS_PORT: port.default(9464),
+  /** The Temporal SDK's own Prometheus exporter; 0 turns it off. */
   TEMPORAL_METRICS_PORT: port.default(9465),
+  /** Interface both metrics endpoints bind to. */
+  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
 
   // Storage (GCS). Credentials come from the standard Google environment
   // (GOOGLE_APPLICATION_CREDENTIALS, metadata server), read by the client library itself.
@@ -77,6 +89,17 @@ export const envSchema = z.object({
   ALERT_EMAIL_TO: z.string().optional(),
   SLACK_WEBHOOK_URL: url.optional(),
   ALERT_DEDUP_WINDOW_MINUTES: positiveInt.default(24 * 60),
+  /** Extra named Slack webhooks for alert routes: `name=https://hooks...,other=https://...` (secret). */
+  SLACK_WEBHOOK_URLS: z
+    .string()
+    .regex(/^[\w-]+=https?:\/\/\S+(,[\w-]+=https?:\/\/\S+)*$/, 'name=url[,name=url...]')
+    .optional(),
+  /** Verify the SMTP server's TLS certificate (turn off only for a self-signed relay). */
+  SMTP_TLS_REJECT_UNAUTHORIZED: bool.default(true),
+  /** Watchdog: task queues it checks (comma-separated; default DAYBREAK_TASK_QUEUE). */
+  WATCHDOG_TASK_QUEUES: z.string().optional(),
+  /** Watchdog: a queue whose freshest poller is older than this has no live worker. */
+  WATCHDOG_STALE_SECONDS: positiveInt.default(120),
 
   // Feature store.
   REDIS_URL: z

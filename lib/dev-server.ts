@@ -21,6 +21,8 @@ export interface DevServerOptions {
   /** Where the server's own log goes (default: a file beside dbFile, or discarded). */
   logFile?: string;
   startTimeoutMs?: number;
+  /** More `temporal server start-dev` arguments (e.g. `--dynamic-config-value k=v`). */
+  extraArgs?: string[];
 }
 
 export interface DevServer {
@@ -84,6 +86,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   for (const [key, type] of Object.entries(DEV_SERVER_SEARCH_ATTRIBUTES)) {
     args.push('--search-attribute', `${key}=${type}`);
   }
+  args.push(...(opts.extraArgs ?? []));
   const logFile = opts.logFile ?? (opts.dbFile ? `${opts.dbFile}.log` : undefined);
   if (logFile) fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';

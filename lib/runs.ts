@@ -46,10 +46,14 @@ export async function startRun(opts: StartRunOptions): Promise<WorkflowHandleWit
   });
 }
 
-/** Waits for the result, calling `onProgress` with the workflow's progress query every second. */
+/**
+ * Waits for the result, calling `onProgress` with the workflow's progress query every second.
+ * `signal` abandons the wait (e.g. before the connection closes on Ctrl-C).
+ */
 export async function waitForRun<T>(
   handle: WorkflowHandle,
   onProgress?: (p: RunProgress) => void,
+  signal?: AbortSignal,
 ): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   if (onProgress) {
@@ -64,7 +68,8 @@ export async function waitForRun<T>(
     timer = setTimeout(poll, 500);
   }
   try {
-    return (await handle.result()) as T;
+    const result = signal ? handle.client.withAbortSignal(signal, () => handle.result()) : handle.result();
+    return (await result) as T;
   } finally {
     if (timer) clearTimeout(timer);
   }

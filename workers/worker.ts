@@ -6,6 +6,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
 import { connectWorkerConnection } from '../lib/temporal.js';
+import { observingActivityInterceptor } from './activity-interceptor.js';
 import { workflowBundle } from './bundle.js';
 import { installRuntime } from './runtime.js';
 
@@ -30,6 +31,8 @@ export async function createWorker({ config, connection, taskQueue }: CreateWork
     identity: workerIdentity(config),
     workflowBundle: await workflowBundle(),
     activities: createActivities({ config }),
+    // Workflow interceptors (alerts, SLA) are bundled in (workers/bundle.ts); activity ones here.
+    interceptors: { activity: [observingActivityInterceptor(config, workerIdentity(config))] },
     maxConcurrentActivityTaskExecutions: config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES,
     // Give running shards time to finish (or heartbeat out) on SIGTERM before exiting.
     shutdownGraceTime: '30s',

@@ -7,8 +7,9 @@ import { shardActivity, shortActivity } from './common/activity-options.js';
 import { progressQuery } from './common/progress.js';
 import type { PipelineInput, RunProgress } from './common/types.js';
 
-const quick = proxyActivities<SessionRankingActivities>(shortActivity);
-const heavy = proxyActivities<SessionRankingActivities>(shardActivity);
+/** Activities with a summary the Web UI shows on each event ("map files 3/8", "rank bucket 2/4"). */
+const quick = (summary: string) => proxyActivities<SessionRankingActivities>({ ...shortActivity, summary });
+const heavy = (summary: string) => proxyActivities<SessionRankingActivities>({ ...shardActivity, summary });
 
 export async function sessionRanking(
   input: PipelineInput<SessionRankingParams>,
@@ -18,13 +19,15 @@ export async function sessionRanking(
   const progress: RunProgress = { phase: 'planning', shardsDone: 0, shardsTotal: 0, rows: 0 };
   setHandler(progressQuery, () => progress);
 
-  const plan = await quick.planSessionRanking(params);
+  const plan = await quick(`plan: list ${params.activity}`).planSessionRanking(params);
   progress.phase = 'aggregating sessions';
   progress.shardsTotal = plan.mapGroups.length + plan.buckets;
 
   const maps = await Promise.all(
     plan.mapGroups.map(async (files, group) => {
-      const result = await heavy.mapSessionFiles({
+      const result = await heavy(
+        `map: file group ${group + 1}/${plan.mapGroups.length} (${files.length} files) into ${plan.buckets} id buckets`,
+      ).mapSessionFiles({
         group,
         files,
         profileFiles: plan.profileFiles,
@@ -46,7 +49,9 @@ export async function sessionRanking(
   progress.phase = 'ranking buckets';
   const bucketFiles = await Promise.all(
     Array.from({ length: plan.buckets }, async (_, bucket) => {
-      const file = await heavy.reduceSessionBucket({
+      const file = await heavy(
+        `reduce: rank id bucket ${bucket + 1}/${plan.buckets}, top ${params.top} per month`,
+      ).reduceSessionBucket({
         bucket,
         partials,
         year,
@@ -60,7 +65,9 @@ export async function sessionRanking(
 
   progress.phase = 'publishing';
   const report = { inputRows, rejectedRows, year, shards: plan.buckets, inputBytes: plan.inputBytes };
-  const ranking = await quick.publishSessionRanking({
+  const ranking = await quick(
+    `publish: ranking.json + ranking.parquet to ${params.output}`,
+  ).publishSessionRanking({
     runDate: input.runDate,
     output: params.output,
     bucketFiles,

@@ -1,7 +1,31 @@
 // Heartbeats for long activities: details say what is happening ("shard 3/16: 1.2M rows") and
 // carry what a retry needs to resume; a cancelled activity interrupts its DuckDB query.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Context } from '@temporalio/activity';
 import type { DuckDBConnection } from '@duckdb/node-api';
+
+/**
+ * The identity of the worker running the current activity, set by the worker's activity
+ * interceptor. Heartbeat details carry it, so a retry can tell which worker stopped heartbeating.
+ */
+export const workerIdentityStorage = new AsyncLocalStorage<string>();
+export const HEARTBEAT_WORKER_FIELD = 'workerIdentity';
+
+/** Adds this worker's identity to object-shaped details (other shapes pass unchanged). */
+export function withWorkerIdentity<D>(details: D): D {
+  const identity = workerIdentityStorage.getStore();
+  if (identity === undefined || details === null || typeof details !== 'object' || Array.isArray(details)) {
+    return details;
+  }
+  return { ...details, [HEARTBEAT_WORKER_FIELD]: identity };
+}
+
+/** The worker identity recorded in the previous attempt's last heartbeat, if any. */
+export function previousHeartbeatWorker(details: unknown): string | undefined {
+  if (details === null || typeof details !== 'object') return undefined;
+  const value = (details as Record<string, unknown>)[HEARTBEAT_WORKER_FIELD];
+  return typeof value === 'string' ? value : undefined;
+}
 
 export interface Heartbeater<D> {
   /** Records new details and sends them now. */
@@ -16,7 +40,7 @@ export interface Heartbeater<D> {
 export function startHeartbeat<D>(initial: D, conn?: DuckDBConnection, everyMs = 5_000): Heartbeater<D> {
   const ctx = Context.current();
   let details = initial;
-  const send = () => ctx.heartbeat(details);
+  const send = () => ctx.heartbeat(withWorkerIdentity(details));
   send();
   const timer = setInterval(send, everyMs);
   const onCancel = () => conn?.interrupt();
@@ -35,5 +59,8 @@ export function startHeartbeat<D>(initial: D, conn?: DuckDBConnection, everyMs =
 
 /** Details from the previous attempt's last heartbeat, when this is a retry. */
 export function previousHeartbeat<D>(): D | undefined {
-  return Context.current().info.heartbeatDetails as D | undefined;
+  const details = Context.current().info.heartbeatDetails as D | undefined;
+  if (previousHeartbeatWorker(details) === undefined) return details;
+  const { [HEARTBEAT_WORKER_FIELD]: _worker, ...rest } = details as Record<string, unknown>;
+  return rest as D;
 }

@@ -81,7 +81,7 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       year?: number;
       workUri: string;
     }): Promise<MapResult> {
-      const done = previousHeartbeat<MapResult & { filesDone: number }>() ?? {
+      const done = previousHeartbeat<MapResult & { filesDone: number; status?: string }>() ?? {
         filesDone: 0,
         inputRows: 0,
         rejectedRows: 0,
@@ -90,7 +90,13 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       const scratch = await scratchFor(`map-${input.group}`);
       try {
         return await withDuckDB(duckdbOptions(config), async (conn) => {
-          const progress = startHeartbeat({ ...done }, conn);
+          const progress = startHeartbeat(
+            {
+              ...done,
+              status: `group ${input.group + 1}: starting at file ${done.filesDone + 1}/${input.files.length}`,
+            },
+            conn,
+          );
           try {
             const profiles = await stageAll(input.profileFiles, scratch);
             for (const [i, local] of profiles.entries()) {
@@ -117,7 +123,11 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
               if (counts.max_year !== null)
                 state.maxYear = Math.max(state.maxYear ?? 0, Number(counts.max_year));
               state.partials.push(target);
-              progress.beat({ ...state, filesDone: i + 1 });
+              progress.beat({
+                ...state,
+                filesDone: i + 1,
+                status: `group ${input.group + 1}: file ${i + 1}/${input.files.length}, ${state.inputRows.toLocaleString('en-US')} rows`,
+              });
             }
             progress.stop();
             return {
@@ -146,7 +156,13 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       const scratch = await scratchFor(`reduce-${input.bucket}`);
       try {
         return await withDuckDB(duckdbOptions(config), async (conn) => {
-          const progress = startHeartbeat({ bucket: input.bucket }, conn);
+          const progress = startHeartbeat(
+            {
+              bucket: input.bucket,
+              status: `bucket ${input.bucket + 1}: ranking ${input.partials.length} partials`,
+            },
+            conn,
+          );
           try {
             const locals = await stageAll(input.partials, scratch);
             const name = `rank-${input.bucket}.parquet`;

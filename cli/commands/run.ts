@@ -3,11 +3,11 @@ import { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { startEmbedded } from '../../lib/embedded.js';
-import { PIPELINES } from '../../lib/pipelines/index.js';
+import { PIPELINES, pipelineByName } from '../../lib/pipelines/index.js';
 import { describeRunFailure, startRun, waitForRun } from '../../lib/runs.js';
 import { connectClient, webUiRunUrl } from '../../lib/temporal.js';
 import { collectParam, parseDateOption, today } from '../params.js';
-import type { RunProgress } from '../../workflows/common/types.js';
+import { runProgressBar } from '../progress-bar.js';
 
 interface RunOptions {
   date: string;
@@ -17,13 +17,10 @@ interface RunOptions {
   embedded: boolean;
 }
 
-function formatProgress(p: RunProgress): string {
-  const shards = p.shardsTotal ? ` ${p.shardsDone}/${p.shardsTotal} shards` : '';
-  return `${p.phase}${shards}, ${p.rows.toLocaleString('en-US')} rows`;
-}
-
 async function execute(pipeline: string, opts: RunOptions): Promise<number> {
   const baseConfig = loadConfig();
+  // Check the pipeline and its parameters before starting anything.
+  pipelineByName(pipeline).buildParams(opts.param, { config: baseConfig, runDate: opts.date });
   let client: Client;
   let config: Config = baseConfig;
   let stop: () => Promise<void>;
@@ -42,12 +39,10 @@ async function execute(pipeline: string, opts: RunOptions): Promise<number> {
     process.stderr.write(`daybreak: started ${handle.workflowId} (run ${handle.firstExecutionRunId})\n`);
     if (!opts.embedded) process.stderr.write(`daybreak: ${url}\n`);
     if (!opts.wait && !opts.json && !opts.embedded) return 0;
-    const showProgress = process.stderr.isTTY
-      ? (p: RunProgress) => process.stderr.write(`\r\x1b[2Kdaybreak: ${formatProgress(p)}`)
-      : undefined;
+    const bar = runProgressBar(handle.workflowId);
     try {
-      const result = await waitForRun(handle, showProgress);
-      if (showProgress) process.stderr.write('\n');
+      const result = await waitForRun(handle, bar ? (p) => bar.update(p) : undefined);
+      bar?.stop(true);
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else
         process.stderr.write(
@@ -55,7 +50,7 @@ async function execute(pipeline: string, opts: RunOptions): Promise<number> {
         );
       return 0;
     } catch (err) {
-      if (showProgress) process.stderr.write('\n');
+      bar?.stop();
       process.stderr.write(`daybreak: ${handle.workflowId} failed: ${describeRunFailure(err)}\n`);
       return 1;
     }

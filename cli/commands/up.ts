@@ -30,11 +30,13 @@ export function upCommand(): Command {
         uiPort: Number(new URL(config.TEMPORAL_UI_URL).port || 8233),
         log,
       });
+      const abandonWaits = new AbortController();
       let stopping = false;
       const stop = async () => {
         if (stopping) return;
         stopping = true;
         log('stopping worker and dev server...');
+        abandonWaits.abort();
         await embedded.stop();
         log('stopped');
         process.exit(0);
@@ -69,13 +71,16 @@ export function upCommand(): Command {
           log(
             `started ${handle.workflowId}: ${webUiRunUrl(embedded.config, handle.workflowId, handle.firstExecutionRunId)}`,
           );
-          waitForRun(handle)
+          waitForRun(handle, undefined, abandonWaits.signal)
             .then(() =>
               log(
                 `${handle.workflowId} completed; output in ${config.DAYBREAK_DATA_ROOT}/curated/session-ranking/dt=${runDate}`,
               ),
             )
-            .catch((err) => log(`${handle.workflowId} failed: ${describeRunFailure(err)}`));
+            .catch((err) => {
+              if (!abandonWaits.signal.aborted)
+                log(`${handle.workflowId} failed: ${describeRunFailure(err)}`);
+            });
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
           log(`${runWorkflowId('session-ranking', runDate)} is already running`);

@@ -1,6 +1,7 @@
 // `daybreak worker`: run a worker until SIGINT/SIGTERM, then drain and exit.
 import { Command } from 'commander';
 import { loadConfig } from '../../lib/config.js';
+import { startMetricsServer, seedLastSuccess } from '../../workers/metrics-server.js';
 import { createWorker, workerIdentity } from '../../workers/worker.js';
 
 export function workerCommand(): Command {
@@ -10,10 +11,18 @@ export function workerCommand(): Command {
     .action(async (opts: { taskQueue?: string }) => {
       const config = loadConfig();
       const worker = await createWorker({ config, taskQueue: opts.taskQueue });
+      const metrics = config.METRICS_PORT === 0 ? undefined : await startMetricsServer(config);
+      if (metrics) {
+        const seeded = await seedLastSuccess(config);
+        process.stderr.write(
+          `daybreak: metrics on ${config.METRICS_HOST}:${metrics.port}/metrics (last success seeded for ${Object.keys(seeded).length} pipeline(s))\n`,
+        );
+      }
       process.stderr.write(
         `daybreak: worker ${workerIdentity(config)} polling ${opts.taskQueue ?? config.DAYBREAK_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}\n`,
       );
       await worker.run();
+      await metrics?.close();
       process.stderr.write('daybreak: worker stopped\n');
     });
 }

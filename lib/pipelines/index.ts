@@ -10,9 +10,15 @@ export const PIPELINES: Record<string, PipelineDefinition> = {
   [featureSync.name]: featureSync,
 };
 
+export class UnknownPipelineError extends Error {
+  override name = 'UnknownPipelineError';
+}
+
 export function pipelineByName(name: string): PipelineDefinition {
   const def = PIPELINES[name];
   if (!def)
-    throw new Error(`unknown pipeline ${JSON.stringify(name)}; known: ${Object.keys(PIPELINES).join(', ')}`);
+    throw new UnknownPipelineError(
+      `unknown pipeline ${JSON.stringify(name)}; known: ${Object.keys(PIPELINES).join(', ')}`,
+    );
   return def;
 }

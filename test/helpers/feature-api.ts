@@ -13,7 +13,11 @@ export interface TestApi {
 }
 
 export async function startTestApi(redisUrl: string, redisTimeoutMs?: number): Promise<TestApi> {
-  const { app } = createApiServer({ redisUrl, tokens: [TEST_TOKEN, 'second-token-abcdefghijklmnop'], redisTimeoutMs });
+  const { app } = createApiServer({
+    redisUrl,
+    tokens: [TEST_TOKEN, 'second-token-abcdefghijklmnop'],
+    redisTimeoutMs,
+  });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const call = async (method: string, path: string, body: unknown, token: string | null | undefined) => {
     const headers: Record<string, string> = {};

@@ -26,6 +26,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     DAYBREAK_SCRATCH_DIR: path.join(root, 'scratch'),
     DAYBREAK_TASK_QUEUE: `test-${randomUUID()}`,
     DAYBREAK_DUCKDB_THREADS: '2',
+    // Parallel test files must not fight over the SDK exporter's port (tests that scrape it set one).
+    TEMPORAL_METRICS_PORT: '0',
     ...overrides,
   });
 }

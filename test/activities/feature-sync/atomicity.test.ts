@@ -28,7 +28,15 @@ let ids: string[];
 async function syncData(name: string, output: string, onProgress?: (n: number) => Promise<void>) {
   const res = await syncViewInProcess(
     config,
-    { view, records: data[name]!.records, output, runDate: '2025-06-30', asOf: AS_OF, mode: 'full', redisUrl: redis.url },
+    {
+      view,
+      records: data[name]!.records,
+      output,
+      runDate: '2025-06-30',
+      asOf: AS_OF,
+      mode: 'full',
+      redisUrl: redis.url,
+    },
     onProgress,
   );
   data[name]!.offline ??= await readOfflineView(output, view);
@@ -57,7 +65,10 @@ beforeAll(async () => {
   config = loadConfig({ DAYBREAK_SCRATCH_DIR: path.join(dir, 'scratch'), DAYBREAK_DUCKDB_THREADS: '1' });
   redis = await startLocalRedis();
   // Same record ids (each record its own customer), different features: every id tells versions apart.
-  for (const [name, seed] of [['a', 1], ['b', 2]] as const) {
+  for (const [name, seed] of [
+    ['a', 1],
+    ['b', 2],
+  ] as const) {
     const gen = await generateCustomers({ records: N, seed, out: path.join(dir, `gen-${name}`) });
     data[name] = { records: gen.recordsDir };
   }

@@ -1,0 +1,157 @@
+// Alert activities, called by the workflow interceptor (workflows/interceptors/alerting.ts) for
+// every pipeline run, and by the watchdog workflow. They never throw for a failing channel: the
+// run's own outcome must not depend on e-mail or Slack.
+import { Context } from '@temporalio/activity';
+import { failureFacts } from '../../alerts/run-history.js';
+import { raiseAlert, resolveScope, runScope, type AlertContext } from '../../alerts/service.js';
+import { freshestAgeSeconds, queuePollers } from '../../alerts/watchdog.js';
+import type { ChannelResult } from '../../alerts/types.js';
+import {
+  errorClassLabel,
+  pipelineLabel,
+  recordLastSuccess,
+  runsFailed,
+  runsStarted,
+  runsSucceeded,
+  slaMissed,
+} from '../../lib/metrics.js';
+import type { ActivityDeps } from '../common/deps.js';
+import type { QueueHealth, RunFailureInput, RunRef, SlaMissedInput, WatchdogInput } from './types.js';
+
+export type { QueueHealth, RunFailureInput, RunRef, SlaMissedInput, WatchdogInput } from './types.js';
+
+function alertContext(deps: ActivityDeps): AlertContext {
+  const ctx = Context.current();
+  return { config: deps.config, client: ctx.client, taskQueue: ctx.info.taskQueue, log: ctx.log };
+}
+
+export function createAlertActivities(deps: ActivityDeps) {
+  return {
+    /** Counts a run start (a local activity: no extra round trip). */
+    async noteRunStarted(run: Pick<RunRef, 'pipeline'>): Promise<void> {
+      runsStarted.inc({ pipeline: pipelineLabel(run.pipeline) });
+    },
+
+    async alertRunFailure(input: RunFailureInput): Promise<{ sent: boolean; channels: ChannelResult[] }> {
+      runsFailed.inc({
+        pipeline: pipelineLabel(input.pipeline),
+        error_class: errorClassLabel(input.errorClass),
+      });
+      const ctx = alertContext(deps);
+      const facts = await failureFacts(ctx.client, input.workflowId, input.runId).catch(() => ({
+        attempts: undefined,
+        workerIdentity: undefined,
+        activityType: undefined,
+      }));
+      return raiseAlert(
+        ctx,
+        runScope(input.pipeline, input.runDate),
+        input.errorClass,
+        {
+          kind: 'failure',
+          pipeline: input.pipeline,
+          runDate: input.runDate,
+          workflowId: input.workflowId,
+          runId: input.runId,
+          errorClass: input.errorClass,
+          errorMessage: input.errorMessage,
+          attempts: facts.attempts ?? input.workflowAttempt,
+          durationMs: Date.now() - input.startedAtMs,
+          workerIdentity: facts.workerIdentity,
+          facts: facts.activityType ? { 'Failed step': facts.activityType } : undefined,
+        },
+        input.route,
+      );
+    },
+
+    async resolveRunAlerts(input: RunRef): Promise<{ sent: boolean; resolvedClasses: string[] }> {
+      runsSucceeded.inc({ pipeline: pipelineLabel(input.pipeline) });
+      recordLastSuccess(input.pipeline);
+      const result = await resolveScope(
+        alertContext(deps),
+        runScope(input.pipeline, input.runDate),
+        {
+          kind: 'resolved',
+          pipeline: input.pipeline,
+          runDate: input.runDate,
+          workflowId: input.workflowId,
+          runId: input.runId,
+          durationMs: Date.now() - input.startedAtMs,
+        },
+        input.route,
+      );
+      return { sent: result.sent, resolvedClasses: result.resolvedClasses };
+    },
+
+    async alertSlaMissed(input: SlaMissedInput): Promise<{ sent: boolean }> {
+      slaMissed.inc({ pipeline: pipelineLabel(input.pipeline) });
+      const result = await raiseAlert(
+        alertContext(deps),
+        runScope(input.pipeline, input.runDate),
+        'SlaMissed',
+        {
+          kind: 'sla-missed',
+          pipeline: input.pipeline,
+          runDate: input.runDate,
+          workflowId: input.workflowId,
+          runId: input.runId,
+          errorClass: 'SlaMissed',
+          errorMessage: `SLA missed: still running ${input.slaSeconds}s after its scheduled time`,
+          durationMs: Date.now() - input.startedAtMs,
+          facts: {
+            SLA: `${input.slaSeconds}s after ${new Date(input.slaStartMs).toISOString()}`,
+            'SLA deadline': new Date(input.slaStartMs + input.slaSeconds * 1000).toISOString(),
+          },
+        },
+        input.route,
+      );
+      return { sent: result.sent };
+    },
+
+    /** Watchdog: alerts for queues without a live poller, resolves queues that have one again. */
+    async checkTaskQueues(input: WatchdogInput): Promise<QueueHealth[]> {
+      const ctx = alertContext(deps);
+      const report: QueueHealth[] = [];
+      for (const taskQueue of input.taskQueues) {
+        const pollers = await queuePollers(ctx.client, deps.config.TEMPORAL_NAMESPACE, taskQueue);
+        const age = freshestAgeSeconds(pollers);
+        const live = age !== undefined && age <= input.staleSeconds;
+        const health: QueueHealth = {
+          taskQueue,
+          live,
+          freshestPollerAgeSeconds: age === undefined ? undefined : Math.round(age),
+          pollers: [...new Set(pollers.map((p) => p.identity))],
+        };
+        const scope = `task-queue/${taskQueue}`;
+        if (!live) {
+          const r = await raiseAlert(
+            ctx,
+            scope,
+            'NoWorkers',
+            {
+              kind: 'no-workers',
+              pipeline: taskQueue,
+              errorClass: 'NoWorkers',
+              errorMessage: `no live worker polled task queue ${taskQueue} for ${age === undefined ? 'ever (no poller known)' : `${Math.round(age)}s`} (watchdog threshold ${input.staleSeconds}s)`,
+              facts: { 'Last pollers': health.pollers.join(', ') || 'none' },
+            },
+            input.route,
+          );
+          health.alert = r.sent ? 'sent' : 'suppressed';
+        } else {
+          const r = await resolveScope(
+            ctx,
+            scope,
+            { kind: 'workers-back', pipeline: taskQueue, facts: { Pollers: health.pollers.join(', ') } },
+            input.route,
+          );
+          if (r.sent) health.alert = 'resolved';
+        }
+        report.push(health);
+      }
+      return report;
+    },
+  };
+}
+
+export type AlertActivities = ReturnType<typeof createAlertActivities>;

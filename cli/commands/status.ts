@@ -1,0 +1,120 @@
+// `daybreak status [PIPELINE] [--days N]`: the last runs per pipeline, found by the `Pipeline`
+// search attribute: state, logical date, duration, attempts (runs of the same id) and the Web UI link.
+import { Command, InvalidArgumentError } from 'commander';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { loadConfig, type Config } from '../../lib/config.js';
+import { PIPELINES } from '../../lib/pipelines/index.js';
+import { describeRunFailure } from '../../lib/runs.js';
+import { connectClient, webUiRunUrl } from '../../lib/temporal.js';
+import { RunDateKey } from '../../workflows/common/search-attributes.js';
+import { formatDuration, formatTable } from '../table.js';
+
+export interface RunStatus {
+  pipeline: string;
+  workflowId: string;
+  runId: string;
+  state: string;
+  logicalDate?: string;
+  startedAt: string;
+  durationMs: number;
+  /** Executions of this workflow id in the window (first run + re-runs). */
+  attempts: number;
+  /** The highest attempt of a pending activity (a run that is retrying). */
+  activityAttempt?: number;
+  error?: string;
+  url: string;
+}
+
+/** Latest run of each `<pipeline>/<date>` started in the last `days` days, newest logical date first. */
+export async function pipelineStatus(
+  client: Client,
+  config: Config,
+  pipeline: string,
+  days: number,
+): Promise<RunStatus[]> {
+  const since = new Date(Date.now() - days * 86_400_000).toISOString();
+  const byId = new Map<string, WorkflowExecutionInfo[]>();
+  for await (const wf of client.workflow.list({
+    query: `Pipeline = "${pipeline}" AND StartTime >= "${since}"`,
+  })) {
+    byId.set(wf.workflowId, [...(byId.get(wf.workflowId) ?? []), wf]);
+  }
+  const out: RunStatus[] = [];
+  for (const [workflowId, runs] of byId) {
+    const last = runs.sort((a, b) => b.startTime.getTime() - a.startTime.getTime())[0]!;
+    const handle = client.workflow.getHandle(workflowId, last.runId);
+    const status: RunStatus = {
+      pipeline,
+      workflowId,
+      runId: last.runId,
+      state: last.status.name,
+      logicalDate: last.typedSearchAttributes.get(RunDateKey)?.toISOString().slice(0, 10),
+      startedAt: last.startTime.toISOString(),
+      durationMs: (last.closeTime ?? new Date()).getTime() - last.startTime.getTime(),
+      attempts: runs.length,
+      url: webUiRunUrl(config, workflowId, last.runId),
+    };
+    if (last.status.name === 'RUNNING') {
+      const pending = (await handle.describe()).raw.pendingActivities ?? [];
+      const attempt = Math.max(0, ...pending.map((a) => a.attempt ?? 0));
+      if (attempt > 1) status.activityAttempt = attempt;
+    } else if (last.status.name !== 'COMPLETED') {
+      status.error = await handle.result().then(
+        () => undefined,
+        (err: unknown) => describeRunFailure(err),
+      );
+    }
+    out.push(status);
+  }
+  return out.sort(
+    (a, b) =>
+      (b.logicalDate ?? '').localeCompare(a.logicalDate ?? '') || b.startedAt.localeCompare(a.startedAt),
+  );
+}
+
+function parseDays(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError('expected a whole number of days >= 1');
+  return Number(value);
+}
+
+export function statusCommand(): Command {
+  return new Command('status')
+    .description('last runs per pipeline: state, logical date, duration, attempts, Web UI link')
+    .argument('[pipeline]', `one of: ${[...Object.keys(PIPELINES), 'daily'].join(', ')} (default: all)`)
+    .option('--days <n>', 'runs started in the last N days', parseDays, 7)
+    .option('--json', 'print JSON', false)
+    .action(async (pipeline: string | undefined, opts: { days: number; json: boolean }) => {
+      const config = loadConfig();
+      const pipelines = pipeline ? [pipeline] : ['daily', ...Object.keys(PIPELINES)];
+      const client = await connectClient(config);
+      try {
+        const rows: RunStatus[] = [];
+        for (const p of pipelines) rows.push(...(await pipelineStatus(client, config, p, opts.days)));
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+          return;
+        }
+        if (!rows.length) {
+          process.stdout.write(`no runs of ${pipelines.join(', ')} in the last ${opts.days} days\n`);
+          return;
+        }
+        process.stdout.write(
+          `${formatTable(
+            ['pipeline', 'logical date', 'state', 'duration', 'attempts', 'link', 'cause'],
+            rows.map((r) => [
+              r.pipeline,
+              r.logicalDate ?? '-',
+              r.state.toLowerCase() + (r.activityAttempt ? ` (retry ${r.activityAttempt})` : ''),
+              formatDuration(r.durationMs),
+              String(r.attempts),
+              r.url,
+              r.error ?? '',
+            ]),
+          )}\n`,
+        );
+      } finally {
+        await client.connection.close();
+      }
+    });
+}

@@ -1,0 +1,149 @@
+// Killed worker, with real worker processes: two `daybreak worker`s share a queue; the one running
+// a heartbeating map shard is SIGKILLed; after its heartbeat timeout (30 s) the shard is retried on
+// the other, the run completes, and a "worker lost" alert names the dead worker.
+import path from 'node:path';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import type { Client } from '@temporalio/client';
+import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
+import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
+import { startDevServer, type DevServer } from '../../lib/dev-server.js';
+import { pipelineByName } from '../../lib/pipelines/index.js';
+import { runSearchAttributes, runWorkflowId } from '../../lib/runs.js';
+import { connectClient } from '../../lib/temporal.js';
+import { startSlackReceiver, type SlackReceiver } from '../helpers/slack-receiver.js';
+import { tempDir, testConfig } from '../helpers/temporal.js';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+
+const QUEUE = 'killed-worker-q';
+
+let server: DevServer;
+let slack: SlackReceiver;
+let client: Client;
+let data: string;
+let childEnv: Record<string, string>;
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  const root = tempDir('killed-worker');
+  [server, slack] = await Promise.all([
+    startDevServer({
+      binary: inject('temporalCli'),
+      headless: true,
+      logFile: path.join(root, 'temporal.log'),
+    }),
+    startSlackReceiver(),
+  ]);
+  data = path.join(root, 'input');
+  await generateSessionRanking({
+    rows: 600_000,
+    users: 20_000,
+    seed: 5,
+    out: data,
+    year: 2024,
+    rowsPerFile: 10_000,
+  });
+  childEnv = {
+    TEMPORAL_ADDRESS: server.address,
+    DAYBREAK_TASK_QUEUE: QUEUE,
+    DAYBREAK_DATA_ROOT: path.join(root, 'data'),
+    DAYBREAK_STATE_DIR: path.join(root, 'state'),
+    DAYBREAK_SCRATCH_DIR: path.join(root, 'scratch'),
+    DAYBREAK_DUCKDB_THREADS: '1',
+    DAYBREAK_MAX_CONCURRENT_ACTIVITIES: '2',
+    SLACK_WEBHOOK_URL: slack.url(),
+    METRICS_PORT: '0',
+    TEMPORAL_METRICS_PORT: '0',
+    DAYBREAK_LOG_LEVEL: 'WARN',
+  };
+  workers.push(
+    ...(await Promise.all([
+      startWorkerProcess('daybreak-worker-a', childEnv),
+      startWorkerProcess('daybreak-worker-b', childEnv),
+    ])),
+  );
+  client = await connectClient(testConfig({ TEMPORAL_ADDRESS: server.address }));
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.kill()));
+  await client?.connection.close();
+  await Promise.all([slack?.close(), server?.stop()]);
+});
+
+const slackWith = (needle: string) => slack.messages.filter((m) => m.payload.text.includes(needle));
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 90_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('SIGKILL of the worker running a heartbeating shard: the run completes elsewhere and a worker-lost alert names it', async () => {
+  const def = pipelineByName('session-ranking');
+  const runDate = '2024-12-31';
+  const raw = {
+    activity: path.join(data, 'user_activity'),
+    profile: path.join(data, 'user_profile'),
+    output: path.join(data, 'out'),
+    shards: '2',
+  };
+  // As a schedule would start it: with an SLA (15 s) that passes while the shard waits for its
+  // heartbeat timeout, so the SLA timer fires mid-run.
+  const handle = await client.workflow.start(def.workflowType, {
+    taskQueue: QUEUE,
+    workflowId: runWorkflowId('session-ranking', runDate),
+    args: [{ runDate, params: def.buildParams(raw, { config: testConfig(), runDate }) }],
+    typedSearchAttributes: runSearchAttributes('session-ranking', runDate),
+    memo: { slaSeconds: 15 },
+  });
+  const startedAt = Date.now();
+  // A map shard that has heartbeated (its details name its worker) and is still running.
+  const victimIdentity = await waitFor('a running, heartbeating map shard', async () => {
+    const pending = (await handle.describe()).raw.pendingActivities ?? [];
+    const shard = pending.find(
+      (a) => a.activityType?.name === 'mapSessionFiles' && a.lastWorkerIdentity && a.lastHeartbeatTime,
+    );
+    return shard?.lastWorkerIdentity ?? undefined;
+  });
+  const victim = workers.find((w) => w.identity === victimIdentity)!;
+  const survivor = workers.find((w) => w.identity !== victimIdentity)!;
+  expect(victim).toBeDefined();
+  await victim.kill();
+  workers.splice(workers.indexOf(victim), 1);
+
+  const result = (await handle.result()) as SessionRankingResult;
+  const finishedAt = Date.now();
+  expect(result.inputRows).toBe(600_000);
+  expect(Object.keys(result.ranking)).toHaveLength(12);
+
+  const lost = await waitFor('the worker-lost alert', () => slackWith('WORKER LOST')[0], 30_000);
+  expect(lost.payload.text).toContain(
+    `[Daybreak] WORKER LOST ${victimIdentity} (session-ranking 2024-12-31)`,
+  );
+  expect(lost.payload.text).toContain(`Lost worker: ${victimIdentity}`);
+  expect(lost.payload.text).toContain(`Retried on: ${survivor.identity}`);
+  expect(lost.payload.text).toContain('Activity: mapSessionFiles');
+  expect(lost.payload.text).toContain('Runbook: Out of memory / worker killed');
+  expect(slackWith('WORKER LOST')).toHaveLength(1);
+  // The history agrees: the shard's last attempt ran on the survivor.
+  const history = await handle.fetchHistory();
+  const mapStarts = (history.events ?? [])
+    .map((e) => e.activityTaskStartedEventAttributes)
+    .filter((a) => a && (a.attempt ?? 1) > 1);
+  expect(mapStarts.map((a) => a!.identity)).toContain(survivor.identity);
+
+  // The SLA timer fired while the run was still going (15 s in; it ran for 30 s or more).
+  const sla = slackWith('SLA MISSED session-ranking 2024-12-31');
+  expect(sla).toHaveLength(1);
+  expect(sla[0]!.at - startedAt).toBeGreaterThanOrEqual(14_000);
+  expect(sla[0]!.at).toBeLessThan(finishedAt);
+  expect(finishedAt - startedAt).toBeGreaterThan(30_000);
+});

@@ -1,0 +1,121 @@
+// Activity interceptor installed on every worker: times every attempt (histogram by activity type
+// and pipeline), counts failures by error class, records rows/bytes from results that report
+// them, runs the activity with the worker identity that heartbeats carry, and on a retried attempt
+// whose previous attempt died on another worker (heartbeat timeout) raises a "worker lost" alert.
+import { Context } from '@temporalio/activity';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { ApplicationFailure } from '@temporalio/common';
+import { previousHeartbeatWorker, workerIdentityStorage } from '../activities/common/heartbeat.js';
+import { raiseAlert, runScope } from '../alerts/service.js';
+import type { Config } from '../lib/config.js';
+import {
+  activityDuration,
+  activityFailures,
+  errorClassLabel,
+  pipelineLabel,
+  recordBytes,
+  recordRows,
+  workersLost,
+} from '../lib/metrics.js';
+
+// temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT
+const TIMEOUT_TYPE_HEARTBEAT = 4;
+
+export function splitWorkflowId(workflowId: string | undefined): { pipeline?: string; runDate?: string } {
+  if (!workflowId) return {};
+  const slash = workflowId.indexOf('/');
+  if (slash < 0) return {};
+  return {
+    pipeline: workflowId.slice(0, slash),
+    runDate: /^\d{4}-\d{2}-\d{2}/.exec(workflowId.slice(slash + 1))?.[0],
+  };
+}
+
+function errorClassOf(err: unknown): string {
+  if (err instanceof ApplicationFailure) return err.type ?? 'ApplicationFailure';
+  return err instanceof Error ? err.name : 'Error';
+}
+
+/** Rows and bytes from a result that reports them (`inputRows`/`rows`, `bytesRead`/`bytesWritten`). */
+function recordResultVolumes(pipeline: string, result: unknown): void {
+  if (result === null || typeof result !== 'object') return;
+  const r = result as Record<string, unknown>;
+  const rows =
+    typeof r.inputRows === 'number' ? r.inputRows : typeof r.rows === 'number' ? r.rows : undefined;
+  if (rows !== undefined) recordRows(pipeline, rows);
+  if (typeof r.bytesRead === 'number') recordBytes(pipeline, 'read', r.bytesRead);
+  if (typeof r.bytesWritten === 'number') recordBytes(pipeline, 'write', r.bytesWritten);
+}
+
+/**
+ * On attempt > 1: when the previous attempt's heartbeat names another worker and that attempt ended
+ * in a heartbeat timeout, that worker died (or hung) mid-activity.
+ */
+async function detectLostWorker(config: Config, identity: string): Promise<void> {
+  const ctx = Context.current();
+  const info = ctx.info;
+  const previous = previousHeartbeatWorker(info.heartbeatDetails);
+  if (info.attempt <= 1 || previous === undefined || previous === identity) return;
+  const execution = info.workflowExecution;
+  if (!execution) return;
+  const description = await ctx.client.workflow.getHandle(execution.workflowId, execution.runId).describe();
+  const pending = description.raw.pendingActivities?.find((a) => a.activityId === info.activityId);
+  if (pending?.lastFailure?.timeoutFailureInfo?.timeoutType !== TIMEOUT_TYPE_HEARTBEAT) return;
+  const { pipeline = info.workflowType ?? 'unknown', runDate } = splitWorkflowId(execution.workflowId);
+  workersLost.inc({ pipeline: pipelineLabel(pipeline) });
+  const memo = (description.memo ?? {}) as Record<string, unknown>;
+  await raiseAlert(
+    { config, client: ctx.client, taskQueue: info.taskQueue, log: ctx.log },
+    runScope(pipeline, runDate),
+    `WorkerLost:${previous}`,
+    {
+      kind: 'worker-lost',
+      pipeline,
+      runDate,
+      workflowId: execution.workflowId,
+      runId: execution.runId,
+      errorClass: 'WorkerLost',
+      errorMessage: `worker ${previous} stopped heartbeating (activity Heartbeat timeout); ${info.activityType} retried as attempt ${info.attempt} on ${identity}`,
+      attempts: info.attempt,
+      workerIdentity: previous,
+      facts: {
+        'Lost worker': previous,
+        'Retried on': identity,
+        Activity: `${info.activityType} (${info.activityId})`,
+      },
+    },
+    typeof memo.alertRoute === 'string' ? memo.alertRoute : undefined,
+  );
+}
+
+export function observingActivityInterceptor(config: Config, identity: string): ActivityInterceptorsFactory {
+  return (ctx) => ({
+    inbound: {
+      async execute(input, next) {
+        const info = ctx.info;
+        const pipeline = pipelineLabel(splitWorkflowId(info.workflowExecution?.workflowId).pipeline);
+        if (info.attempt > 1) {
+          // Never delays or fails the activity itself.
+          void workerIdentityStorage
+            .run(identity, () => detectLostWorker(config, identity))
+            .catch((err: unknown) => ctx.log.warn('worker-lost check failed', { error: String(err) }));
+        }
+        const stop = activityDuration.startTimer({ activity: info.activityType, pipeline });
+        try {
+          const result = await workerIdentityStorage.run(identity, () => next(input));
+          stop({ outcome: 'success' });
+          recordResultVolumes(splitWorkflowId(info.workflowExecution?.workflowId).pipeline ?? '', result);
+          return result;
+        } catch (err) {
+          stop({ outcome: 'failure' });
+          activityFailures.inc({
+            activity: info.activityType,
+            pipeline,
+            error_class: errorClassLabel(errorClassOf(err)),
+          });
+          throw err;
+        }
+      },
+    },
+  });
+}

@@ -1,0 +1,277 @@
+// daily: the DAG of one logical date. Sensors wait for each branch's inputs, then the pipelines
+// run as child workflows `<pipeline>/<date>` in dependency order; a branch whose upstream failed
+// is skipped, independent branches keep going. Generic: the branches come in the input (built
+// client-side from the registry by schedules/dag.ts), so this file imports no registry.
+import {
+  ApplicationFailure,
+  defineSearchAttributeKey,
+  SearchAttributeType,
+  type ActivityOptions,
+} from '@temporalio/common';
+import {
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { DailyActivities } from '../activities/daily/index.js';
+import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../lib/errors.js';
+import type {
+  BranchOutcome,
+  BranchPlan,
+  DailyBranch,
+  DailyInput,
+  DailyResult,
+  SensorOptions,
+} from './common/daily-types.js';
+import { shortActivity } from './common/activity-options.js';
+import { logicalDateOf } from './common/logical-date.js';
+import { progressQuery } from './common/progress.js';
+import { rootCauseOf } from './common/root-cause.js';
+import { PipelineKey, RunDateKey } from './common/search-attributes.js';
+import type { RunProgress } from './common/types.js';
+
+/** Set by the server on every run a schedule starts (also on backfills and triggers). */
+const ScheduledStartTimeKey = defineSearchAttributeKey(
+  'TemporalScheduledStartTime',
+  SearchAttributeType.DATETIME,
+);
+
+export const DAILY_PIPELINE = 'daily';
+export const DAG_FAILED = 'DagBranchFailed';
+const DEFAULT_SENSOR: SensorOptions = { pokeIntervalMs: 60_000, timeoutMs: 6 * 3600_000 };
+
+const planner = proxyActivities<DailyActivities>({
+  ...shortActivity,
+  summary: 'plan: build parameters, find up-to-date branches',
+});
+
+function sensorFor(uri: string, timeoutMs: number) {
+  const options: ActivityOptions = {
+    startToCloseTimeout: timeoutMs + 5 * 60_000,
+    heartbeatTimeout: '60s',
+    retry: { initialInterval: '5s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+    summary: `sensor: wait for ${uri}/_SUCCESS`,
+  };
+  return proxyActivities<DailyActivities>(options).waitForInput;
+}
+
+/** The logical date: the operator's, else the schedule's nominal time in its zone. Never the wall clock. */
+function resolveRunDate(input: DailyInput): Pick<DailyResult, 'runDate' | 'dateSource' | 'scheduledTime'> {
+  if (input.runDate) return { runDate: input.runDate, dateSource: 'input' };
+  const scheduled = workflowInfo().typedSearchAttributes.get(ScheduledStartTimeKey);
+  if (!scheduled) {
+    throw ApplicationFailure.create({
+      type: ErrorType.BadInput,
+      nonRetryable: true,
+      message: 'daily needs runDate in its input when it is not started by a schedule',
+    });
+  }
+  return {
+    runDate: logicalDateOf(scheduled, input.timeZone, input.logicalDateOffsetDays ?? 0),
+    dateSource: 'scheduled-time',
+    scheduledTime: scheduled.toISOString(),
+  };
+}
+
+const withDate = (value: string, runDate: string) => value.replaceAll('{date}', runDate);
+
+export async function daily(input: DailyInput): Promise<DailyResult> {
+  const { runDate, dateSource, scheduledTime } = resolveRunDate(input);
+  upsertSearchAttributes([
+    { key: PipelineKey, value: DAILY_PIPELINE },
+    { key: RunDateKey, value: new Date(`${runDate}T00:00:00Z`) },
+  ]);
+  const branches = input.branches;
+  const order = topologicalOrder(branches);
+  const progress: RunProgress = { phase: 'planning', shardsDone: 0, shardsTotal: branches.length, rows: 0 };
+  setHandler(progressQuery, () => progress);
+  const running = new Set<string>();
+  const showState = () => {
+    progress.phase = running.size ? `running ${[...running].join(', ')}` : progress.phase;
+    setCurrentDetails(
+      `**${runDate}**: ${progress.shardsDone}/${branches.length} pipelines done` +
+        (running.size ? `; running: ${[...running].join(', ')}` : ''),
+    );
+  };
+
+  const plans = await planner.planDaily({
+    runDate,
+    rerun: input.rerun ?? 'failed',
+    branches: branches.map((b) => ({
+      pipeline: b.pipeline,
+      params: b.params,
+      rawParams: b.rawParams
+        ? Object.fromEntries(Object.entries(b.rawParams).map(([k, v]) => [k, withDate(v, runDate)]))
+        : undefined,
+    })),
+  });
+  const planOf = new Map<string, BranchPlan>(plans.map((p) => [p.pipeline, p]));
+  const sensor = input.sensor ?? DEFAULT_SENSOR;
+  const sensorDeadline = new Date(Date.now() + sensor.timeoutMs).toISOString();
+
+  const outcomes = new Map<string, Promise<BranchOutcome>>();
+  const runBranch = async (branch: DailyBranch): Promise<BranchOutcome> => {
+    const workflowId = `${branch.pipeline}/${runDate}`;
+    const plan = planOf.get(branch.pipeline)!;
+    const upstream = await Promise.all(branch.dependsOn.map((d) => outcomes.get(d)!));
+    const blocked = upstream.filter((o) => o.status === 'failed' || o.status === 'skipped');
+    if (blocked.length) {
+      return {
+        pipeline: branch.pipeline,
+        workflowId,
+        status: 'skipped',
+        reason: `upstream ${blocked.map((o) => `${o.pipeline} ${o.status}`).join(', ')}`,
+      };
+    }
+    if (plan.paramError) {
+      return {
+        pipeline: branch.pipeline,
+        workflowId,
+        status: 'failed',
+        error: { type: ErrorType.BadInput, message: plan.paramError },
+      };
+    }
+    if (plan.upToDate) {
+      return {
+        pipeline: branch.pipeline,
+        workflowId,
+        status: 'up-to-date',
+        runId: plan.upToDate.runId,
+        reason: plan.upToDate.reason,
+      };
+    }
+    const started = Date.now();
+    const waiting = `${branch.pipeline} (waiting for ${branch.inputs.length} inputs)`;
+    if (branch.inputs.length) running.add(waiting);
+    showState();
+    try {
+      await Promise.all(
+        branch.inputs.map((raw) => {
+          const uri = withDate(raw, runDate);
+          return sensorFor(
+            uri,
+            sensor.timeoutMs,
+          )({ uri, pokeIntervalMs: sensor.pokeIntervalMs, deadline: sensorDeadline });
+        }),
+      );
+    } catch (err) {
+      return {
+        pipeline: branch.pipeline,
+        workflowId,
+        status: 'failed',
+        durationMs: Date.now() - started,
+        error: rootCauseOf(err),
+      };
+    } finally {
+      running.delete(waiting);
+    }
+    running.add(branch.pipeline);
+    showState();
+    let runId: string | undefined;
+    try {
+      const child = await startChild(branch.workflowType, {
+        workflowId,
+        args: [{ runDate, params: plan.params }],
+        typedSearchAttributes: [
+          { key: PipelineKey, value: branch.pipeline },
+          { key: RunDateKey, value: new Date(`${runDate}T00:00:00Z`) },
+        ],
+        memo: branch.memo,
+        staticSummary: `${branch.pipeline} for ${runDate} (from ${workflowInfo().workflowId})`,
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+      runId = child.firstExecutionRunId;
+      const result = await child.result();
+      return {
+        pipeline: branch.pipeline,
+        workflowId,
+        status: 'completed',
+        runId,
+        durationMs: Date.now() - started,
+        result,
+      };
+    } catch (err) {
+      return {
+        pipeline: branch.pipeline,
+        workflowId,
+        status: 'failed',
+        runId,
+        durationMs: Date.now() - started,
+        error: rootCauseOf(err),
+      };
+    } finally {
+      running.delete(branch.pipeline);
+    }
+  };
+
+  // Register every branch before awaiting any, so dependencies resolve in any declaration order.
+  for (const branch of order) {
+    outcomes.set(
+      branch.pipeline,
+      runBranch(branch).then((o) => {
+        progress.shardsDone += 1;
+        showState();
+        return o;
+      }),
+    );
+  }
+  const results = await Promise.all(branches.map((b) => outcomes.get(b.pipeline)!));
+  const failed = results
+    .filter((o) => o.status === 'failed' || o.status === 'skipped')
+    .map((o) => o.pipeline);
+  progress.phase = failed.length ? `failed: ${failed.join(', ')}` : 'done';
+  showState();
+  const result: DailyResult = { runDate, dateSource, scheduledTime, outcomes: results, failed };
+  if (failed.length) {
+    // Fail the parent (so schedules, alerts and the Web UI show it) with every failed child's cause.
+    const lines = results
+      .filter((o) => failed.includes(o.pipeline))
+      .map((o) =>
+        o.status === 'skipped'
+          ? `${o.pipeline} skipped (${o.reason})`
+          : `${o.pipeline} failed: ${o.error?.type}: ${o.error?.message}`,
+      );
+    throw ApplicationFailure.create({
+      type: DAG_FAILED,
+      nonRetryable: true,
+      message: `daily ${runDate}: ${failed.length} of ${results.length} pipelines did not complete; ${lines.join('; ')}`,
+      details: [result],
+    });
+  }
+  return result;
+}
+
+/** Branches in an order where each comes after its dependencies; rejects unknown ones and cycles. */
+export function topologicalOrder(branches: DailyBranch[]): DailyBranch[] {
+  const byName = new Map(branches.map((b) => [b.pipeline, b]));
+  const done = new Set<string>();
+  const visiting = new Set<string>();
+  const order: DailyBranch[] = [];
+  if (byName.size !== branches.length) throw badDag('a pipeline appears twice in the branches');
+  const visit = (b: DailyBranch) => {
+    if (done.has(b.pipeline)) return;
+    if (visiting.has(b.pipeline)) throw badDag(`dependency cycle through ${b.pipeline}`);
+    visiting.add(b.pipeline);
+    for (const dep of b.dependsOn) {
+      const d = byName.get(dep);
+      if (!d) throw badDag(`${b.pipeline} depends on ${dep}, which is not in this DAG`);
+      visit(d);
+    }
+    visiting.delete(b.pipeline);
+    done.add(b.pipeline);
+    order.push(b);
+  };
+  branches.forEach(visit);
+  return order;
+}
+
+function badDag(message: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ErrorType.BadInput,
+    nonRetryable: true,
+    message: `daily: ${message}`,
+  });
+}

@@ -1,0 +1,177 @@
+// Workflow interceptor registered for every workflow the worker runs (workers/bundle.ts): counts a
+// run's start, watches its SLA (memo `slaSeconds`, counted from the scheduled time), and when the
+// run ends calls an alert activity: a failure alert when it failed for good, a resolve call when it
+// succeeded. Pipelines call nothing themselves. Deterministic: only workflow APIs, no I/O.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  TemporalFailure,
+  TimeoutFailure,
+  defineSearchAttributeKey,
+  SearchAttributeType,
+} from '@temporalio/common';
+import {
+  CancellationScope,
+  ContinueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  sleep,
+  workflowInfo,
+  type Next,
+  type WorkflowExecuteInput,
+  type WorkflowInboundCallsInterceptor,
+  type WorkflowInterceptorsFactory,
+} from '@temporalio/workflow';
+import type { AlertActivities, RunRef } from '../../activities/alerts/types.js';
+import { PipelineKey, RunDateKey } from '../common/search-attributes.js';
+
+/** Workflows that are Daybreak's own machinery, not pipeline runs. */
+const INTERNAL_WORKFLOW_TYPES = new Set(['alertState', 'watchdog']);
+
+const ScheduledStartKey = defineSearchAttributeKey(
+  'TemporalScheduledStartTime',
+  SearchAttributeType.DATETIME,
+);
+
+const alerts = proxyActivities<AlertActivities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '2s', maximumAttempts: 3 },
+});
+const local = proxyLocalActivities<AlertActivities>({
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 2 },
+});
+
+/** Error class and message of the innermost cause (ActivityFailure -> ApplicationFailure, ...). */
+export function rootCauseOf(err: unknown): { errorClass: string; message: string } {
+  let current: unknown = err;
+  while (
+    (current instanceof ActivityFailure || current instanceof ChildWorkflowFailure) &&
+    current.cause !== undefined
+  ) {
+    current = current.cause;
+  }
+  if (current instanceof ApplicationFailure) {
+    return { errorClass: current.type ?? 'Error', message: current.message };
+  }
+  if (current instanceof TimeoutFailure) {
+    const kind = (current.timeoutType ?? 'UNKNOWN')
+      .toLowerCase()
+      .replace(/(^|_)([a-z])/g, (_m, _s: string, c: string) => c.toUpperCase());
+    return { errorClass: `${kind}Timeout`, message: `activity ${current.message ?? `${kind} timeout`}` };
+  }
+  if (current instanceof Error) return { errorClass: current.name, message: current.message };
+  return { errorClass: 'Error', message: String(current) };
+}
+
+function describeRun(): RunRef & { slaSeconds?: number; slaStartMs: number } {
+  const info = workflowInfo();
+  const [prefix, rest] = info.workflowId.includes('/')
+    ? [
+        info.workflowId.slice(0, info.workflowId.indexOf('/')),
+        info.workflowId.slice(info.workflowId.indexOf('/') + 1),
+      ]
+    : [undefined, undefined];
+  const pipeline = info.typedSearchAttributes.get(PipelineKey) ?? prefix ?? info.workflowType;
+  const runDateAttr = info.typedSearchAttributes.get(RunDateKey);
+  const runDate = runDateAttr
+    ? runDateAttr.toISOString().slice(0, 10)
+    : /^\d{4}-\d{2}-\d{2}/.exec(rest ?? '')?.[0];
+  const memo = info.memo ?? {};
+  const sla = Number(memo.slaSeconds);
+  const scheduled = info.typedSearchAttributes.get(ScheduledStartKey);
+  return {
+    pipeline,
+    runDate,
+    workflowId: info.workflowId,
+    runId: info.runId,
+    workflowType: info.workflowType,
+    route: typeof memo.alertRoute === 'string' ? memo.alertRoute : undefined,
+    startedAtMs: info.startTime.getTime(),
+    slaSeconds: Number.isFinite(sla) && sla > 0 ? sla : undefined,
+    slaStartMs: (scheduled ?? info.startTime).getTime(),
+  };
+}
+
+/** A workflow with a retry policy fails for good only on its last attempt. */
+function isFinalAttempt(): boolean {
+  const { retryPolicy, attempt } = workflowInfo();
+  if (!retryPolicy) return true;
+  const max = retryPolicy.maximumAttempts ?? 0;
+  return max > 0 && attempt >= max;
+}
+
+class AlertingInterceptor implements WorkflowInboundCallsInterceptor {
+  async execute(
+    input: WorkflowExecuteInput,
+    next: Next<WorkflowInboundCallsInterceptor, 'execute'>,
+  ): Promise<unknown> {
+    if (INTERNAL_WORKFLOW_TYPES.has(workflowInfo().workflowType)) return next(input);
+    const { slaSeconds, slaStartMs, ...run } = describeRun();
+    await local.noteRunStarted({ pipeline: run.pipeline }).catch(() => undefined);
+
+    // A run that starts after its deadline (a backfill, a catch-up) cannot meet the SLA: no alert.
+    const slaDeadlineMs =
+      slaSeconds !== undefined && run.startedAtMs < slaStartMs + slaSeconds * 1000
+        ? slaStartMs + slaSeconds * 1000
+        : undefined;
+    let slaAlert: Promise<unknown> | undefined;
+    const sendSlaAlert = () => {
+      slaAlert ??= CancellationScope.nonCancellable(() =>
+        alerts.alertSlaMissed({ ...run, slaSeconds: slaSeconds!, slaStartMs }),
+      ).catch((err: unknown) => log.warn('SLA alert failed', { error: String(err) }));
+      return slaAlert;
+    };
+    const slaScope = new CancellationScope();
+    if (slaDeadlineMs !== undefined) {
+      // Already late when the first task runs (no worker was free): alert now, no timer.
+      if (Date.now() >= slaDeadlineMs) void sendSlaAlert();
+      else
+        slaScope
+          .run(async () => {
+            await sleep(slaDeadlineMs - Date.now());
+            await sendSlaAlert();
+          })
+          .catch(() => undefined); // cancelled: the run ended in time
+    }
+    // At the end of a successful run, a deadline that passed while it ran is a miss even if the
+    // timer's task was not processed yet (a failed run gets its failure alert instead). An alert
+    // already under way is finished, not abandoned.
+    const stopSla = async (succeeded: boolean) => {
+      slaScope.cancel();
+      if (succeeded && slaDeadlineMs !== undefined && Date.now() >= slaDeadlineMs) await sendSlaAlert();
+      await slaAlert;
+    };
+
+    try {
+      const result = await next(input);
+      await stopSla(true);
+      await alerts
+        .resolveRunAlerts(run)
+        .catch((e: unknown) => log.warn('resolve alert failed', { error: String(e) }));
+      return result;
+    } catch (err) {
+      await stopSla(false);
+      // Continue-as-new and cancellation are not failures; non-Temporal errors fail the workflow
+      // task (retried), not the run.
+      if (err instanceof ContinueAsNew || isCancellation(err) || !(err instanceof TemporalFailure)) throw err;
+      if (isFinalAttempt()) {
+        const cause = rootCauseOf(err);
+        await alerts
+          .alertRunFailure({
+            ...run,
+            errorClass: cause.errorClass,
+            errorMessage: cause.message,
+            workflowAttempt: workflowInfo().attempt,
+          })
+          .catch((e: unknown) => log.warn('failure alert failed', { error: String(e) }));
+      }
+      throw err;
+    }
+  }
+}
+
+export const interceptors: WorkflowInterceptorsFactory = () => ({ inbound: [new AlertingInterceptor()] });
