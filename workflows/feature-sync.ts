@@ -32,6 +32,7 @@ export async function featureSync(input: PipelineInput<FeatureSyncParams>): Prom
         view,
         records: params.records,
         clusters: params.clusters,
+        clustersFrom: params.clustersFrom,
         output: `${params.output}/${view}`,
         runDate,
         asOf,

@@ -2,6 +2,8 @@
 // Redis URL from the worker's config (a password never enters workflow history) and heartbeat.
 import type { Config } from '../../lib/config.js';
 import { badInput } from '../../lib/errors.js';
+import { joinUri } from '../../lib/storage/index.js';
+import { readManifest } from '../../lib/storage/manifest.js';
 import { featureView } from '../../lib/features/views/index.js';
 import type { FeatureView } from '../../lib/features/types.js';
 import type { ActivityDeps } from '../common/deps.js';
@@ -27,13 +29,17 @@ export function createFeatureSyncActivities({ config }: ActivityDeps) {
       view: string;
       records: string;
       clusters?: string;
+      clustersFrom?: string;
       output: string;
       runDate: string;
       asOf: string;
     }): Promise<ComputedView> {
       const hb = startHeartbeat({ view: input.view, step: 'computing view' });
       try {
-        return await computeView(config, { ...input, view: viewNamed(input.view) });
+        let clusters = input.clusters;
+        if (!clusters && input.clustersFrom && (await readManifest(input.clustersFrom)))
+          clusters = joinUri(input.clustersFrom, 'clusters');
+        return await computeView(config, { ...input, clusters, view: viewNamed(input.view) });
       } finally {
         hb.stop();
       }

@@ -156,6 +156,7 @@ export async function computeView(
           pipeline: 'feature-sync',
           runDate: input.runDate,
           report: {
+            clusters: input.clusters ?? null,
             view: input.view.name,
             key: input.view.key,
             asOf: input.asOf,
@@ -172,6 +173,7 @@ export async function computeView(
         rows: manifest.totals.rows,
         invalidKeys,
         fingerprint: manifestFingerprint(manifest),
+        clusters: input.clusters,
       };
     });
   } finally {
@@ -349,6 +351,7 @@ export async function publishVersion(input: {
       invalidKeys: computed.invalidKeys,
       deletedKeys,
       offline: computed.offline,
+      clusters: computed.clusters,
     };
   });
 }

@@ -12,6 +12,8 @@ export interface ComputedView {
   invalidKeys: number;
   /** sha256 of the manifest's file checksums: identifies this exact offline content. */
   fingerprint: string;
+  /** The clusters used (none: each record is its own customer). */
+  clusters?: string;
 }
 
 export interface LoadPlan {
@@ -46,6 +48,8 @@ export interface PublishedView {
   invalidKeys: number;
   deletedKeys: number;
   offline: string;
+  /** The clusters used (none: each record is its own customer). */
+  clusters?: string;
 }
 
 export interface FeatureSyncResult {

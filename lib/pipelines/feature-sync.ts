@@ -7,8 +7,13 @@ import { checkKnownParams, intParam, ParamError, type PipelineDefinition } from 
 export interface FeatureSyncParams {
   /** Customer records (DESIGN 3.0): file, directory, glob or gs:// URI. */
   records: string;
-  /** model-scoring clusters (record_id, identity_id); omitted: each record is its own customer. */
+  /** model-scoring clusters (record_id, identity_id); omitted: see clustersFrom. */
   clusters?: string;
+  /**
+   * When `clusters` is not given: a model-scoring output prefix whose `clusters/` is used if the
+   * prefix is published (_SUCCESS); otherwise each record is its own customer.
+   */
+  clustersFrom?: string;
   views: string[];
   /** Output prefix; each view is published under <output>/<view>/ with a _SUCCESS manifest. */
   output: string;
@@ -24,8 +29,9 @@ export const featureSync: PipelineDefinition<FeatureSyncParams> = {
   workflowType: 'featureSync',
   description: 'Compute feature views (customer, address) to Parquet and sync them to Redis atomically',
   params: {
-    records: 'customer records Parquet (file, dir, glob or gs:// URI); default <root>/raw/customers',
-    clusters: 'model-scoring clusters (record_id, identity_id); default none: each record is a customer',
+    records: 'customer records Parquet (file, dir, glob or gs:// URI); default <root>/raw/customer_records',
+    clusters:
+      "model-scoring clusters (record_id, identity_id), or 'none'; default the date's published model-scoring output, else none (each record is a customer)",
     views: `comma-separated views; default all (${Object.keys(FEATURE_VIEWS).join(', ')})`,
     output: 'offline store prefix; default <root>/curated/feature-sync/dt=<date>',
     mode: 'full or incremental (write only changed entities); default full',
@@ -59,8 +65,12 @@ export const featureSync: PipelineDefinition<FeatureSyncParams> = {
         );
     }
     return {
-      records: raw.records ?? rawDataset(config.DAYBREAK_DATA_ROOT, 'customers'),
-      clusters: raw.clusters || undefined,
+      records: raw.records ?? rawDataset(config.DAYBREAK_DATA_ROOT, 'customer_records'),
+      clusters: raw.clusters && raw.clusters !== 'none' ? raw.clusters : undefined,
+      clustersFrom:
+        raw.clusters === undefined || raw.clusters === ''
+          ? curatedOutput(config.DAYBREAK_DATA_ROOT, 'model-scoring', runDate)
+          : undefined,
       views,
       output: raw.output ?? curatedOutput(config.DAYBREAK_DATA_ROOT, 'feature-sync', runDate),
       mode,

@@ -40,13 +40,22 @@ test('bearer check: exact token only', () => {
 test('feature-sync parameters: defaults, unknown views, bad mode, credentials in redisUrl', () => {
   const ctx = { config: loadConfig({ DAYBREAK_DATA_ROOT: '/data' }), runDate: '2025-06-30' };
   expect(featureSync.buildParams({}, ctx)).toEqual({
-    records: '/data/raw/customers',
+    records: '/data/raw/customer_records',
     clusters: undefined,
+    clustersFrom: '/data/curated/model-scoring/dt=2025-06-30',
     views: ['customer', 'address'],
     output: '/data/curated/feature-sync/dt=2025-06-30',
     mode: 'full',
     redisUrl: undefined,
     shards: undefined,
+  });
+  expect(featureSync.buildParams({ clusters: 'none' }, ctx)).toMatchObject({
+    clusters: undefined,
+    clustersFrom: undefined,
+  });
+  expect(featureSync.buildParams({ clusters: '/c' }, ctx)).toMatchObject({
+    clusters: '/c',
+    clustersFrom: undefined,
   });
   expect(() => featureSync.buildParams({ views: 'customer,nope' }, ctx)).toThrow(/unknown view "nope"/);
   expect(() => featureSync.buildParams({ mode: 'partial' }, ctx)).toThrow(/mode must be full or incremental/);

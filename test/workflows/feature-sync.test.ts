@@ -14,7 +14,7 @@ import { startLocalRedis, type LocalRedis } from '../../lib/features/redis-serve
 import type { Features } from '../../lib/features/encoding.js';
 import { FEATURE_VIEWS } from '../../lib/features/views/index.js';
 import { startRun, waitForRun } from '../../lib/runs.js';
-import { readManifest } from '../../lib/storage/manifest.js';
+import { beginOutput, commitOutput, putOutputFile, readManifest } from '../../lib/storage/manifest.js';
 import { startTestApi, type TestApi } from '../helpers/feature-api.js';
 import { oracleViews, readClusters, readOfflineView, readRecords } from '../helpers/feature-oracle.js';
 import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
@@ -69,7 +69,7 @@ async function sync(params: Record<string, string>): Promise<FeatureSyncResult> 
     config: env.config,
     pipeline: 'feature-sync',
     runDate: RUN_DATE,
-    rawParams: { clusters, ...params },
+    rawParams: { clusters: params.clusters ?? clusters, ...params },
   });
   return waitForRun<FeatureSyncResult>(handle);
 }
@@ -174,4 +174,26 @@ test('an incremental sync writes only changed entities and ends equal to a full 
     }
     expect(fullB.views.find((v) => v.view === name)!.written).toBe(offlineB.size);
   }
+});
+
+test("without a clusters parameter the date's published model-scoring output is used, else none", async () => {
+  const prefix = path.join(env.config.DAYBREAK_DATA_ROOT, 'curated', 'model-scoring', `dt=${RUN_DATE}`);
+  const run = (output: string) =>
+    startRun({
+      client: env.client,
+      config: env.config,
+      pipeline: 'feature-sync',
+      runDate: RUN_DATE,
+      rawParams: { records: recordsA, output, views: 'customer', redisUrl: redisB.url },
+    }).then((h) => waitForRun<FeatureSyncResult>(h));
+  const before = await run(path.join(dir, 'out-auto-none'));
+  expect(before.views[0]!.clusters).toBeUndefined();
+  expect(before.views[0]!.entities).toBe(3000);
+  // model-scoring publishes clusters/part-00000.parquet under its prefix with a manifest.
+  await beginOutput(prefix);
+  const file = await putOutputFile(prefix, clusters, 'clusters/part-00000.parquet', 3000);
+  await commitOutput(prefix, { pipeline: 'model-scoring', runDate: RUN_DATE }, [file]);
+  const after = await run(path.join(dir, 'out-auto'));
+  expect(after.views[0]!.clusters).toBe(path.join(prefix, 'clusters'));
+  expect(after.views[0]!.entities).toBe(offlineA.customer!.size);
 });
