@@ -38,7 +38,19 @@ async function runPrimary(processes: number): Promise<void> {
 export async function runApi(config: Config, opts: RunApiOptions = {}): Promise<void> {
   const tokens = loadTokens(config);
   if ((opts.processes ?? 1) > 1 && cluster.isPrimary) return runPrimary(opts.processes!);
-  const { app } = createApiServer({ redisUrl: config.REDIS_URL, tokens });
+  let lastLogged = 0;
+  const { app } = createApiServer({
+    redisUrl: config.REDIS_URL,
+    tokens,
+    // At most one line a second: a Redis outage must not flood the log.
+    onUnavailable: (err) => {
+      if (Date.now() - lastLogged < 1000) return;
+      lastLogged = Date.now();
+      process.stderr.write(
+        `daybreak: feature API answering 503: ${err.name}: ${err.message.split('\n')[0]}\n`,
+      );
+    },
+  });
   const host = opts.host ?? config.API_HOST;
   const port = opts.port ?? config.API_PORT;
   const address = await app.listen({ host, port });

@@ -20,6 +20,8 @@ export interface ApiOptions {
   tokens: string[];
   /** Per-command timeout: a hung Redis answers 503 instead of hanging the request. */
   redisTimeoutMs?: number;
+  /** Told the cause of every 503 'unavailable' (for the log). */
+  onUnavailable?: (err: Error) => void;
 }
 
 class ApiError extends Error {
@@ -45,6 +47,29 @@ function viewOrThrow(name: string): FeatureView {
       `no feature view named ${JSON.stringify(name.slice(0, 64))}; known: ${Object.keys(FEATURE_VIEWS).join(', ')}`,
     );
   return view;
+}
+
+const FIELD_SCHEMA = {
+  int: { type: ['integer', 'null'] },
+  text: { type: ['string', 'null'] },
+  timestamp: { type: ['string', 'null'] },
+  'text[]': { type: 'array', items: { type: 'string' } },
+} as const;
+
+function responseSchema(view: FeatureView) {
+  return {
+    type: 'object',
+    properties: {
+      view: { type: 'string' },
+      [view.key]: { type: 'string' },
+      version: { type: 'integer' },
+      asOf: { type: 'string' },
+      features: {
+        type: 'object',
+        properties: Object.fromEntries(view.fields.map((f) => [f.name, FIELD_SCHEMA[f.type]])),
+      },
+    },
+  };
 }
 
 function checkId(view: FeatureView, id: unknown): string {
@@ -93,8 +118,10 @@ export function createApiServer(opts: ApiOptions): { app: FastifyInstance; redis
         status === 413 ? 'too_large' : 'bad_request',
         (err as Error).message.split('\n')[0]!,
       );
-    // Anything else is Redis trouble (connection, timeout, script) or a bug: never a stack trace.
+    // Anything else is Redis trouble (connection, timeout, script) or a bug: never a stack trace
+    // in the answer; the cause goes to the operator's log.
     metrics.redisErrors.inc();
+    opts.onUnavailable?.(err as Error);
     return sendError(reply, 503, 'unavailable', 'the feature store is unavailable; retry later');
   });
   app.setNotFoundHandler((req, reply) => {
@@ -125,9 +152,8 @@ export function createApiServer(opts: ApiOptions): { app: FastifyInstance; redis
     return metrics.registry.metrics();
   });
 
-  app.get<{ Params: { id: string; view: string } }>('/v1/:id/:view', async (req, reply) => {
-    const view = viewOrThrow(req.params.view);
-    const id = checkId(view, req.params.id);
+  const single = async (view: FeatureView, rawId: string, reply: FastifyReply) => {
+    const id = checkId(view, rawId);
     const found = await lookupEntities(redis, view.name, [id]);
     if (!found) throw new ApiError(503, 'no_version', `no version of ${view.name} is published yet`);
     const value = found.values[0];
@@ -140,7 +166,19 @@ export function createApiServer(opts: ApiOptions): { app: FastifyInstance; redis
       asOf: found.pointer.asOf,
       features: decodeValue(view, value),
     };
-  });
+  };
+  // One route per view, with a response schema: Fastify then serializes with a compiled
+  // stringifier instead of JSON.stringify.
+  for (const view of Object.values(FEATURE_VIEWS)) {
+    app.get<{ Params: { id: string } }>(
+      `/v1/:id/${view.name}`,
+      { schema: { response: { 200: responseSchema(view) } } },
+      async (req, reply) => single(view, req.params.id, reply),
+    );
+  }
+  app.get<{ Params: { id: string; view: string } }>('/v1/:id/:view', async (req, reply) =>
+    single(viewOrThrow(req.params.view), req.params.id, reply),
+  );
 
   app.post<{ Params: { view: string }; Body: unknown }>('/v1/batch/:view', async (req) => {
     const view = viewOrThrow(req.params.view);

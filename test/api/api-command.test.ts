@@ -56,11 +56,18 @@ test.each([1, 2])('serves, then SIGTERM drains and exits 0 (%i process(es))', as
   });
   const url = `http://127.0.0.1:${port}`;
   await waitUp(url);
-  const res = await fetch(`${url}/v1/c000000001/customer`, {
-    headers: { authorization: 'Bearer cli-test-token-0123456789' },
-  });
-  expect(res.status).toBe(503); // nothing synced yet: no version
-  expect(await res.json()).toMatchObject({ error: 'no_version' });
+  // Nothing is synced: once its Redis connection is up the API answers 503 no_version.
+  let body: unknown;
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`${url}/v1/c000000001/customer`, {
+      headers: { authorization: 'Bearer cli-test-token-0123456789' },
+    });
+    expect(res.status).toBe(503);
+    body = await res.json();
+    if ((body as { error: string }).error === 'no_version') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(body).toMatchObject({ error: 'no_version' });
   run.child.kill('SIGTERM');
   expect(await run.exited).toBe(0);
   expect(run.stderr()).toMatch(/feature API stopped/);

@@ -182,8 +182,8 @@ describe('operations', () => {
     expect(ready.body.views.customer.version).toBe(1);
     const metrics = await api.get('/metrics', null);
     expect(metrics.status).toBe(200);
-    expect(metrics.body).toContain('daybreak_api_requests_total{route="/v1/:id/:view",status="200"}');
-    expect(metrics.body).toContain('daybreak_api_requests_total{route="/v1/:id/:view",status="400"}');
+    expect(metrics.body).toContain('daybreak_api_requests_total{route="/v1/:id/customer",status="200"}');
+    expect(metrics.body).toContain('daybreak_api_requests_total{route="/v1/:id/customer",status="400"}');
     expect(metrics.body).not.toContain(customerIds[0]);
   });
 

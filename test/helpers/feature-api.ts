@@ -4,6 +4,9 @@ import { createApiServer } from '../../api/server.js';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 
+/** Causes of 503 'unavailable' answers, for assertion messages. */
+export const unavailableCauses: string[] = [];
+
 export interface TestApi {
   url: string;
   app: FastifyInstance;
@@ -17,6 +20,7 @@ export async function startTestApi(redisUrl: string, redisTimeoutMs?: number): P
     redisUrl,
     tokens: [TEST_TOKEN, 'second-token-abcdefghijklmnop'],
     redisTimeoutMs,
+    onUnavailable: (err) => unavailableCauses.push(`${err.name}: ${err.message.split('\n')[0]}`),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const call = async (method: string, path: string, body: unknown, token: string | null | undefined) => {
