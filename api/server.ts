@@ -83,7 +83,7 @@ export function createApiServer(opts: ApiOptions): { app: FastifyInstance; redis
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: opts.redisTimeoutMs ?? 1000,
-    connectTimeout: 1000,
+    connectTimeout: 5000,
     retryStrategy: (times) => Math.min(50 * times, 1000),
   });
   redis.on('error', () => {}); // reconnects on its own; requests meanwhile get 503

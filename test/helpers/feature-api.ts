@@ -16,13 +16,18 @@ export interface TestApi {
 }
 
 export async function startTestApi(redisUrl: string, redisTimeoutMs?: number): Promise<TestApi> {
-  const { app } = createApiServer({
+  const { app, redis } = createApiServer({
     redisUrl,
     tokens: [TEST_TOKEN, 'second-token-abcdefghijklmnop'],
     redisTimeoutMs,
     onUnavailable: (err) => unavailableCauses.push(`${err.name}: ${err.message.split('\n')[0]}`),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  // Like a readiness probe in front of a real deployment: no traffic before Redis is connected.
+  for (let i = 0; redis.status !== 'ready'; i++) {
+    if (i > 400) throw new Error(`the API's Redis connection is ${redis.status} after 20 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const call = async (method: string, path: string, body: unknown, token: string | null | undefined) => {
     const headers: Record<string, string> = {};
     if (token !== null) headers.authorization = `Bearer ${token ?? TEST_TOKEN}`;
