@@ -86,6 +86,8 @@ try {
     });
   await run({ method: 'GET', path: () => `/v1/${randomId()}/customer` }); // warm-up (JIT, connections)
   const single = await run({ method: 'GET', path: () => `/v1/${randomId()}/customer` });
+  // The HTTP ceiling of this machine right now: the same server answering without auth or Redis.
+  const health = await run({ method: 'GET', path: () => '/healthz' });
   const batch = await run({
     method: 'POST',
     path: () => '/v1/batch/customer',
@@ -131,6 +133,7 @@ runs in the bench process; Redis holds ${synced.entities.toLocaleString('en-US')
 |---|---|---|---|---|
 | API \`GET /v1/{id}/customer\`, random existing ids | **${Math.round(rps).toLocaleString('en-US')}** | ${single.latency.p50} | ${single.latency.p99} | ${single.non2xx} / ${single.errors} |
 | API \`POST /v1/batch/customer\`, 100 ids each | ${Math.round(batch.requests.average).toLocaleString('en-US')} (${Math.round(batch.requests.average * 100).toLocaleString('en-US')} entities/s) | ${batch.latency.p50} | ${batch.latency.p99} | ${batch.non2xx} / ${batch.errors} |
+| \`GET /healthz\` (same API processes, no auth, no Redis: the HTTP ceiling) | ${Math.round(health.requests.average).toLocaleString('en-US')} | ${health.latency.p50} | ${health.latency.p99} | ${health.non2xx} / ${health.errors} |
 | baseline: \`redis-benchmark -t get -c 64 -r ${ENTITIES} -d 80\`, same Redis | ${Math.round(rbRps).toLocaleString('en-US')} | ${rbP50} | ${rbP99} | - |
 
 Ratio API / redis-benchmark GET: ${(rps / rbRps).toFixed(2)}. Target >= 20,000 req/s with p99 < 5 ms:
