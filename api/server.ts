@@ -81,6 +81,8 @@ function checkId(view: FeatureView, id: unknown): string {
 export function createApiServer(opts: ApiOptions): { app: FastifyInstance; redis: Redis } {
   const redis = new Redis(opts.redisUrl, {
     enableOfflineQueue: false,
+    // Commands issued in the same tick (concurrent requests) leave in one write.
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
     commandTimeout: opts.redisTimeoutMs ?? 1000,
     connectTimeout: 5000,
