@@ -1,5 +1,6 @@
 // Every activity the worker registers, built from shared dependencies. One folder per pipeline.
 import type { ActivityDeps } from './common/deps.js';
+import { createModelScoringActivities } from './model-scoring/index.js';
 import { createSessionRankingActivities } from './session-ranking/index.js';
 import { createFeatureSyncActivities } from './feature-sync/index.js';
 import { createDailyActivities } from './daily/index.js';
@@ -9,6 +10,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSessionRankingActivities(deps),
     ...createFeatureSyncActivities(deps),
+    ...createModelScoringActivities(deps),
     ...createDailyActivities(deps),
     ...createAlertActivities(deps),
   };

@@ -3,9 +3,12 @@ import { Command } from 'commander';
 import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';
 import { apiCommand } from './commands/api.js';
+import { ModelError } from '../lib/identity/model.js';
 import { UnknownPipelineError } from '../lib/pipelines/index.js';
 import { dailyCommand } from './commands/daily.js';
 import { datagenCommand } from './commands/datagen.js';
+import { modelsCommand } from './commands/models.js';
+import { healthcheckCommand } from './commands/healthcheck.js';
 import { runCommand } from './commands/run.js';
 import { schedulesCommand } from './commands/schedules.js';
 import { statusCommand } from './commands/status.js';
@@ -14,6 +17,15 @@ import { toolsCommand } from './commands/tools.js';
 import { upCommand } from './commands/up.js';
 import { watchdogCommand } from './commands/watchdog.js';
 import { workerCommand } from './commands/worker.js';
+
+/** Non-retryable failures (bad input named by lib/errors.ts) are user errors: one line, no stack. */
+function isBadInput(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    err.name === 'ApplicationFailure' &&
+    (err as { nonRetryable?: boolean }).nonRetryable === true
+  );
+}
 
 const program = new Command('daybreak')
   .description('Daily data pipelines on Temporal and DuckDB')
@@ -28,14 +40,22 @@ const program = new Command('daybreak')
   .addCommand(dailyCommand())
   .addCommand(statusCommand())
   .addCommand(runbookCommand())
-  .addCommand(watchdogCommand());
+  .addCommand(watchdogCommand())
+  .addCommand(modelsCommand())
+  .addCommand(healthcheckCommand());
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   // Expected user errors get one clear line; anything else keeps its stack for a bug report.
-  if (err instanceof ConfigError || err instanceof ParamError || err instanceof UnknownPipelineError) {
-    process.stderr.write(`daybreak: ${err.message}\n`);
+  if (
+    err instanceof ConfigError ||
+    err instanceof ParamError ||
+    err instanceof UnknownPipelineError ||
+    err instanceof ModelError ||
+    isBadInput(err)
+  ) {
+    process.stderr.write(`daybreak: ${(err as Error).message}\n`);
   } else {
     process.stderr.write(`daybreak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   }

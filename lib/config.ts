@@ -2,6 +2,7 @@
 // the variable, the expected form and the value it got (secrets are never echoed).
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const byteSize = z
@@ -114,6 +115,12 @@ export const envSchema = z.object({
   DAYBREAK_API_TOKENS_FILE: z.string().optional(),
 
   DAYBREAK_EMBEDDED_NO_UI: bool.default(false),
+
+  // Identity resolution (model-scoring): the versioned model registry folder.
+  DAYBREAK_MODELS_DIR: z
+    .string()
+    .min(1)
+    .default(fileURLToPath(new URL('../models/identity', import.meta.url))),
 });
 
 export type Config = z.infer<typeof envSchema>;

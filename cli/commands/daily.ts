@@ -76,7 +76,9 @@ export function dailyCommand(): Command {
         throw new ParamError(
           `no schedule definition ${opts.schedule}; known: ${SCHEDULES.map((s) => s.name).join(', ')}`,
         );
-      const compiled = compileSchedule(def, { config, registry: PIPELINES });
+      // --pipelines narrows the schedule's selection (it was parsed but not applied).
+      const selected = opts.pipelines ? { ...def, pipelines: opts.pipelines } : def;
+      const compiled = compileSchedule(selected, { config, registry: PIPELINES });
       const input: DailyInput = {
         ...compiled.options.action.args![0]!,
         runDate: opts.date,

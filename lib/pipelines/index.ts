@@ -1,4 +1,5 @@
 // The registry of pipelines the CLI, schedules and the daily DAG can start.
+import { modelScoring } from './model-scoring.js';
 import { sessionRanking } from './session-ranking.js';
 import { featureSync } from './feature-sync.js';
 import type { PipelineDefinition } from './types.js';
@@ -8,6 +9,7 @@ export * from './types.js';
 export const PIPELINES: Record<string, PipelineDefinition> = {
   [sessionRanking.name]: sessionRanking,
   [featureSync.name]: featureSync,
+  [modelScoring.name]: modelScoring,
 };
 
 export class UnknownPipelineError extends Error {

@@ -1,0 +1,353 @@
+// Activities of model-scoring: plan (inputs, models, shards) -> prepare (normalize records, keys,
+// one file per shard) -> score shards (blocking + comparisons + champion/challenger scores) ->
+// link (connected components, per model) -> evaluate (with labels) -> publish (manifest).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { sqlFileList, sqlString, withDuckDB } from '../../lib/duckdb.js';
+import { badInput } from '../../lib/errors.js';
+import { BLOCKING_RULES, shardPairsSql } from '../../lib/identity/blocking.js';
+import { comparisonColumnsSql } from '../../lib/identity/comparisons.js';
+import { connectedComponents } from '../../lib/identity/components.js';
+import { clusterMetrics, pairwiseMetrics } from '../../lib/identity/metrics.js';
+import { ModelError, scoreSql, type IdentityModel } from '../../lib/identity/model.js';
+import { prepareRecords } from '../../lib/identity/prepare.js';
+import { loadModel } from '../../lib/identity/registry.js';
+import type { ModelScoringParams } from '../../lib/pipelines/model-scoring.js';
+import { joinUri, resolveDataset, storageFor } from '../../lib/storage/index.js';
+import { beginOutput, commitOutput, putOutputFile, type ManifestFile } from '../../lib/storage/manifest.js';
+import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
+import { startHeartbeat } from '../common/heartbeat.js';
+import type { LinkResult, ModelReport, ModelScoringPlan, PreparedRecords, ShardResult } from './types.js';
+import { checkRecordFiles, loadLabels } from './validate.js';
+
+export * from './types.js';
+
+const TARGET_BYTES_PER_SHARD = 64 * 1024 * 1024;
+const MAX_SHARDS = 64;
+
+const pad = (n: number) => String(n).padStart(5, '0');
+
+async function stageAll(uris: string[], scratch: string): Promise<string[]> {
+  return Promise.all(uris.map((u) => storageFor(u).stageIn(u, scratch)));
+}
+
+/** Where a model's outputs go: the champion's at the top, a challenger's under shadow/<version>/. */
+export function outputPrefix(role: 'champion' | 'challenger', model: IdentityModel): string {
+  return role === 'champion' ? '' : `shadow/${model.version}/`;
+}
+
+export function createModelScoringActivities({ config }: ActivityDeps) {
+  const scratchFor = async (label: string) => {
+    const dir = path.join(config.DAYBREAK_SCRATCH_DIR, `${label}-${randomUUID()}`);
+    await fs.mkdir(dir, { recursive: true });
+    return dir;
+  };
+  const withScratch = async <T>(label: string, fn: (scratch: string) => Promise<T>): Promise<T> => {
+    const scratch = await scratchFor(label);
+    try {
+      return await fn(scratch);
+    } finally {
+      await fs.rm(scratch, { recursive: true, force: true });
+    }
+  };
+  const model = async (version: string, param: string) => {
+    try {
+      return await loadModel(config.DAYBREAK_MODELS_DIR, version);
+    } catch (err) {
+      if (err instanceof ModelError) throw badInput(`parameter ${param}: ${err.message}`);
+      throw err;
+    }
+  };
+
+  return {
+    async planModelScoring(params: ModelScoringParams): Promise<ModelScoringPlan> {
+      const champion = await model(params.model, 'model');
+      const challenger = params.challenger ? await model(params.challenger, 'challenger') : undefined;
+      const records = await resolveDataset(params.records);
+      if (records.length === 0) throw badInput(`no customer record Parquet files found at ${params.records}`);
+      const labels = params.labels ? await resolveDataset(params.labels) : [];
+      if (params.labels && labels.length === 0)
+        throw badInput(`no label Parquet files found at ${params.labels}`);
+      const inputBytes = records.reduce((s, f) => s + f.size, 0);
+      const shards =
+        params.shards ??
+        Math.min(
+          MAX_SHARDS,
+          Math.max(config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES, Math.ceil(inputBytes / TARGET_BYTES_PER_SHARD)),
+        );
+      const workUri = joinUri(
+        params.output,
+        '_work',
+        Context.current().info.workflowExecution?.runId ?? randomUUID(),
+      );
+      await beginOutput(params.output);
+      return {
+        recordFiles: records.map((f) => f.uri),
+        labelFiles: labels.map((f) => f.uri),
+        shards,
+        workUri,
+        champion,
+        challenger,
+        threshold: params.threshold ?? champion.threshold,
+        inputBytes,
+      };
+    },
+
+    /** Validates and normalizes the records; writes one prep file per shard and the id list. */
+    async prepareIdentityRecords(input: {
+      dataset: string;
+      recordFiles: string[];
+      shards: number;
+      maxBlockSize: number;
+      workUri: string;
+      /** Checked here, before any scoring, so bad labels fail the run at once. */
+      labels?: string;
+      labelFiles?: string[];
+    }): Promise<PreparedRecords> {
+      return withScratch('ms-prepare', (scratch) =>
+        withDuckDB(duckdbOptions(config), async (conn) => {
+          const hb = startHeartbeat({ status: 'prepare: validating and normalizing records' }, conn);
+          try {
+            const local = await stageAll(input.recordFiles, scratch);
+            await checkRecordFiles(conn, local, input.recordFiles, input.dataset);
+            if (input.labels && input.labelFiles) {
+              const labelLocal = await stageAll(input.labelFiles, scratch);
+              await loadLabels(conn, labelLocal, input.labelFiles, input.labels);
+            }
+            const { records, cappedKeys } = await prepareRecords(conn, {
+              files: local,
+              shards: input.shards,
+              maxBlockSize: input.maxBlockSize,
+            });
+            const prepFiles: string[] = [];
+            for (let s = 0; s < input.shards; s++) {
+              hb.beat({
+                status: `prepare: ${records.toLocaleString('en-US')} records, writing shard ${s + 1}/${input.shards}`,
+              });
+              const name = `prep-${pad(s)}.parquet`;
+              const out = path.join(scratch, name);
+              const where = BLOCKING_RULES.map((r) => `s_${r.name} = ${s}`).join(' OR ');
+              await conn.run(
+                `COPY (SELECT * FROM prep WHERE ${where}) TO ${sqlString(out)} (FORMAT parquet)`,
+              );
+              const target = joinUri(input.workUri, name);
+              await storageFor(target).putFile(out, target);
+              prepFiles.push(target);
+            }
+            const idsOut = path.join(scratch, 'ids.parquet');
+            await conn.run(
+              `COPY (SELECT record_id FROM prep ORDER BY record_id) TO ${sqlString(idsOut)} (FORMAT parquet)`,
+            );
+            const idsFile = joinUri(input.workUri, 'ids.parquet');
+            await storageFor(idsFile).putFile(idsOut, idsFile);
+            return { records, prepFiles, idsFile, cappedKeys };
+          } finally {
+            hb.stop();
+          }
+        }),
+      );
+    },
+
+    /** Candidate pairs of one blocking shard, scored by the champion (and challenger). */
+    async scoreIdentityShard(input: {
+      shard: number;
+      prepFile: string;
+      output: string;
+      workUri: string;
+      champion: IdentityModel;
+      threshold: number;
+      challenger?: IdentityModel;
+      keepScored: boolean;
+    }): Promise<ShardResult> {
+      return withScratch(`ms-score-${input.shard}`, (scratch) =>
+        withDuckDB(duckdbOptions(config), async (conn) => {
+          const hb = startHeartbeat<Record<string, unknown>>(
+            { shard: input.shard, status: `shard ${input.shard + 1}: blocking, comparing and scoring` },
+            conn,
+          );
+          try {
+            const local = await storageFor(input.prepFile).stageIn(input.prepFile, scratch);
+            await conn.run(`CREATE TABLE prep AS SELECT * FROM read_parquet(${sqlString(local)})`);
+            const ch = input.challenger;
+            // One pass: candidate pairs -> comparison levels -> scores, materialized once (the
+            // levels themselves are never stored).
+            await conn.run(`CREATE TABLE scored AS
+              SELECT left_id, right_id, rule, ${scoreSql(input.champion)} AS score
+                ${ch ? `, ${scoreSql(ch)} AS challenger_score` : ''}
+              FROM (${shardPairsSql({ table: 'prep', shard: input.shard, cols: comparisonColumnsSql() })})`);
+            const byRuleRows = (
+              await conn.runAndReadAll('SELECT rule, count(*) FROM scored GROUP BY 1')
+            ).getRows();
+            const byRule = Object.fromEntries(BLOCKING_RULES.map((r) => [r.name, 0]));
+            for (const [rule, n] of byRuleRows) byRule[BLOCKING_RULES[Number(rule)]!.name] = Number(n);
+            const candidates = Object.values(byRule).reduce((a, b) => a + b, 0);
+            hb.beat({
+              shard: input.shard,
+              candidates,
+              status: `shard ${input.shard + 1}: ${candidates.toLocaleString('en-US')} pairs scored, writing matches`,
+            });
+            const writePairs = async (
+              role: 'champion' | 'challenger',
+              m: IdentityModel,
+              column: string,
+              threshold: number,
+            ) => {
+              const name = `${outputPrefix(role, m)}pairs/part-${pad(input.shard)}.parquet`;
+              const out = path.join(scratch, name.replaceAll('/', '_'));
+              // Sorted so a re-run writes byte-identical files.
+              const copied = await conn.run(`COPY (
+                SELECT left_id, right_id, ${column} AS score, ${sqlString(m.version)} AS model_version
+                FROM scored WHERE ${column} >= ${threshold} ORDER BY left_id, right_id
+              ) TO ${sqlString(out)} (FORMAT parquet)`);
+              const rows = copied.rowsChanged;
+              return { rows, file: await putOutputFile(input.output, out, name, rows) };
+            };
+            const champ = await writePairs('champion', input.champion, 'score', input.threshold);
+            const chal = ch
+              ? await writePairs('challenger', ch, 'challenger_score', ch.threshold)
+              : undefined;
+            let scoredUri: string | undefined;
+            if (input.keepScored) {
+              const out = path.join(scratch, `scored-${pad(input.shard)}.parquet`);
+              await conn.run(
+                `COPY (SELECT * EXCLUDE (rule) FROM scored) TO ${sqlString(out)} (FORMAT parquet)`,
+              );
+              scoredUri = joinUri(input.workUri, `scored-${pad(input.shard)}.parquet`);
+              await storageFor(scoredUri).putFile(out, scoredUri);
+            }
+            return {
+              shard: input.shard,
+              candidates,
+              matched: champ.rows,
+              challengerMatched: chal?.rows,
+              pairsFile: champ.file,
+              challengerPairsFile: chal?.file,
+              scoredUri,
+              byRule,
+            };
+          } finally {
+            hb.stop();
+          }
+        }),
+      );
+    },
+
+    /** Identity clusters for every record from one model's matched pairs. */
+    async linkIdentities(input: {
+      role: 'champion' | 'challenger';
+      model: IdentityModel;
+      idsFile: string;
+      pairFiles: string[];
+      output: string;
+    }): Promise<LinkResult> {
+      return withScratch(`ms-link-${input.role}`, (scratch) =>
+        withDuckDB(duckdbOptions(config), async (conn) => {
+          const hb = startHeartbeat(
+            { status: `link: ${input.role} ${input.model.version} connected components` },
+            conn,
+          );
+          try {
+            const ids = await storageFor(input.idsFile).stageIn(input.idsFile, scratch);
+            const pairs = await stageAll(
+              input.pairFiles.map((f) => joinUri(input.output, f)),
+              scratch,
+            );
+            const { iterations } = await connectedComponents(conn, {
+              nodes: `SELECT record_id FROM read_parquet(${sqlString(ids)})`,
+              edges: `SELECT left_id, right_id FROM read_parquet(${sqlFileList(pairs)})`,
+              out: 'clusters',
+            });
+            const name = `${outputPrefix(input.role, input.model)}clusters/part-00000.parquet`;
+            const out = path.join(scratch, 'clusters.parquet');
+            await conn.run(
+              `COPY (SELECT record_id, identity_id FROM clusters ORDER BY record_id) TO ${sqlString(out)} (FORMAT parquet)`,
+            );
+            const stats = (
+              await conn.runAndReadAll(
+                `SELECT count(*) AS clusters, count(*) FILTER (WHERE n = 1) AS singletons, max(n) AS largest, sum(n) AS records
+                 FROM (SELECT identity_id, count(*) AS n FROM clusters GROUP BY 1)`,
+              )
+            ).getRowObjects()[0]!;
+            const file = await putOutputFile(input.output, out, name, Number(stats.records));
+            return {
+              file,
+              clusters: Number(stats.clusters),
+              singletons: Number(stats.singletons),
+              largest: Number(stats.largest),
+              iterations,
+            };
+          } finally {
+            hb.stop();
+          }
+        }),
+      );
+    },
+
+    /** Pairwise and cluster metrics of the champion and the challenger against the labels. */
+    async evaluateIdentities(input: {
+      labels: string;
+      labelFiles: string[];
+      idsFile: string;
+      scoredFiles: string[];
+      output: string;
+      models: {
+        role: 'champion' | 'challenger';
+        model: IdentityModel;
+        threshold: number;
+        clustersFile: string;
+      }[];
+    }): Promise<Pick<ModelReport, 'pairwise' | 'clusterMetrics'>[]> {
+      return withScratch('ms-evaluate', (scratch) =>
+        withDuckDB(duckdbOptions(config), async (conn) => {
+          const hb = startHeartbeat({ status: 'evaluate: pairwise and cluster metrics' }, conn);
+          try {
+            const labelLocal = await stageAll(input.labelFiles, scratch);
+            await loadLabels(conn, labelLocal, input.labelFiles, input.labels);
+            const ids = await storageFor(input.idsFile).stageIn(input.idsFile, scratch);
+            const scored = await stageAll(input.scoredFiles, scratch);
+            const out = [];
+            for (const m of input.models) {
+              const clusters = await storageFor(joinUri(input.output, m.clustersFile)).stageIn(
+                joinUri(input.output, m.clustersFile),
+                scratch,
+              );
+              const pairwise = await pairwiseMetrics(conn, {
+                scored: `SELECT * FROM read_parquet(${sqlFileList(scored)})`,
+                score: m.role === 'champion' ? 'score' : 'challenger_score',
+                threshold: m.threshold,
+                records: `SELECT record_id FROM read_parquet(${sqlString(ids)})`,
+                labels: 'labels',
+              });
+              const cm = await clusterMetrics(conn, {
+                clusters: `SELECT * FROM read_parquet(${sqlString(clusters)})`,
+                labels: 'labels',
+              });
+              out.push({ pairwise, clusterMetrics: cm });
+            }
+            return out;
+          } finally {
+            hb.stop();
+          }
+        }),
+      );
+    },
+
+    async publishModelScoring(input: {
+      runDate: string;
+      output: string;
+      files: ManifestFile[];
+      report: Record<string, unknown>;
+    }): Promise<void> {
+      // commitOutput also removes the _work files: they are not in the manifest.
+      await commitOutput(
+        input.output,
+        { pipeline: 'model-scoring', runDate: input.runDate, report: input.report },
+        input.files,
+      );
+    },
+  };
+}
+
+export type ModelScoringActivities = ReturnType<typeof createModelScoringActivities>;

@@ -1,0 +1,75 @@
+// Types shared by the model-scoring workflow and its activities (type-only for the workflow).
+import type { IdentityModel } from '../../lib/identity/model.js';
+import type { ClusterMetrics, PairwiseMetrics } from '../../lib/identity/metrics.js';
+import type { ManifestFile } from '../../lib/storage/manifest.js';
+
+export interface ModelScoringPlan {
+  recordFiles: string[];
+  labelFiles: string[];
+  shards: number;
+  workUri: string;
+  champion: IdentityModel;
+  challenger?: IdentityModel;
+  /** Champion threshold (the parameter, else the model's). */
+  threshold: number;
+  inputBytes: number;
+}
+
+export interface PreparedRecords {
+  records: number;
+  /** One normalized-records file per shard (rows with a blocking key in that shard). */
+  prepFiles: string[];
+  /** Every record_id: the nodes of the identity graph. */
+  idsFile: string;
+  /** (record, rule) keys dropped because their block exceeded maxBlockSize. */
+  cappedKeys: number;
+}
+
+export interface ShardResult {
+  shard: number;
+  candidates: number;
+  /** Champion pairs at or above threshold. */
+  matched: number;
+  challengerMatched?: number;
+  pairsFile: ManifestFile;
+  challengerPairsFile?: ManifestFile;
+  /** All candidate pairs with both scores (only when labels are given, for evaluation). */
+  scoredUri?: string;
+  /** Pairs per blocking rule (first rule owning the pair). */
+  byRule: Record<string, number>;
+}
+
+export interface LinkResult {
+  file: ManifestFile;
+  clusters: number;
+  singletons: number;
+  largest: number;
+  iterations: number;
+}
+
+export interface ModelReport {
+  version: string;
+  kind: string;
+  threshold: number;
+  matchedPairs: number;
+  clusters: number;
+  singletons: number;
+  largestCluster: number;
+  pairwise?: PairwiseMetrics;
+  clusterMetrics?: ClusterMetrics;
+}
+
+export interface ModelScoringResult {
+  runDate: string;
+  output: string;
+  records: number;
+  shards: number;
+  candidates: number;
+  candidatesByRule: Record<string, number>;
+  /** Share of true pairs among candidates; only with labels. */
+  blockingRecall?: number;
+  cappedKeys: number;
+  champion: ModelReport;
+  challenger?: ModelReport;
+  durationMs: number;
+}

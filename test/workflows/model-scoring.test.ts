@@ -1,0 +1,286 @@
+// model-scoring end to end on the suite's dev server: ~20k generated records sharded over 3
+// blocking shards, champion v2 with challenger v1 in shadow. Every output is checked against an
+// independent computation: the pairs against one unsharded in-process scoring query, the clusters
+// against a union-find in TypeScript, the metrics against counts recomputed here from the labels.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { WorkflowFailedError } from '@temporalio/client';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { generateCustomers } from '../../bench/datagen/customers.js';
+import { withCandidates } from '../../activities/model-scoring/offline.js';
+import type { ModelScoringResult } from '../../activities/model-scoring/types.js';
+import { scoreSql } from '../../lib/identity/model.js';
+import { loadModel } from '../../lib/identity/registry.js';
+import { readManifest } from '../../lib/storage/manifest.js';
+import { rootCause, startRun, waitForRun } from '../../lib/runs.js';
+import { startTestWorker, testConfig, tempDir, type TestWorker } from '../helpers/temporal.js';
+import { unionFindClusters } from '../helpers/union-find.js';
+
+const RECORDS = 20_000;
+let env: TestWorker;
+let dir: string;
+let records: string;
+let labels: string;
+let db: DuckDBInstance;
+let conn: DuckDBConnection;
+let day1: ModelScoringResult;
+const out1 = () => path.join(dir, 'out-day1');
+
+async function rows(sql: string): Promise<unknown[][]> {
+  return (await conn.runAndReadAll(sql)).getRows();
+}
+
+async function run(date: string, params: Record<string, string>): Promise<ModelScoringResult> {
+  const handle = await startRun({
+    client: env.client,
+    config: env.config,
+    pipeline: 'model-scoring',
+    runDate: date,
+    rawParams: params,
+  });
+  return waitForRun<ModelScoringResult>(handle);
+}
+
+async function failure(
+  date: string,
+  params: Record<string, string>,
+): Promise<{ type: string; message: string }> {
+  const err = await run(date, params).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  return rootCause(err);
+}
+
+beforeAll(async () => {
+  dir = tempDir('model-scoring');
+  // A model registry of our own: the shipped versions plus a broken v3 for the bad-input case.
+  const models = path.join(dir, 'models');
+  fs.mkdirSync(models);
+  for (const v of ['v1', 'v2'])
+    fs.copyFileSync(path.resolve('models/identity', `${v}.json`), path.join(models, `${v}.json`));
+  const broken = JSON.parse(fs.readFileSync(path.join(models, 'v1.json'), 'utf8'));
+  broken.version = 'v3';
+  delete broken.parameters.m.dob.swapped;
+  fs.writeFileSync(path.join(models, 'v3.json'), JSON.stringify(broken));
+  env = await startTestWorker(
+    testConfig({ DAYBREAK_MODELS_DIR: models, DAYBREAK_MAX_CONCURRENT_ACTIVITIES: '2' }),
+  );
+  const gen = await generateCustomers({
+    records: RECORDS,
+    seed: 5,
+    out: path.join(dir, 'data'),
+    recordsPerFile: 8_000,
+  });
+  records = gen.recordsDir;
+  labels = gen.labelsDir;
+  db = await DuckDBInstance.create(':memory:');
+  conn = await db.connect();
+  day1 = await run('2025-03-01', {
+    records,
+    labels,
+    model: 'v2',
+    challenger: 'v1',
+    output: out1(),
+    shards: '3',
+  });
+});
+afterAll(async () => {
+  conn?.closeSync();
+  db?.closeSync();
+  await env?.stop();
+});
+
+describe('a labelled run with a challenger', () => {
+  test('publishes pairs, clusters and the shadow output under one manifest', async () => {
+    const manifest = await readManifest(out1());
+    const names = manifest!.files.map((f) => f.name);
+    expect(names).toEqual([
+      'clusters/part-00000.parquet',
+      'pairs/part-00000.parquet',
+      'pairs/part-00001.parquet',
+      'pairs/part-00002.parquet',
+      'shadow/v1/clusters/part-00000.parquet',
+      'shadow/v1/pairs/part-00000.parquet',
+      'shadow/v1/pairs/part-00001.parquet',
+      'shadow/v1/pairs/part-00002.parquet',
+    ]);
+    expect(fs.existsSync(path.join(out1(), '_work'))).toBe(false);
+    expect(day1.records).toBe(RECORDS);
+    expect(day1.shards).toBe(3);
+    expect(manifest!.report?.champion).toMatchObject({ version: 'v2' });
+    const [[n, versions]] = (await rows(
+      `SELECT count(*), list_distinct(list(model_version)) FROM read_parquet('${out1()}/pairs/*.parquet')`,
+    )) as [[bigint, string[]]];
+    expect(Number(n)).toBe(day1.champion.matchedPairs);
+    expect([...(versions as unknown as { items: string[] }).items]).toEqual(['v2']);
+  });
+
+  test('scored pairs equal one unsharded scoring query over the same records', async () => {
+    const [v1, v2] = [
+      await loadModel(env.config.DAYBREAK_MODELS_DIR, 'v1'),
+      await loadModel(env.config.DAYBREAK_MODELS_DIR, 'v2'),
+    ];
+    const expected = await withCandidates(env.config, { records }, async (c, { candidates }) => {
+      expect(candidates).toBe(day1.candidates);
+      const get = async (m: typeof v1) =>
+        (
+          await c.runAndReadAll(
+            `SELECT left_id || '|' || right_id, ${scoreSql(m)} FROM cand WHERE ${scoreSql(m)} >= ${m.threshold}`,
+          )
+        ).getRows();
+      return { v2: await get(v2), v1: await get(v1) };
+    });
+    for (const [version, folder] of [
+      ['v2', 'pairs'],
+      ['v1', 'shadow/v1/pairs'],
+    ] as const) {
+      const got = await rows(
+        `SELECT left_id || '|' || right_id, score FROM read_parquet('${out1()}/${folder}/*.parquet')`,
+      );
+      const want = new Map(expected[version].map(([k, s]) => [String(k), Number(s)]));
+      expect(got.length).toBe(want.size);
+      for (const [k, s] of got) expect(Math.abs(Number(s) - want.get(String(k))!)).toBeLessThan(1e-12);
+    }
+  });
+
+  test('clusters cover every record once and equal a union-find over the published pairs', async () => {
+    for (const [pairs, clusters] of [
+      ['pairs', 'clusters'],
+      ['shadow/v1/pairs', 'shadow/v1/clusters'],
+    ]) {
+      const ids = (await rows(`SELECT record_id FROM read_parquet('${records}/*.parquet')`)).map((r) =>
+        String(r[0]),
+      );
+      const edges = (
+        await rows(`SELECT left_id, right_id FROM read_parquet('${out1()}/${pairs}/*.parquet')`)
+      ).map((r) => [String(r[0]), String(r[1])] as [string, string]);
+      const expected = unionFindClusters(ids, edges);
+      const got = await rows(
+        `SELECT record_id, identity_id FROM read_parquet('${out1()}/${clusters}/*.parquet')`,
+      );
+      expect(got.length).toBe(ids.length);
+      const map = new Map(got.map(([r, i]) => [String(r), String(i)]));
+      expect(map.size).toBe(ids.length);
+      for (const id of ids) expect(map.get(id)).toBe(expected.get(id));
+    }
+    const singletons = (
+      await rows(
+        `SELECT count(*) FROM (SELECT identity_id FROM read_parquet('${out1()}/clusters/*.parquet') GROUP BY 1 HAVING count(*) = 1)`,
+      )
+    )[0]![0];
+    expect(Number(singletons)).toBe(day1.champion.singletons);
+    expect(day1.champion.singletons).toBeGreaterThan(0);
+  });
+
+  test('metrics equal counts recomputed from the labels, and meet the quality bar', async () => {
+    const person = new Map(
+      (await rows(`SELECT record_id, person_id FROM read_parquet('${labels}/*.parquet')`)).map(([r, p]) => [
+        String(r),
+        String(p),
+      ]),
+    );
+    const sizes = new Map<string, number>();
+    for (const p of person.values()) sizes.set(p, (sizes.get(p) ?? 0) + 1);
+    const truePairs = [...sizes.values()].reduce((s, k) => s + (k * (k - 1)) / 2, 0);
+    for (const [report, folder] of [
+      [day1.champion, 'pairs'],
+      [day1.challenger!, 'shadow/v1/pairs'],
+    ] as const) {
+      const pairs = await rows(`SELECT left_id, right_id FROM read_parquet('${out1()}/${folder}/*.parquet')`);
+      const tp = pairs.filter(([l, r]) => person.get(String(l)) === person.get(String(r))).length;
+      expect(report.pairwise!.truePairs).toBe(truePairs);
+      expect(report.pairwise!.precision).toBeCloseTo(tp / pairs.length, 12);
+      expect(report.pairwise!.recall).toBeCloseTo(tp / truePairs, 12);
+    }
+    console.log(
+      `model-scoring ${RECORDS} records: candidates ${day1.candidates}, blocking recall ${day1.blockingRecall?.toFixed(4)}, ` +
+        `v2 F1 ${day1.champion.pairwise!.f1.toFixed(4)} (cluster F1 ${day1.champion.clusterMetrics!.f1.toFixed(4)}), ` +
+        `v1 F1 ${day1.challenger!.pairwise!.f1.toFixed(4)} (cluster F1 ${day1.challenger!.clusterMetrics!.f1.toFixed(4)})`,
+    );
+    expect(day1.blockingRecall).toBeGreaterThanOrEqual(0.98);
+    expect(day1.champion.pairwise!.f1).toBeGreaterThanOrEqual(0.95);
+    expect(day1.challenger!.pairwise!.f1).toBeGreaterThanOrEqual(0.9);
+    expect(day1.champion.clusterMetrics!.records).toBe(RECORDS);
+  });
+
+  test('identity ids stay the same on the next day where the cluster and its smallest record persist', async () => {
+    // Day 2: the same records minus ~10%, rewritten under a new folder.
+    const day2Dir = path.join(dir, 'day2');
+    fs.mkdirSync(day2Dir);
+    await conn.run(
+      `COPY (SELECT * FROM read_parquet('${records}/*.parquet') WHERE hash(record_id) % 10 <> 0) TO '${day2Dir}/part-00000.parquet' (FORMAT parquet)`,
+    );
+    const out2 = path.join(dir, 'out-day2');
+    await run('2025-03-02', { records: day2Dir, model: 'v2', output: out2 });
+    const [[kept, same]] = await rows(`
+      WITH d1 AS (SELECT * FROM read_parquet('${out1()}/clusters/*.parquet')),
+           d2 AS (SELECT * FROM read_parquet('${out2}/clusters/*.parquet'))
+      SELECT count(*), count(*) FILTER (WHERE d1.identity_id = d2.identity_id)
+      FROM d2 JOIN d1 USING (record_id)
+      WHERE d1.identity_id IN (SELECT record_id FROM d2)`);
+    // Records whose day-1 identity record still exists keep their identity id unless their
+    // cluster itself changed (a removed record that bridged it); nearly all do.
+    expect(Number(same) / Number(kept)).toBeGreaterThan(0.99);
+  });
+});
+
+describe('bad input fails at once with a non-retryable error naming the problem', () => {
+  let badDir: string;
+  beforeAll(async () => {
+    badDir = tempDir('model-scoring-bad');
+    await conn.run(
+      `COPY (SELECT * EXCLUDE (email) FROM read_parquet('${records}/part-00000.parquet') LIMIT 100) TO '${badDir}/no-email.parquet' (FORMAT parquet)`,
+    );
+    await conn.run(
+      `COPY (SELECT * REPLACE (CAST(NULL AS VARCHAR) AS phone) FROM read_parquet('${records}/part-00000.parquet') LIMIT 100) TO '${badDir}/null-phone.parquet' (FORMAT parquet)`,
+    );
+  });
+
+  test('a missing column', async () => {
+    const f = await failure('2025-04-01', {
+      records: `${badDir}/no-email.parquet`,
+      output: path.join(badDir, 'o1'),
+    });
+    expect(f.type).toBe('BadInput');
+    expect(f.message).toContain('no-email.parquet has no column "email"');
+  });
+
+  test('a column with only nulls', async () => {
+    const f = await failure('2025-04-02', {
+      records: `${badDir}/null-phone.parquet`,
+      output: path.join(badDir, 'o2'),
+    });
+    expect(f.type).toBe('BadInput');
+    expect(f.message).toContain('column "phone" has only nulls');
+  });
+
+  test('an unknown model version', async () => {
+    const f = await failure('2025-04-03', { records, model: 'v9', output: path.join(badDir, 'o3') });
+    expect(f.type).toBe('BadInput');
+    expect(f.message).toMatch(/parameter model: unknown model version v9 .*known: v1, v2, v3/);
+  });
+
+  test('a model file missing a parameter', async () => {
+    const f = await failure('2025-04-04', {
+      records,
+      model: 'v2',
+      challenger: 'v3',
+      output: path.join(badDir, 'o4'),
+    });
+    expect(f.type).toBe('BadInput');
+    expect(f.message).toContain('v3.json: parameter m.dob.swapped is missing');
+  });
+
+  test('labels without person_id', async () => {
+    const f = await failure('2025-04-05', {
+      records: `${records}/part-00000.parquet`,
+      labels: `${badDir}/no-email.parquet`,
+      output: path.join(badDir, 'o5'),
+    });
+    expect(f.type).toBe('BadInput');
+    expect(f.message).toContain('has no column "person_id"');
+  });
+});
