@@ -68,6 +68,12 @@ test.each([1, 2])('serves, then SIGTERM drains and exits 0 (%i process(es))', as
     await new Promise((r) => setTimeout(r, 100));
   }
   expect(body).toMatchObject({ error: 'no_version' });
+  // The container probe of docker-compose.yml answers healthy.
+  const probe = spawn(process.execPath, [path.resolve('bin/healthcheck.js'), '--target', 'api'], {
+    env: { ...process.env, API_PORT: String(port) },
+    stdio: 'ignore',
+  });
+  expect(await new Promise((resolve) => probe.once('exit', resolve))).toBe(0);
   run.child.kill('SIGTERM');
   expect(await run.exited).toBe(0);
   expect(run.stderr()).toMatch(/feature API stopped/);
