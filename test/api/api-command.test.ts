@@ -1,16 +1,27 @@
 // `daybreak api` as a process: refuses to start without tokens (one clear line, exit 2), serves,
 // and on SIGTERM closes (Fastify drains open requests) and exits 0 (also with --processes 2).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { freePort } from '../../lib/dev-server.js';
 import { startLocalRedis, type LocalRedis } from '../../lib/features/redis-server.js';
 
 let redis: LocalRedis;
+const children: ChildProcess[] = [];
 beforeAll(async () => {
   redis = await startLocalRedis();
 });
-afterAll(async () => redis?.stop());
+afterAll(async () => {
+  // A failed assertion must not leave an API (and its cluster workers) running.
+  for (const c of children) {
+    try {
+      process.kill(-c.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  await redis?.stop();
+});
 
 function daybreak(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, [path.resolve('bin/daybreak.js'), ...args], {
@@ -22,7 +33,10 @@ function daybreak(args: string[], env: Record<string, string>) {
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so cleanup reaches forked cluster workers too.
+    detached: true,
   });
+  children.push(child);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
