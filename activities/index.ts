@@ -4,6 +4,7 @@ import type { ActivityDeps } from './common/deps.js';
 import { createIdentityJoinActivities } from './identity-join/index.js';
 import { createModelScoringActivities } from './model-scoring/index.js';
 import { createSessionRankingActivities } from './session-ranking/index.js';
+import { createFeatureSyncActivities } from './feature-sync/index.js';
 import { createDailyActivities } from './daily/index.js';
 import { createAlertActivities } from './alerts/index.js';
 
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSessionRankingActivities(deps),
     ...createIdentityJoinActivities(deps),
+    ...createFeatureSyncActivities(deps),
     ...createModelScoringActivities(deps),
     ...createDailyActivities(deps),
     ...createAlertActivities(deps),

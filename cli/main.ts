@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';
+import { apiCommand } from './commands/api.js';
 import { ModelError } from '../lib/identity/model.js';
 import { UnknownPipelineError } from '../lib/pipelines/index.js';
 import { dailyCommand } from './commands/daily.js';
@@ -34,6 +35,7 @@ const program = new Command('daybreak')
   .addCommand(workerCommand())
   .addCommand(datagenCommand())
   .addCommand(toolsCommand())
+  .addCommand(apiCommand())
   .addCommand(schedulesCommand())
   .addCommand(dailyCommand())
   .addCommand(statusCommand())

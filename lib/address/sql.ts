@@ -6,14 +6,12 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString } from '../duckdb.js';
 import { ADDRESS_ID_LENGTH } from './standardize.js';
-import { LINE_TOKEN_MAP, STATE_CODES, UNIT_TOKENS } from './tables.js';
+import { LINE_TOKEN_MAP, STATE_CODES, UNIT_HASH_PATTERN } from './tables.js';
 
 function mapLiteral(map: Record<string, string>): string {
   const entries = Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `MAP {${entries.map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`).join(', ')}}`;
 }
-
-const UNIT_TOKEN_LIST = `[${UNIT_TOKENS.map(sqlString).join(', ')}]`;
 
 /**
  * Session variables (the token maps) and CREATE MACRO statements: std_addr_line(s), std_addr_city(s), std_addr_state(s),
@@ -26,18 +24,18 @@ export const ADDRESS_MACROS: string[] = [
      upper(regexp_replace(regexp_replace(strip_accents(CAST(s AS VARCHAR)), '[.''’]', '', 'g'),
                           '[^\\x00-\\x7F]', ' ', 'g'))`,
   `CREATE OR REPLACE MACRO std_addr_collapse(s) AS nullif(trim(regexp_replace(s, ' +', ' ', 'g')), '')`,
-  // Raw tokens: '#' split off, punctuation -> space, empty and dash/slash-only tokens dropped.
-  `CREATE OR REPLACE MACRO std_addr_raw_tokens(s) AS
-     list_filter(
-       string_split(regexp_replace(replace(std_addr_prepare(s), '#', ' # '), '[^A-Z0-9#/ -]', ' ', 'g'), ' '),
-       lambda t: trim(t, '-/') <> '')`,
-  // '#' after a unit designator is dropped, then every token goes through the Pub 28 map. The map
-  // lives in a session variable: a MAP literal inside a lambda is rebuilt per token (~300x slower).
-  `CREATE OR REPLACE MACRO std_addr_map_tokens(toks) AS
-     list_transform(
-       list_filter(toks, lambda t, i: NOT (t = '#' AND i > 1 AND list_contains(${UNIT_TOKEN_LIST}, toks[i - 1]))),
-       lambda t: coalesce(getvariable('std_addr_line_map')[t], t))`,
-  `CREATE OR REPLACE MACRO std_addr_line(s) AS nullif(array_to_string(std_addr_map_tokens(std_addr_raw_tokens(s)), ' '), '')`,
+  // '#' split off, punctuation -> space, '#' after a unit designator dropped (one regex, the same
+  // as the TS form: referring to the token list inside a lambda would recompute it per token),
+  // then tokens: empty and dash/slash-only ones dropped, each mapped through the Pub 28 table.
+  // The map lives in a session variable: a MAP literal inside a lambda is rebuilt per token.
+  `CREATE OR REPLACE MACRO std_addr_line(s) AS
+     nullif(array_to_string(list_transform(
+       list_filter(
+         string_split(regexp_replace(
+           regexp_replace(replace(std_addr_prepare(s), '#', ' # '), '[^A-Z0-9#/ -]', ' ', 'g'),
+           ${sqlString(UNIT_HASH_PATTERN)}, '\\1\\2\\3\\4', 'g'), ' '),
+         lambda t: trim(t, '-/') <> ''),
+       lambda t: coalesce(getvariable('std_addr_line_map')[t], t)), ' '), '')`,
   `CREATE OR REPLACE MACRO std_addr_city(s) AS
      std_addr_collapse(regexp_replace(std_addr_prepare(s), '[^A-Z0-9 -]', ' ', 'g'))`,
   `CREATE OR REPLACE MACRO std_addr_state_clean(s) AS

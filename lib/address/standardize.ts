@@ -5,7 +5,7 @@
 // '#' after a unit designator dropped, tokens mapped through the Pub 28 tables (suffixes,
 // directionals, unit designators).
 import { createHash } from 'node:crypto';
-import { LINE_TOKEN_MAP, STATE_CODES, UNIT_TOKENS } from './tables.js';
+import { LINE_TOKEN_MAP, STATE_CODES, UNIT_HASH_PATTERN } from './tables.js';
 
 export interface RawAddress {
   line: string | null | undefined;
@@ -26,7 +26,7 @@ export interface StandardAddress {
 /** Hex characters of the md5 kept in an address id (96 bits: no collision in 10^9 addresses). */
 export const ADDRESS_ID_LENGTH = 24;
 
-const UNITS = new Set(UNIT_TOKENS);
+const UNIT_HASH = new RegExp(UNIT_HASH_PATTERN, 'g');
 
 /** Accents off, periods and apostrophes deleted, other non-ASCII -> space, upper case. */
 function prepare(s: string): string {
@@ -47,10 +47,10 @@ export function standardizeLine(line: string | null | undefined): string | null 
   if (line == null) return null;
   const cleaned = prepare(line)
     .replace(/#/g, ' # ')
-    .replace(/[^A-Z0-9#/ -]/g, ' ');
-  const tokens = cleaned.split(' ').filter((t) => t !== '' && !/^[-/]+$/.test(t));
-  const kept = tokens.filter((t, i) => !(t === '#' && i > 0 && UNITS.has(tokens[i - 1]!)));
-  return kept.length === 0 ? null : kept.map((t) => LINE_TOKEN_MAP[t] ?? t).join(' ');
+    .replace(/[^A-Z0-9#/ -]/g, ' ')
+    .replace(UNIT_HASH, '$1$2$3$4');
+  const tokens = cleaned.split(' ').filter((t) => t.replace(/^[-/]+|[-/]+$/g, '') !== '');
+  return tokens.length === 0 ? null : tokens.map((t) => LINE_TOKEN_MAP[t] ?? t).join(' ');
 }
 
 export function standardizeCity(city: string | null | undefined): string | null {

@@ -263,3 +263,9 @@ export const STATE_CODES: Record<string, string> = {
   WISCONSIN: 'WI',
   WYOMING: 'WY',
 };
+
+/**
+ * A '#' token right after a unit designator token, on the cleaned line (tokens separated by
+ * spaces): "APT # 5" -> "APT  5". The same RE2/JS-compatible pattern in both forms.
+ */
+export const UNIT_HASH_PATTERN = `(^| )(${UNIT_TOKENS.join('|')})( +)#( |$)`;

@@ -2,6 +2,7 @@
 import { identityJoin } from './identity-join.js';
 import { modelScoring } from './model-scoring.js';
 import { sessionRanking } from './session-ranking.js';
+import { featureSync } from './feature-sync.js';
 import type { PipelineDefinition } from './types.js';
 
 export * from './types.js';
@@ -9,6 +10,7 @@ export * from './types.js';
 export const PIPELINES: Record<string, PipelineDefinition> = {
   [sessionRanking.name]: sessionRanking,
   [identityJoin.name]: identityJoin,
+  [featureSync.name]: featureSync,
   [modelScoring.name]: modelScoring,
 };
 

@@ -1,0 +1,214 @@
+// The online feature API: GET /v1/{id}/{view}, POST /v1/batch/{view}, /healthz, /readyz,
+// /metrics. Bearer-token auth; ids are checked against ENTITY_ID_PATTERN before any Redis call
+// (so a key outside fs:<view>:* can never be asked for); errors are JSON without stack traces;
+// Redis trouble is a 503.
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { Redis } from 'ioredis';
+import { decodeValue } from '../lib/features/encoding.js';
+import { currentPointer, lookupEntities } from '../lib/features/online.js';
+import { ENTITY_ID_PATTERN, type FeatureView } from '../lib/features/types.js';
+import { FEATURE_VIEWS, featureView } from '../lib/features/views/index.js';
+import { createApiMetrics } from './metrics.js';
+import { tokenChecker } from './tokens.js';
+
+export const MAX_BATCH_IDS = 1000;
+/** Long enough for the longest id plus room, so an over-long id gets our 400, not a router 404. */
+const MAX_PARAM_LENGTH = 16_384;
+
+export interface ApiOptions {
+  redisUrl: string;
+  tokens: string[];
+  /** Per-command timeout: a hung Redis answers 503 instead of hanging the request. */
+  redisTimeoutMs?: number;
+  /** Told the cause of every 503 'unavailable' (for the log). */
+  onUnavailable?: (err: Error) => void;
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function sendError(reply: FastifyReply, status: number, code: string, message: string) {
+  return reply.code(status).type('application/json').send({ error: code, message });
+}
+
+function viewOrThrow(name: string): FeatureView {
+  const view = featureView(name);
+  if (!view)
+    throw new ApiError(
+      404,
+      'unknown_view',
+      `no feature view named ${JSON.stringify(name.slice(0, 64))}; known: ${Object.keys(FEATURE_VIEWS).join(', ')}`,
+    );
+  return view;
+}
+
+const FIELD_SCHEMA = {
+  int: { type: ['integer', 'null'] },
+  text: { type: ['string', 'null'] },
+  timestamp: { type: ['string', 'null'] },
+  'text[]': { type: 'array', items: { type: 'string' } },
+} as const;
+
+function responseSchema(view: FeatureView) {
+  return {
+    type: 'object',
+    properties: {
+      view: { type: 'string' },
+      [view.key]: { type: 'string' },
+      version: { type: 'integer' },
+      asOf: { type: 'string' },
+      features: {
+        type: 'object',
+        properties: Object.fromEntries(view.fields.map((f) => [f.name, FIELD_SCHEMA[f.type]])),
+      },
+    },
+  };
+}
+
+function checkId(view: FeatureView, id: unknown): string {
+  if (typeof id !== 'string' || !ENTITY_ID_PATTERN.test(id))
+    throw new ApiError(400, 'invalid_id', `${view.key} must be 1-128 characters of A-Z a-z 0-9 _ -`);
+  return id;
+}
+
+export function createApiServer(opts: ApiOptions): { app: FastifyInstance; redis: Redis } {
+  const redis = new Redis(opts.redisUrl, {
+    enableOfflineQueue: false,
+    // Commands issued in the same tick (concurrent requests) leave in one write.
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 0,
+    commandTimeout: opts.redisTimeoutMs ?? 1000,
+    connectTimeout: 5000,
+    retryStrategy: (times) => Math.min(50 * times, 1000),
+  });
+  redis.on('error', () => {}); // reconnects on its own; requests meanwhile get 503
+  const metrics = createApiMetrics();
+  const authorized = tokenChecker(opts.tokens);
+  const app = Fastify({
+    logger: false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    bodyLimit: 1 << 20,
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/v1/')) return;
+    if (!authorized(req.headers.authorization)) {
+      reply.header('www-authenticate', 'Bearer');
+      return sendError(reply, 401, 'unauthorized', 'a valid bearer token is required');
+    }
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, status: String(reply.statusCode) });
+    metrics.duration.observe({ route }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof ApiError) return sendError(reply, err.status, err.code, err.message);
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500)
+      return sendError(
+        reply,
+        status,
+        status === 413 ? 'too_large' : 'bad_request',
+        (err as Error).message.split('\n')[0]!,
+      );
+    // Anything else is Redis trouble (connection, timeout, script) or a bug: never a stack trace
+    // in the answer; the cause goes to the operator's log.
+    metrics.redisErrors.inc();
+    opts.onUnavailable?.(err as Error);
+    return sendError(reply, 503, 'unavailable', 'the feature store is unavailable; retry later');
+  });
+  app.setNotFoundHandler((req, reply) => {
+    // /v1//customer (an empty id) never matches the route: it is a bad id, not a missing page.
+    if (/^\/v1\/\/[^/]+\/?$/.test(req.url.split('?')[0]!))
+      return sendError(reply, 400, 'invalid_id', 'the id is empty');
+    return sendError(reply, 404, 'not_found', 'no such endpoint');
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const views: Record<string, { version: number; asOf: string } | null> = {};
+    try {
+      for (const name of Object.keys(FEATURE_VIEWS)) {
+        const p = await currentPointer(redis, name);
+        views[name] = p ? { version: p.version, asOf: p.asOf } : null;
+      }
+    } catch {
+      return sendError(reply, 503, 'unavailable', 'Redis is unreachable');
+    }
+    const ready = Object.values(views).some((v) => v !== null);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'no_version', views });
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  const single = async (view: FeatureView, rawId: string, reply: FastifyReply) => {
+    const id = checkId(view, rawId);
+    const found = await lookupEntities(redis, view.name, [id]);
+    if (!found) throw new ApiError(503, 'no_version', `no version of ${view.name} is published yet`);
+    const value = found.values[0];
+    metrics.lookups.inc({ view: view.name, result: value ? 'found' : 'missing' });
+    if (!value) return sendError(reply, 404, 'not_found', `no ${view.name} with ${view.key} ${id}`);
+    return {
+      view: view.name,
+      [view.key]: id,
+      version: found.pointer.version,
+      asOf: found.pointer.asOf,
+      features: decodeValue(view, value),
+    };
+  };
+  // One route per view, with a response schema: Fastify then serializes with a compiled
+  // stringifier instead of JSON.stringify.
+  for (const view of Object.values(FEATURE_VIEWS)) {
+    app.get<{ Params: { id: string } }>(
+      `/v1/:id/${view.name}`,
+      { schema: { response: { 200: responseSchema(view) } } },
+      async (req, reply) => single(view, req.params.id, reply),
+    );
+  }
+  app.get<{ Params: { id: string; view: string } }>('/v1/:id/:view', async (req, reply) =>
+    single(viewOrThrow(req.params.view), req.params.id, reply),
+  );
+
+  app.post<{ Params: { view: string }; Body: unknown }>('/v1/batch/:view', async (req) => {
+    const view = viewOrThrow(req.params.view);
+    const body = req.body as { ids?: unknown } | undefined;
+    const ids = body?.ids;
+    if (!Array.isArray(ids) || ids.length === 0)
+      throw new ApiError(400, 'bad_request', 'the body must be {"ids": [...]} with 1 to 1000 ids');
+    if (ids.length > MAX_BATCH_IDS)
+      throw new ApiError(400, 'too_many_ids', `at most ${MAX_BATCH_IDS} ids per request; got ${ids.length}`);
+    const checked = ids.map((id) => checkId(view, id));
+    const found = await lookupEntities(redis, view.name, checked);
+    if (!found) throw new ApiError(503, 'no_version', `no version of ${view.name} is published yet`);
+    const hits = found.values.filter((v) => v !== null).length;
+    metrics.lookups.inc({ view: view.name, result: 'found' }, hits);
+    metrics.lookups.inc({ view: view.name, result: 'missing' }, checked.length - hits);
+    return {
+      view: view.name,
+      version: found.pointer.version,
+      asOf: found.pointer.asOf,
+      results: checked.map((id, i) => {
+        const v = found.values[i];
+        return { [view.key]: id, found: v !== null, features: v ? decodeValue(view, v) : null };
+      }),
+    };
+  });
+
+  app.addHook('onClose', async () => {
+    redis.disconnect();
+  });
+  return { app, redis };
+}

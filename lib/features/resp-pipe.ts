@@ -1,0 +1,124 @@
+// A raw RESP pipe to Redis for bulk loads (what `redis-cli --pipe` does): DuckDB generates the
+// protocol bytes of many SET commands at once and they are written to the socket as they come,
+// with backpressure; replies are only counted and checked for errors. ~4x a pipelined ioredis
+// client on this machine (DESIGN 6), because no per-command JS object is ever built.
+import net from 'node:net';
+import tls from 'node:tls';
+
+function bulk(s: string): string {
+  return `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
+}
+
+/** RESP of one command (for the few commands sent outside DuckDB: AUTH, SELECT). */
+export function respCommand(...args: string[]): string {
+  return `*${args.length}\r\n${args.map(bulk).join('')}`;
+}
+
+export class RespPipe {
+  private expected = 0;
+  private received = 0;
+  private tail = '';
+  private firstError: string | undefined;
+  private failure: Error | undefined;
+  private waiters: Array<() => void> = [];
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.setEncoding('latin1');
+    socket.on('data', (data: string) => this.onData(data));
+    socket.on('error', (err) => this.fail(err));
+    socket.on('close', () => {
+      if (this.received < this.expected) this.fail(new Error('Redis connection closed during a bulk load'));
+    });
+  }
+
+  /** Connects to a redis:// or rediss:// URL (user, password and /db honoured). */
+  static async open(redisUrl: string): Promise<RespPipe> {
+    const url = new URL(redisUrl);
+    const port = Number(url.port || 6379);
+    const host = url.hostname || '127.0.0.1';
+    const socket = await new Promise<net.Socket>((resolve, reject) => {
+      const s =
+        url.protocol === 'rediss:'
+          ? tls.connect({ host, port, servername: host }, () => resolve(s))
+          : net.connect({ host, port }, () => resolve(s));
+      s.once('error', reject);
+    });
+    const pipe = new RespPipe(socket);
+    if (url.password) {
+      const user = decodeURIComponent(url.username);
+      const pass = decodeURIComponent(url.password);
+      await pipe.write(user ? respCommand('AUTH', user, pass) : respCommand('AUTH', pass), 1);
+    }
+    const db = url.pathname.replace(/^\//, '');
+    if (db) await pipe.write(respCommand('SELECT', db), 1);
+    return pipe;
+  }
+
+  private onData(data: string): void {
+    const text = this.tail + data;
+    let start = 0;
+    for (let nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
+      // Every command sent here answers with one line: +OK or -ERR ...
+      if (text.charCodeAt(start) === 45 /* '-' */ && this.firstError === undefined) {
+        this.firstError = text.slice(start + 1, nl - 1);
+      }
+      this.received += 1;
+      start = nl + 1;
+    }
+    this.tail = text.slice(start);
+    this.wake();
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    this.wake();
+  }
+
+  private wake(): void {
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w();
+  }
+
+  private check(): void {
+    if (this.firstError !== undefined)
+      throw new Error(`Redis rejected a bulk-load command: ${this.firstError}`);
+    if (this.failure) throw this.failure;
+  }
+
+  /** Sends protocol bytes holding `commands` commands; resolves when the socket can take more. */
+  async write(resp: string, commands: number): Promise<void> {
+    this.check();
+    this.expected += commands;
+    if (!this.socket.write(resp, 'utf8')) {
+      await new Promise<void>((resolve, reject) => {
+        const onDrain = () => {
+          this.socket.off('close', onClose);
+          resolve();
+        };
+        const onClose = () => {
+          this.socket.off('drain', onDrain);
+          reject(this.failure ?? new Error('Redis connection closed during a bulk load'));
+        };
+        this.socket.once('drain', onDrain);
+        this.socket.once('close', onClose);
+      });
+    }
+  }
+
+  /** Waits until every command sent has been answered; throws on the first error reply. */
+  async flush(): Promise<number> {
+    while (this.received < this.expected) {
+      this.check();
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    this.check();
+    return this.received;
+  }
+
+  close(): void {
+    this.socket.removeAllListeners('close');
+    this.socket.end();
+    this.socket.destroy();
+  }
+}
