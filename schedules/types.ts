@@ -1,5 +1,6 @@
 // A schedule as code: everything the platform team decides about one schedule, validated before
 // anything reaches the server. `daybreak schedules apply` turns these into Temporal Schedules.
+import { ALERT_ROUTES } from '../alerts/routes.js';
 import { z } from 'zod';
 
 const DURATION_RE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
@@ -63,8 +64,8 @@ export const scheduleDefinitionSchema = z
       .default({ pokeInterval: '1m', timeout: '6h' }),
     /** A run should finish within this many seconds of its start (read by the alert interceptor). */
     slaSeconds: z.number().int().positive(),
-    /** Where alerts of these runs go (alert routing, e.g. `oncall-data`). */
-    alertRoute: z.string().min(1),
+    /** Where alerts of these runs go: a route of alerts/routes.ts (a typo fails at apply, not at 3 a.m.). */
+    alertRoute: z.enum(Object.keys(ALERT_ROUTES) as [string, ...string[]]),
     /** Created paused (an operator's pause/unpause is kept by later applies). */
     paused: z.boolean().default(false),
     note: z.string().optional(),

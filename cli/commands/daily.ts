@@ -76,8 +76,15 @@ export function dailyCommand(): Command {
         throw new ParamError(
           `no schedule definition ${opts.schedule}; known: ${SCHEDULES.map((s) => s.name).join(', ')}`,
         );
-      // --pipelines narrows the schedule's selection (it was parsed but not applied).
-      const selected = opts.pipelines ? { ...def, pipelines: opts.pipelines } : def;
+      // --pipelines narrows the schedule's selection, with the parameters and sensors of those only.
+      const only = opts.pipelines;
+      const pick = <T>(byPipeline: Record<string, T> | undefined) =>
+        only
+          ? Object.fromEntries(Object.entries(byPipeline ?? {}).filter(([p]) => only.includes(p)))
+          : byPipeline;
+      const selected = only
+        ? { ...def, pipelines: only, params: pick(def.params), inputs: pick(def.inputs) }
+        : def;
       const compiled = compileSchedule(selected, { config, registry: PIPELINES });
       const input: DailyInput = {
         ...compiled.options.action.args![0]!,

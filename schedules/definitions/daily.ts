@@ -18,5 +18,5 @@ export default defineSchedule({
   },
   sensor: { pokeInterval: '1m', timeout: '6h' },
   slaSeconds: 6 * 3600,
-  alertRoute: 'oncall-data',
+  alertRoute: 'default',
 });

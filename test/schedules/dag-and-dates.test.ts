@@ -67,7 +67,7 @@ describe('DAG shape', () => {
       for (const d of b.dependsOn) expect(input.branches.map((x) => x.pipeline)).toContain(d);
     expect(input.logicalDateOffsetDays).toBe(-1);
     expect(input.sensor).toEqual({ pokeIntervalMs: 60_000, timeoutMs: 6 * 3600_000 });
-    expect(compiled.options.action.memo).toMatchObject({ slaSeconds: 21600, alertRoute: 'oncall-data' });
+    expect(compiled.options.action.memo).toMatchObject({ slaSeconds: 21600, alertRoute: 'default' });
     expect(compiled.options.spec.cronExpressions).toEqual(['0 2 * * *']);
     expect(compileSchedule(dailyDefinition, { config, registry: PIPELINES }).version).toBe(compiled.version);
     expect(
@@ -86,6 +86,9 @@ describe('DAG shape', () => {
     expect(() =>
       compileSchedule({ ...dailyDefinition, name: 'Daily!' }, { config, registry: PIPELINES }),
     ).toThrow(/name: kebab-case/);
+    expect(() =>
+      compileSchedule({ ...dailyDefinition, alertRoute: 'oncall-typo' }, { config, registry: PIPELINES }),
+    ).toThrow(/alertRoute/);
   });
 });
 

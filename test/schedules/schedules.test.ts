@@ -68,7 +68,7 @@ function rankingSchedule(
       },
     },
     slaSeconds: 600,
-    alertRoute: 'test-route',
+    alertRoute: 'slack-only',
     // Paused: only backfills and triggers start runs, never the real 02:00 clock during the test.
     paused: true,
     ...extra,
@@ -118,7 +118,7 @@ describe('apply', () => {
     expect(created.policies.overlap).toBe('BUFFER_ALL');
     expect(created.action.type === 'startWorkflow' && created.action.memo).toMatchObject({
       slaSeconds: 600,
-      alertRoute: 'test-route',
+      alertRoute: 'slack-only',
     });
     const createdAt = created.info.createdAt;
 
@@ -181,12 +181,12 @@ describe('backfill, trigger, pause', () => {
       ]);
       expect(run.typedSearchAttributes.get(RunDateKey)?.toISOString().slice(0, 10)).toBe(result.runDate);
       expect(run.typedSearchAttributes.get(PipelineKey)).toBe('daily');
-      expect(run.memo).toMatchObject({ slaSeconds: 600, alertRoute: 'test-route' });
+      expect(run.memo).toMatchObject({ slaSeconds: 600, alertRoute: 'slack-only' });
       // The child carries the clean id and the same logical date.
       const child = await env.client.workflow.getHandle(`session-ranking/${result.runDate}`).describe();
       expect(child.typedSearchAttributes.get(RunDateKey)?.toISOString().slice(0, 10)).toBe(result.runDate);
       expect(child.typedSearchAttributes.get(PipelineKey)).toBe('session-ranking');
-      expect(child.memo).toMatchObject({ alertRoute: 'test-route' });
+      expect(child.memo).toMatchObject({ alertRoute: 'slack-only' });
       expect((await readManifest(path.join(dataDir, 'backfill', `dt=${result.runDate}`)))?.runDate).toBe(
         result.runDate,
       );
