@@ -4,7 +4,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Context } from '@temporalio/activity';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withDuckDB } from '../../lib/duckdb.js';
 import { badInput, missingInput } from '../../lib/errors.js';
@@ -18,6 +17,7 @@ import {
   type Manifest,
   type ManifestFile,
 } from '../../lib/storage/manifest.js';
+import { runWorkUri } from '../common/work.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { groupByTarget } from '../common/grouping.js';
 import { startHeartbeat } from '../common/heartbeat.js';
@@ -104,13 +104,12 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
           memoryLimit: config.DAYBREAK_DUCKDB_MEMORY_LIMIT,
           concurrentTasks: config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES,
         });
-      const runId = Context.current().info.workflowExecution?.runId ?? randomUUID();
       await beginOutput(params.output);
       return {
         ds1Groups: ds1.files.length ? groupByTarget(ds1.files, DS1_BYTES_PER_TASK) : [],
         ds2Groups: groupByTarget(ds2, DS2_BYTES_PER_TASK),
         buckets,
-        workUri: joinUri(params.output, '_work', runId),
+        workUri: runWorkUri(params.output),
         partition: ds1.partition,
         emptyPartition: ds1.files.length === 0,
         ds1Bytes,

@@ -4,7 +4,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Context } from '@temporalio/activity';
 import { sqlFileList, sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { badInput } from '../../lib/errors.js';
 import { BLOCKING_RULES, shardPairsSql } from '../../lib/identity/blocking.js';
@@ -17,6 +16,7 @@ import { loadModel } from '../../lib/identity/registry.js';
 import type { ModelScoringParams } from '../../lib/pipelines/model-scoring.js';
 import { joinUri, resolveDataset, storageFor } from '../../lib/storage/index.js';
 import { beginOutput, commitOutput, putOutputFile, type ManifestFile } from '../../lib/storage/manifest.js';
+import { runWorkUri } from '../common/work.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { startHeartbeat } from '../common/heartbeat.js';
 import type { LinkResult, ModelReport, ModelScoringPlan, PreparedRecords, ShardResult } from './types.js';
@@ -77,11 +77,7 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
           MAX_SHARDS,
           Math.max(config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES, Math.ceil(inputBytes / TARGET_BYTES_PER_SHARD)),
         );
-      const workUri = joinUri(
-        params.output,
-        '_work',
-        Context.current().info.workflowExecution?.runId ?? randomUUID(),
-      );
+      const workUri = runWorkUri(params.output);
       await beginOutput(params.output);
       return {
         recordFiles: records.map((f) => f.uri),

@@ -4,7 +4,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Context } from '@temporalio/activity';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withDuckDB } from '../../lib/duckdb.js';
 import { missingInput } from '../../lib/errors.js';
@@ -14,6 +13,7 @@ import type { SessionRankingParams } from '../../lib/pipelines/session-ranking.j
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { previousHeartbeat, startHeartbeat } from '../common/heartbeat.js';
 import { groupBySize } from '../common/grouping.js';
+import { runWorkUri } from '../common/work.js';
 import { requireColumns } from '../common/schema.js';
 import { expertsSql, fileCountsSql, mapFilesSql, mergeSql, reduceBucketSql } from './sql.js';
 import { MONTHS, type MapResult, type MonthRanking, type SessionRankingPlan } from './types.js';
@@ -112,11 +112,7 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
           BATCH_FILES,
         ),
       );
-      const workUri = joinUri(
-        params.output,
-        '_work',
-        Context.current().info.workflowExecution?.runId ?? randomUUID(),
-      );
+      const workUri = runWorkUri(params.output);
       await beginOutput(params.output);
       return {
         mapGroups,

@@ -3,7 +3,7 @@
 // errors without stack traces, metrics, and 503 while Redis is down with recovery after restart.
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { generateCustomers } from '../../bench/datagen/customers.js';
 import { syncViewInProcess } from '../../activities/feature-sync/steps.js';
 import { loadConfig } from '../../lib/config.js';
@@ -20,6 +20,8 @@ let addressIds: string[];
 const monitored: string[][] = [];
 let monitor: Redis;
 let monitorConn: Redis;
+/** Connected before MONITOR starts, so its handshake is not among the monitored commands. */
+let markerConn: Redis;
 
 beforeAll(async () => {
   const dir = tempDir('feature-api');
@@ -45,12 +47,25 @@ beforeAll(async () => {
   ];
   addressIds = [...(await readOfflineView(path.join(dir, 'out', 'address'), FEATURE_VIEWS.address!)).keys()];
   api = await startTestApi(redis.url);
+  markerConn = new Redis(redis.url);
+  await markerConn.ping();
   monitor = new Redis(redis.url);
   monitorConn = await monitor.monitor();
   monitor.on('error', () => {});
   monitorConn.on('monitor', (_time: string, args: string[]) => monitored.push(args));
 });
+/**
+ * MONITOR streams commands asynchronously: send a marker on another connection and wait until
+ * MONITOR shows it, so every command before it has been seen too.
+ */
+async function monitorCaughtUp(): Promise<void> {
+  const marker = `monitor-marker-${monitored.length}-${Date.now()}`;
+  await markerConn.echo(marker);
+  await vi.waitFor(() => expect(monitored.some((a) => a[1] === marker)).toBe(true), { timeout: 5000 });
+}
+
 afterAll(async () => {
+  markerConn?.disconnect();
   monitorConn?.disconnect();
   monitor?.disconnect();
   await api?.close();
@@ -105,6 +120,7 @@ describe('bad input never reaches Redis', () => {
     expectJsonError(await api.get('/v1//customer'), 400);
     expectJsonError(await api.get(`/v1/${customerIds[0]}/nosuchview`), 404);
     expectJsonError(await api.get('/v1/nosuchid_0000/customer'), 404);
+    await monitorCaughtUp();
     // Only the unknown-id lookup reached Redis, as one script call in the customer namespace.
     const calls = monitored
       .slice(before)
@@ -145,8 +161,10 @@ describe('bad input never reaches Redis', () => {
   });
 
   test('MONITOR: no bad id and no key outside fs:<view>:* was ever asked for', async () => {
-    await new Promise((r) => setTimeout(r, 200));
-    const apiCalls = monitored.filter((a) => !['monitor', 'info', 'client'].includes(a[0]!.toLowerCase()));
+    await monitorCaughtUp();
+    const apiCalls = monitored.filter(
+      (a) => !['monitor', 'info', 'client', 'echo', 'ping'].includes(a[0]!.toLowerCase()),
+    );
     expect(apiCalls.length).toBeGreaterThan(0);
     // The ids Redis saw: script arguments after the two keys, and the id part of GET keys.
     const seenIds = new Set(
