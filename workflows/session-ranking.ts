@@ -48,6 +48,7 @@ export async function sessionRanking(
         partitioned: plan.partitioned,
         year: params.year,
         workUri: plan.workUri,
+        siblings: plan.mapGroups.length,
       });
       progress.shardsDone += 1;
       progress.rows += result.inputRows;
@@ -70,6 +71,7 @@ export async function sessionRanking(
         year,
         top: params.top,
         workUri: plan.workUri,
+        siblings: plan.buckets,
       });
       progress.shardsDone += 1;
       return file;

@@ -75,15 +75,19 @@ async function useUtc(conn: DuckDBConnection): Promise<void> {
 
 export function createSessionRankingActivities({ config }: ActivityDeps) {
   // Map and reduce tasks run side by side (up to DAYBREAK_MAX_CONCURRENT_ACTIVITIES per worker):
-  // they share the DuckDB threads instead of each taking all of them, which on 2 cores cost ~20%
-  // more CPU for the same work (measured, BENCHMARKS.md).
-  const shardDuckdb = {
+  // the tasks of a phase share the DuckDB threads instead of each taking all of them, which on 2
+  // cores cost ~20% more CPU for the same work (measured, BENCHMARKS.md). A phase with fewer tasks
+  // than the worker's concurrency (one reduce bucket, say) gives each task more threads.
+  const shardDuckdb = (siblings = config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES) => ({
     ...duckdbOptions(config),
     threads: Math.max(
       1,
-      Math.floor(config.DAYBREAK_DUCKDB_THREADS / config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES),
+      Math.floor(
+        config.DAYBREAK_DUCKDB_THREADS /
+          Math.max(1, Math.min(siblings, config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES)),
+      ),
     ),
-  };
+  });
   const scratchFor = async (label: string) => {
     const dir = path.join(config.DAYBREAK_SCRATCH_DIR, `${label}-${randomUUID()}`);
     await fs.mkdir(dir, { recursive: true });
@@ -167,6 +171,8 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       partitioned: boolean;
       year?: number;
       workUri: string;
+      /** Map tasks of this run (they share the worker's threads). */
+      siblings?: number;
     }): Promise<MapResult> {
       type Done = Omit<MapResult, 'filesResumed'> & {
         batchesDone: number;
@@ -182,7 +188,7 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       };
       const scratch = await scratchFor(`map-${input.group}`);
       try {
-        return await withDuckDB(shardDuckdb, async (conn) => {
+        return await withDuckDB(shardDuckdb(input.siblings), async (conn) => {
           await useUtc(conn);
           const files = input.batches.reduce((n, b) => n + b.length, 0);
           const progress = startHeartbeat<Done>(
@@ -255,6 +261,8 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       year: number;
       top: number;
       workUri: string;
+      /** Reduce tasks of this run (they share the worker's threads). */
+      siblings?: number;
     }): Promise<string | undefined> {
       const prefix = input.partitioned
         ? bucketPrefix(input.workUri, input.bucket)
@@ -263,7 +271,7 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       if (partials.length === 0) return undefined;
       const scratch = await scratchFor(`reduce-${input.bucket}`);
       try {
-        return await withDuckDB(shardDuckdb, async (conn) => {
+        return await withDuckDB(shardDuckdb(input.siblings), async (conn) => {
           const progress = startHeartbeat(
             {
               bucket: input.bucket,

@@ -268,7 +268,7 @@ function report(
     '',
     `Data: ${ROWS.toLocaleString('en-US')} sessions / ${USERS.toLocaleString('en-US')} users (seed ${SEED}, ${result.inputRows} rows read, ${result.rejectedRows} rejected), year ${YEAR}, top 10. ` +
       `Pipeline: ${result.shards} shards, one worker process with ${CONCURRENCY} concurrent activities, DUCKDB_THREADS=${TASK_THREADS} ` +
-      `(map and reduce tasks ${Math.max(1, Math.floor(Number(TASK_THREADS) / Number(CONCURRENCY)))} thread(s) each); baseline: one query, ${CORES} threads. ` +
+      `(a phase's tasks share those threads, at most ${CONCURRENCY} at once); baseline: one query, ${CORES} threads. ` +
       `${CORES} cores, ${REPEAT} rounds (baseline, pipeline, ranking-only baseline, interleaved). Load average at the end: ${load}.`,
     '',
     '| | wall min | wall median | CPU median | peak RSS |',
