@@ -1,7 +1,7 @@
 // The steps of a feature sync as plain functions (the activities wrap them; benches and fault
 // tests call them directly): compute a view to Parquet, plan the load (version, layers, mode),
 // load one shard over a raw RESP pipe, publish (atomic pointer switch, then cleanup).
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -22,7 +22,7 @@ import {
 } from '../../lib/features/keys.js';
 import { RespPipe } from '../../lib/features/resp-pipe.js';
 import type { FeatureView } from '../../lib/features/types.js';
-import { resolveDataset, storageFor, joinUri } from '../../lib/storage/index.js';
+import { resolveDataset, joinUri } from '../../lib/storage/index.js';
 import {
   beginOutput,
   commitOutput,
@@ -34,6 +34,8 @@ import { duckdbOptions } from '../common/deps.js';
 import { requireColumns } from '../common/schema.js';
 import { copyViewSql, invalidKeysSql, loadRowsSql, respRowsSql, viewTableSql } from './sql.js';
 import type { ComputedView, LoadPlan, PublishedView, ShardLoad, SyncMode } from './types.js';
+import { makeScratch } from '../common/scratch.js';
+import { stageAll } from '../common/staging.js';
 
 /** Incremental layers stacked on one full version before the next sync is made full again. */
 export const MAX_LAYERS = 4;
@@ -51,16 +53,6 @@ async function withRedis<T>(url: string, fn: (r: Redis) => Promise<T>): Promise<
   } finally {
     redis.disconnect();
   }
-}
-
-async function scratchFor(config: Config, label: string): Promise<string> {
-  const dir = path.join(config.DAYBREAK_SCRATCH_DIR, `${label}-${randomUUID()}`);
-  await fs.mkdir(dir, { recursive: true });
-  return dir;
-}
-
-async function stageAll(uris: string[], scratch: string): Promise<string[]> {
-  return Promise.all(uris.map((u) => storageFor(u).stageIn(u, scratch)));
 }
 
 function manifestFingerprint(m: Manifest): string {
@@ -122,7 +114,7 @@ export async function computeView(
     asOf: string;
   },
 ): Promise<ComputedView> {
-  const scratch = await scratchFor(config, `fs-compute-${input.view.name}`);
+  const scratch = await makeScratch(config, `fs-compute-${input.view.name}`);
   try {
     return await withDuckDB(duckdbOptions(config), async (conn) => {
       await installAddressMacros(conn);
@@ -250,7 +242,7 @@ export async function loadShard(
   onProgress: (written: number) => void | Promise<void> = () => {},
 ): Promise<ShardLoad> {
   const { view, plan } = input;
-  const scratch = await scratchFor(config, `fs-load-${view.name}-${input.shard}`);
+  const scratch = await makeScratch(config, `fs-load-${view.name}-${input.shard}`);
   try {
     return await withDuckDB(duckdbOptions(config), async (db) => {
       const files = await stageAll(input.files, scratch);

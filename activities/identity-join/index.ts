@@ -3,7 +3,6 @@
 // (bucket, DS1 group) task, and publish the manifest with the report.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withDuckDB } from '../../lib/duckdb.js';
 import { badInput, missingInput } from '../../lib/errors.js';
@@ -26,6 +25,7 @@ import { requireColumns } from '../common/schema.js';
 import { chooseBuckets, DS1_BYTES_PER_TASK, DS2_BYTES_PER_TASK, selectDs1 } from './plan.js';
 import { countsSql, createDs2TableSql, fileRowsSql, hashDs2Sql, joinSql } from './sql.js';
 import type { HashedDs2, IdentityJoinPlan, IdentityJoinReport, JoinTask, JoinTaskResult } from './types.js';
+import { makeScratch } from '../common/scratch.js';
 
 export * from './types.js';
 
@@ -80,11 +80,7 @@ async function withProgress<T, D extends object>(
 }
 
 export function createIdentityJoinActivities({ config }: ActivityDeps) {
-  const scratchFor = async (label: string) => {
-    const dir = path.join(config.DAYBREAK_SCRATCH_DIR, `${label}-${randomUUID()}`);
-    await fs.mkdir(dir, { recursive: true });
-    return dir;
-  };
+  const scratchFor = (label: string) => makeScratch(config, label);
 
   return {
     async planIdentityJoin(input: {

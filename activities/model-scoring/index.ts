@@ -1,9 +1,7 @@
 // Activities of model-scoring: plan (inputs, models, shards) -> prepare (normalize records, keys,
 // one file per shard) -> score shards (blocking + comparisons + champion/challenger scores) ->
 // link (connected components, per model) -> evaluate (with labels) -> publish (manifest).
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { sqlFileList, sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { badInput } from '../../lib/errors.js';
 import { BLOCKING_RULES, shardPairsSql } from '../../lib/identity/blocking.js';
@@ -21,6 +19,8 @@ import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { startHeartbeat } from '../common/heartbeat.js';
 import type { LinkResult, ModelReport, ModelScoringPlan, PreparedRecords, ShardResult } from './types.js';
 import { checkRecordFiles, loadLabels } from './validate.js';
+import { withScratch as inScratch } from '../common/scratch.js';
+import { stageAll } from '../common/staging.js';
 
 export * from './types.js';
 
@@ -29,29 +29,13 @@ const MAX_SHARDS = 64;
 
 const pad = (n: number) => String(n).padStart(5, '0');
 
-async function stageAll(uris: string[], scratch: string): Promise<string[]> {
-  return Promise.all(uris.map((u) => storageFor(u).stageIn(u, scratch)));
-}
-
 /** Where a model's outputs go: the champion's at the top, a challenger's under shadow/<version>/. */
 export function outputPrefix(role: 'champion' | 'challenger', model: IdentityModel): string {
   return role === 'champion' ? '' : `shadow/${model.version}/`;
 }
 
 export function createModelScoringActivities({ config }: ActivityDeps) {
-  const scratchFor = async (label: string) => {
-    const dir = path.join(config.DAYBREAK_SCRATCH_DIR, `${label}-${randomUUID()}`);
-    await fs.mkdir(dir, { recursive: true });
-    return dir;
-  };
-  const withScratch = async <T>(label: string, fn: (scratch: string) => Promise<T>): Promise<T> => {
-    const scratch = await scratchFor(label);
-    try {
-      return await fn(scratch);
-    } finally {
-      await fs.rm(scratch, { recursive: true, force: true });
-    }
-  };
+  const withScratch = <T>(label: string, fn: (scratch: string) => Promise<T>) => inScratch(config, label, fn);
   const model = async (version: string, param: string) => {
     try {
       return await loadModel(config.DAYBREAK_MODELS_DIR, version);

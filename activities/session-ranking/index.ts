@@ -3,7 +3,6 @@
 // (merge, write JSON + Parquet, manifest).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withDuckDB } from '../../lib/duckdb.js';
 import { missingInput } from '../../lib/errors.js';
@@ -17,6 +16,8 @@ import { runWorkUri } from '../common/work.js';
 import { requireColumns } from '../common/schema.js';
 import { expertsSql, fileCountsSql, mapFilesSql, mergeSql, reduceBucketSql } from './sql.js';
 import { MONTHS, type MapResult, type MonthRanking, type SessionRankingPlan } from './types.js';
+import { makeScratch } from '../common/scratch.js';
+import { stageAll } from '../common/staging.js';
 
 export * from './types.js';
 export { groupBySize } from '../common/grouping.js';
@@ -64,10 +65,6 @@ export function bucketPrefix(workUri: string, bucket: number): string {
   return joinUri(workUri, `bucket=${String(bucket).padStart(3, '0')}`);
 }
 
-async function stageAll(uris: string[], scratch: string): Promise<string[]> {
-  return Promise.all(uris.map((u) => storageFor(u).stageIn(u, scratch)));
-}
-
 /** Months and years of TIMESTAMPTZ columns are taken in UTC, whatever the worker's time zone. */
 async function useUtc(conn: DuckDBConnection): Promise<void> {
   await conn.run("SET TimeZone = 'UTC'");
@@ -88,11 +85,7 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       ),
     ),
   });
-  const scratchFor = async (label: string) => {
-    const dir = path.join(config.DAYBREAK_SCRATCH_DIR, `${label}-${randomUUID()}`);
-    await fs.mkdir(dir, { recursive: true });
-    return dir;
-  };
+  const scratchFor = (label: string) => makeScratch(config, label);
 
   return {
     async planSessionRanking(params: SessionRankingParams): Promise<SessionRankingPlan> {
