@@ -40,7 +40,8 @@ beforeAll(async () => {
     seed: 5,
     out: data,
     year: 2024,
-    rowsPerFile: 10_000,
+    // Many small files: the map shard runs long enough (many batches, each heartbeating) to be caught.
+    rowsPerFile: 3_000,
   });
   childEnv = {
     TEMPORAL_ADDRESS: server.address,
