@@ -49,6 +49,7 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
         `score: blocking shard ${shard + 1}/${plan.shards} with ${plan.champion.version}${plan.challenger ? ` (+ ${plan.challenger.version} in shadow)` : ''}`,
       ).scoreIdentityShard({
         shard,
+        shards: plan.shards,
         prepFile,
         output: params.output,
         workUri: plan.workUri,

@@ -24,6 +24,8 @@ import { stageAll } from '../common/staging.js';
 
 export * from './types.js';
 
+// Every shard loads each record with a key in it: with five keys per record, nearly all of them.
+// More shards than the data needs only add loading work, so the default splits by size alone.
 const TARGET_BYTES_PER_SHARD = 64 * 1024 * 1024;
 const MAX_SHARDS = 64;
 
@@ -56,11 +58,7 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
         throw badInput(`no label Parquet files found at ${params.labels}`);
       const inputBytes = records.reduce((s, f) => s + f.size, 0);
       const shards =
-        params.shards ??
-        Math.min(
-          MAX_SHARDS,
-          Math.max(config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES, Math.ceil(inputBytes / TARGET_BYTES_PER_SHARD)),
-        );
+        params.shards ?? Math.min(MAX_SHARDS, Math.max(1, Math.ceil(inputBytes / TARGET_BYTES_PER_SHARD)));
       const workUri = runWorkUri(params.output);
       await beginOutput(params.output);
       return {
@@ -101,21 +99,26 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
               shards: input.shards,
               maxBlockSize: input.maxBlockSize,
             });
+            // Shard files are uncompressed DuckDB databases: a shard queries the file in place,
+            // where loading a Parquet file first cost a sixth of its scoring time, and
+            // uncompressed storage writes as fast as Parquet (compressed took 2.4x as long).
             const prepFiles: string[] = [];
+            await conn.run(`SET force_compression = 'uncompressed'`);
             for (let s = 0; s < input.shards; s++) {
               hb.beat({
                 status: `prepare: ${records.toLocaleString('en-US')} records, writing shard ${s + 1}/${input.shards}`,
               });
-              const name = `prep-${pad(s)}.parquet`;
+              const name = `prep-${pad(s)}.duckdb`;
               const out = path.join(scratch, name);
               const where = BLOCKING_RULES.map((r) => `s_${r.name} = ${s}`).join(' OR ');
-              await conn.run(
-                `COPY (SELECT * FROM prep WHERE ${where}) TO ${sqlString(out)} (FORMAT parquet)`,
-              );
+              await conn.run(`ATTACH ${sqlString(out)} AS shard_db`);
+              await conn.run(`CREATE TABLE shard_db.prep AS SELECT * FROM prep WHERE ${where}`);
+              await conn.run('DETACH shard_db');
               const target = joinUri(input.workUri, name);
               await storageFor(target).putFile(out, target);
               prepFiles.push(target);
             }
+            await conn.run('RESET force_compression');
             const idsOut = path.join(scratch, 'ids.parquet');
             await conn.run(
               `COPY (SELECT record_id FROM prep ORDER BY record_id) TO ${sqlString(idsOut)} (FORMAT parquet)`,
@@ -133,6 +136,8 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
     /** Candidate pairs of one blocking shard, scored by the champion (and challenger). */
     async scoreIdentityShard(input: {
       shard: number;
+      /** How many shards the run has (one shard needs no cross-shard owner check). */
+      shards: number;
       prepFile: string;
       output: string;
       workUri: string;
@@ -149,14 +154,14 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
           );
           try {
             const local = await storageFor(input.prepFile).stageIn(input.prepFile, scratch);
-            await conn.run(`CREATE TABLE prep AS SELECT * FROM read_parquet(${sqlString(local)})`);
+            await conn.run(`ATTACH ${sqlString(local)} AS shard_db (READ_ONLY)`);
             const ch = input.challenger;
             // One pass: candidate pairs -> comparison levels -> scores, materialized once (the
             // levels themselves are never stored).
             await conn.run(`CREATE TABLE scored AS
               SELECT left_id, right_id, rule, ${scoreSql(input.champion)} AS score
                 ${ch ? `, ${scoreSql(ch)} AS challenger_score` : ''}
-              FROM (${shardPairsSql({ table: 'prep', shard: input.shard, cols: comparisonColumnsSql() })})`);
+              FROM (${shardPairsSql({ table: 'shard_db.prep', shard: input.shard, shards: input.shards, cols: comparisonColumnsSql() })})`);
             const byRuleRows = (
               await conn.runAndReadAll('SELECT rule, count(*) FROM scored GROUP BY 1')
             ).getRows();

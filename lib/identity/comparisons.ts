@@ -1,7 +1,8 @@
 // Comparison levels: each field of a candidate pair is put into one of a few ordered levels
 // (strongest agreement first, `different` last; NULL when either side is missing) with DuckDB's
 // string functions. Both model kinds score a pair from these levels, so a level's meaning is the
-// same in every model version.
+// same in every model version. Every comparison is symmetric (a pair's levels do not depend on
+// which record is l): blocking pairs records in row-id order, not record_id order.
 export interface Comparison {
   name: string;
   levels: readonly string[];

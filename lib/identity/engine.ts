@@ -15,10 +15,10 @@ export const DEFAULT_MAX_BLOCK_SIZE = 1000;
 /** Candidate pairs of one shard with their comparison levels, as a table. */
 export async function buildCandidates(
   conn: DuckDBConnection,
-  opts: { prep?: string; shard: number; out: string },
+  opts: { prep?: string; shard: number; shards: number; out: string },
 ): Promise<number> {
   await conn.run(
-    `CREATE OR REPLACE TABLE ${opts.out} AS ${shardPairsSql({ table: opts.prep ?? 'prep', shard: opts.shard, cols: comparisonColumnsSql() })}`,
+    `CREATE OR REPLACE TABLE ${opts.out} AS ${shardPairsSql({ table: opts.prep ?? 'prep', shard: opts.shard, shards: opts.shards, cols: comparisonColumnsSql() })}`,
   );
   return Number((await conn.runAndReadAll(`SELECT count(*) FROM ${opts.out}`)).getRows()[0]![0]);
 }
@@ -30,7 +30,7 @@ export async function prepareAndBlock(
   maxBlockSize = DEFAULT_MAX_BLOCK_SIZE,
 ): Promise<number> {
   await prepareRecords(conn, { files, shards: 1, maxBlockSize });
-  return buildCandidates(conn, { shard: 0, out: 'cand' });
+  return buildCandidates(conn, { shard: 0, shards: 1, out: 'cand' });
 }
 
 /** Candidate pairs grouped by comparison vector; with labels, the matches per group. */

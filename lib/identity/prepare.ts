@@ -38,7 +38,10 @@ export interface PrepareOptions {
   table?: string;
 }
 
-/** Creates the `prep` table: normalized fields, blocking keys (k_<rule>) and their shards (s_<rule>). */
+/**
+ * Creates the `prep` table: an integer row id (rid), normalized fields, blocking keys (k_<rule>)
+ * and their shards (s_<rule>).
+ */
 export async function prepareRecords(
   conn: DuckDBConnection,
   opts: PrepareOptions,
@@ -89,7 +92,11 @@ export async function prepareRecords(
   ).join(',\n      ');
   await conn.run(`CREATE OR REPLACE TEMP TABLE prep_capped AS
     SELECT * EXCLUDE (${BLOCKING_RULES.map((r) => `k_${r.name}`).join(', ')}), ${capped} FROM prep_raw`);
-  await conn.run(`CREATE OR REPLACE TABLE ${table} AS SELECT *, ${shardCols} FROM prep_capped`);
+  // rid: an integer row id, so blocking joins and pair deduplication work on integers instead of
+  // strings. Any numbering will do (pairs are unordered until they are written), and the table's
+  // rowid costs nothing where row_number() OVER (ORDER BY record_id) sorts 1M strings.
+  await conn.run(`CREATE OR REPLACE TABLE ${table} AS
+    SELECT rowid::INTEGER AS rid, *, ${shardCols} FROM prep_capped`);
   const counted = (
     await conn.runAndReadAll(
       `SELECT (SELECT count(*) FROM ${table}) AS records, ${BLOCKING_RULES.map((r) => `(SELECT count(*) FROM prep_raw WHERE k_${r.name} IN (SELECT k FROM big_${r.name}))`).join(' + ')} AS capped`,

@@ -1,6 +1,6 @@
 // model-scoring end to end on the suite's dev server: ~20k generated records sharded over 3
 // blocking shards, champion v2 with challenger v1 in shadow. Every output is checked against an
-// independent computation: the pairs against one unsharded in-process scoring query, the clusters
+// independent computation: the pairs against one plain unsharded scoring query, the clusters
 // against a union-find in TypeScript, the metrics against counts recomputed here from the labels.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { generateCustomers } from '../../bench/datagen/customers.js';
 import { withCandidates } from '../../activities/model-scoring/offline.js';
 import type { ModelScoringResult } from '../../activities/model-scoring/types.js';
+import { BLOCKING_RULES } from '../../lib/identity/blocking.js';
+import { comparisonColumnsSql } from '../../lib/identity/comparisons.js';
 import { scoreSql } from '../../lib/identity/model.js';
 import { loadModel } from '../../lib/identity/registry.js';
 import { readManifest } from '../../lib/storage/manifest.js';
@@ -118,17 +120,25 @@ describe('a labelled run with a challenger', () => {
     expect([...(versions as unknown as { items: string[] }).items]).toEqual(['v2']);
   });
 
-  test('scored pairs equal one unsharded scoring query over the same records', async () => {
+  test('scored pairs equal one plain unsharded scoring query over the same records', async () => {
     const [v1, v2] = [
       await loadModel(env.config.DAYBREAK_MODELS_DIR, 'v1'),
       await loadModel(env.config.DAYBREAK_MODELS_DIR, 'v2'),
     ];
     const expected = await withCandidates(env.config, { records }, async (c, { candidates }) => {
       expect(candidates).toBe(day1.candidates);
+      // The candidate pairs again, written the plain way (no shards, no row ids, no owner rule):
+      // the distinct union of every rule's self-join on the normalized records.
+      await c.run(`CREATE TABLE naive AS
+        WITH pairs AS (${BLOCKING_RULES.map((r) => `SELECT a.record_id AS x, b.record_id AS y FROM prep a JOIN prep b ON a.k_${r.name} = b.k_${r.name} AND a.record_id < b.record_id`).join(' UNION ')})
+        SELECT p.x AS left_id, p.y AS right_id, ${comparisonColumnsSql()}
+        FROM pairs p JOIN prep l ON l.record_id = p.x JOIN prep r ON r.record_id = p.y`);
+      const [[naive]] = (await c.runAndReadAll('SELECT count(*) FROM naive')).getRows();
+      expect(Number(naive)).toBe(day1.candidates);
       const get = async (m: typeof v1) =>
         (
           await c.runAndReadAll(
-            `SELECT left_id || '|' || right_id, ${scoreSql(m)} FROM cand WHERE ${scoreSql(m)} >= ${m.threshold}`,
+            `SELECT left_id || '|' || right_id, ${scoreSql(m)} FROM naive WHERE ${scoreSql(m)} >= ${m.threshold}`,
           )
         ).getRows();
       return { v2: await get(v2), v1: await get(v1) };
