@@ -1,7 +1,7 @@
 // Bearer tokens of the feature API: from DAYBREAK_API_TOKENS_FILE (one per line, # comments) or
 // DAYBREAK_API_TOKENS (comma-separated). Compared in constant time: both sides are hashed to 32
 // bytes and every configured token is compared, so timing says nothing about a near miss.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import type { Config } from '../lib/config.js';
 
@@ -42,7 +42,9 @@ export function loadTokens(
   return tokens;
 }
 
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+// One-shot hash: a Hash object per request carries a weak native handle that every young-generation
+// GC must process; at ~30k requests/s that alone cost ~0.8 ms per scavenge (bench:feature-api).
+const digest = (s: string) => hash('sha256', s, 'buffer');
 
 /** A checker for `Authorization` header values. */
 export function tokenChecker(tokens: string[]): (authorization: string | undefined) => boolean {

@@ -5,7 +5,7 @@ import path from 'node:path';
 
 export function machineNote(): string {
   const [l1, l5] = os.loadavg();
-  return `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), load average ${l1!.toFixed(1)} / ${l5!.toFixed(1)} (1 / 5 min) at the start, shared with other engineers' jobs; ${new Date().toISOString()}`;
+  return `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), load average ${l1!.toFixed(1)} / ${l5!.toFixed(1)} (1 / 5 min) at the start; ${new Date().toISOString()}`;
 }
 
 export function writeBenchmarkSection(id: string, markdown: string): void {
