@@ -9,6 +9,8 @@ export const ErrorType = {
   PermissionDenied: 'PermissionDenied',
   SensorTimeout: 'SensorTimeout',
   WorkerLost: 'WorkerLost',
+  /** Another run published newer output meanwhile (e.g. two syncs of one feature view at once). */
+  Superseded: 'Superseded',
 } as const;
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -17,6 +19,7 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   ErrorType.BadInput,
   ErrorType.MissingInput,
   ErrorType.PermissionDenied,
+  ErrorType.Superseded,
 ];
 
 /** Bad input (missing column, wrong type, unreadable file): the message names the file and column. */
@@ -35,4 +38,8 @@ export function missingInput(message: string): ApplicationFailure {
 
 export function permissionDenied(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: ErrorType.PermissionDenied, message, nonRetryable: true });
+}
+
+export function superseded(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: ErrorType.Superseded, message, nonRetryable: true });
 }

@@ -9,7 +9,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { installAddressMacros } from '../../lib/address/index.js';
 import type { Config } from '../../lib/config.js';
 import { sqlFileList, withDuckDB } from '../../lib/duckdb.js';
-import { missingInput } from '../../lib/errors.js';
+import { missingInput, superseded } from '../../lib/errors.js';
 import { fieldsSignature } from '../../lib/features/encoding.js';
 import {
   currentKey,
@@ -19,6 +19,7 @@ import {
   seqKey,
   versionsKey,
   type VersionMeta,
+  type Pointer,
 } from '../../lib/features/keys.js';
 import { RespPipe } from '../../lib/features/resp-pipe.js';
 import type { FeatureView } from '../../lib/features/types.js';
@@ -283,9 +284,28 @@ export async function loadShard(
 }
 
 /**
- * Switches the view's pointer to the plan's version in one MULTI (pointer + metadata), then
- * removes every older version not in the new layers: the previous full version, and leftovers of
- * killed syncs. Versions newer than this one (a later sync in flight) are left alone.
+ * Why publishing `plan` now would lose data, given the pointer currently published; undefined when
+ * it is safe. The pointer never moves back to an older version (a sync that started earlier but
+ * finished later, whose keys the newer sync's cleanup may already have removed), and an incremental
+ * version is published only on top of the version it was built on.
+ */
+export function publishConflict(plan: LoadPlan, current: Pointer | undefined): string | undefined {
+  if (current?.version === plan.version) return undefined; // a retried publish: already switched
+  if (current && current.version > plan.version)
+    return `version ${current.version} of ${plan.view} was published while this sync (version ${plan.version}) ran; not switching back to the older version`;
+  if (plan.layers.length > 1) {
+    const base = plan.layers.slice(1).join(',');
+    if (!current || current.layers.join(',') !== base)
+      return `incremental sync of ${plan.view} (version ${plan.version}) was built on layers ${base}, but the published pointer is now ${current ? `version ${current.version} with layers ${current.layers.join(',')}` : 'gone'}; run it again`;
+  }
+  return undefined;
+}
+
+/**
+ * Switches the view's pointer to the plan's version in one MULTI (pointer + metadata), guarded by
+ * WATCH on the pointer and `publishConflict`, then removes every older version not in the new
+ * layers: the previous full version, and leftovers of killed syncs. Versions newer than this one
+ * (a later sync in flight) are left alone.
  */
 export async function publishVersion(input: {
   view: FeatureView;
@@ -318,16 +338,28 @@ export async function publishVersion(input: {
     view.ttlSeconds - Math.floor((now.getTime() - Date.parse(plan.baseWrittenAt)) / 1000),
   );
   return withRedis(input.redisUrl, async (redis) => {
-    await redis
-      .multi()
-      .set(
-        currentKey(view.name),
-        formatPointer({ version: plan.version, asOf: plan.asOf, layers: plan.layers }),
-        'EX',
-        ttlLeft,
-      )
-      .hset(versionsKey(view.name), String(plan.version), JSON.stringify(meta))
-      .exec();
+    // Optimistic check-and-set: EXEC does nothing (null) if another sync moved the pointer
+    // between the WATCH and the EXEC; then look again.
+    for (;;) {
+      await redis.watch(currentKey(view.name));
+      const raw = await redis.get(currentKey(view.name));
+      const conflict = publishConflict(plan, raw === null ? undefined : parsePointer(raw));
+      if (conflict) {
+        await redis.unwatch();
+        throw superseded(conflict);
+      }
+      const switched = await redis
+        .multi()
+        .set(
+          currentKey(view.name),
+          formatPointer({ version: plan.version, asOf: plan.asOf, layers: plan.layers }),
+          'EX',
+          ttlLeft,
+        )
+        .hset(versionsKey(view.name), String(plan.version), JSON.stringify(meta))
+        .exec();
+      if (switched !== null) break;
+    }
     const deletedKeys = await removeOldVersions(redis, view.name, plan.version, plan.layers);
     const stale = (await redis.hkeys(versionsKey(view.name))).filter((v) => Number(v) < plan.version);
     if (stale.length) await redis.hdel(versionsKey(view.name), ...stale);

@@ -15,6 +15,7 @@ export const NO_WORKERS = 'No live worker on a task queue';
 export const SLA = 'SLA missed';
 export const SMTP = 'Email (SMTP) delivery failing';
 export const SLACK = 'Slack delivery failing';
+export const SUPERSEDED = 'Superseded by a newer feature version';
 
 export const RUNBOOK_CASES: { text: string; expected: string; source: string }[] = [
   // DuckDB
@@ -109,6 +110,16 @@ export const RUNBOOK_CASES: { text: string; expected: string; source: string }[]
   { source: 'ioredis', expected: REDIS, text: "READONLY You can't write against a read only replica." },
   { source: 'ioredis', expected: REDIS, text: 'LOADING Redis is loading the dataset in memory' },
   { source: 'ioredis', expected: REDIS, text: 'NOAUTH Authentication required.' },
+  {
+    source: 'daybreak',
+    expected: SUPERSEDED,
+    text: 'Superseded: version 7 of customer was published while this sync (version 6) ran; not switching back to the older version',
+  },
+  {
+    source: 'daybreak',
+    expected: SUPERSEDED,
+    text: 'incremental sync of address (version 9) was built on layers 7, but the published pointer is now version 8 with layers 8; run it again',
+  },
   // gRPC / Temporal
   {
     source: 'grpc',

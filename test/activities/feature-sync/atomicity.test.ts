@@ -1,12 +1,22 @@
 // Atomic switch of the online store: API readers hammering during a sync of version N+1 see only
 // complete N or complete N+1; a sync SIGKILLed midway leaves N serving, and the next successful
-// sync leaves no key of the killed or the replaced version behind.
+// sync leaves no key of the killed or the replaced version behind; of two syncs running at once,
+// the older one can never switch the pointer back over the newer one's version.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateCustomers } from '../../../bench/datagen/customers.js';
-import { syncViewInProcess } from '../../../activities/feature-sync/steps.js';
+import {
+  computeView,
+  loadShard,
+  planLoad,
+  publishConflict,
+  publishVersion,
+  syncViewInProcess,
+} from '../../../activities/feature-sync/steps.js';
+import type { LoadPlan, ShardLoad } from '../../../activities/feature-sync/types.js';
+import { ErrorType } from '../../../lib/errors.js';
 import { loadConfig, type Config } from '../../../lib/config.js';
 import type { Features } from '../../../lib/features/encoding.js';
 import { startLocalRedis, type LocalRedis } from '../../../lib/features/redis-server.js';
@@ -190,4 +200,61 @@ test('a sync SIGKILLed midway leaves the previous version serving; the next sync
   const sample = await api.post('/v1/batch/customer', { ids: ids.slice(0, 1000) });
   expect(sample.body.version).toBe(4);
   for (const r of sample.body.results) expect(r.features).toEqual(data.a!.offline!.get(r.customer_id));
+});
+
+test('two syncs of one view at once: the one finishing last but older fails Superseded, the newer version keeps serving', async () => {
+  const steps = async (name: string, output: string) => {
+    const input = {
+      view,
+      records: data[name]!.records,
+      output,
+      runDate: '2025-06-30',
+      asOf: AS_OF,
+      mode: 'full' as const,
+      redisUrl: redis.url,
+    };
+    const computed = await computeView(config, input);
+    const plan = await planLoad({ ...input, computed });
+    const loads: ShardLoad[] = [];
+    for (let shard = 0; shard < plan.shards; shard++)
+      loads.push(await loadShard(config, { ...input, plan, files: computed.files, shard }));
+    return () => publishVersion({ ...input, plan, computed, loads });
+  };
+  // Both plan and load before either publishes; the later-planned one (B, higher version) publishes first.
+  const publishOlder = await steps('b', path.join(dir, 'out-race-b'));
+  const publishNewer = await steps('a', path.join(dir, 'out-race-a'));
+  const newer = await publishNewer();
+  const err = await publishOlder().then(
+    () => undefined,
+    (e: unknown) => e as { type?: string; message: string },
+  );
+  expect(err?.type).toBe(ErrorType.Superseded);
+  expect(err?.message).toMatch(new RegExp(`version ${newer.version} of customer was published`));
+  // The pointer stayed on the newer version, every one of its keys is there and serves data A.
+  const keys = await keysByVersion();
+  expect(keys.get(`v${newer.version}`)).toBe(ids.length);
+  const sample = await api.post('/v1/batch/customer', { ids: ids.slice(0, 1000) });
+  expect(sample.body.version).toBe(newer.version);
+  for (const r of sample.body.results) expect(r.features).toEqual(data.a!.offline!.get(r.customer_id));
+});
+
+test('publishConflict: retried publish, newer pointer, incremental base moved or gone', () => {
+  const plan = (version: number, layers: number[]): LoadPlan => ({
+    view: 'customer',
+    version,
+    mode: layers.length > 1 ? 'incremental' : 'full',
+    layers,
+    baseWrittenAt: AS_OF,
+    asOf: AS_OF,
+    shards: 1,
+  });
+  const ptr = (version: number, layers = [version]) => ({ version, asOf: AS_OF, layers });
+  expect(publishConflict(plan(5, [5]), undefined)).toBeUndefined();
+  expect(publishConflict(plan(5, [5]), ptr(4))).toBeUndefined();
+  expect(publishConflict(plan(5, [5]), ptr(5))).toBeUndefined(); // a retry after the switch
+  expect(publishConflict(plan(5, [5]), ptr(6))).toMatch(/version 6 of customer was published/);
+  expect(publishConflict(plan(5, [5, 3]), ptr(3))).toBeUndefined();
+  expect(publishConflict(plan(5, [5, 4, 3]), ptr(4, [4, 3]))).toBeUndefined();
+  expect(publishConflict(plan(5, [5, 3]), ptr(4))).toMatch(/built on layers 3.*version 4 with layers 4/);
+  expect(publishConflict(plan(5, [5, 3]), undefined)).toMatch(/built on layers 3.*gone/);
 });
