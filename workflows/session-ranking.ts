@@ -69,6 +69,7 @@ export async function sessionRanking(
         bucket,
         partitioned: plan.partitioned,
         year,
+        mapsFilteredYear: params.year !== undefined,
         top: params.top,
         workUri: plan.workUri,
         siblings: plan.buckets,

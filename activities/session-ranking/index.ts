@@ -252,6 +252,8 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       bucket: number;
       partitioned: boolean;
       year: number;
+      /** The maps filtered by the run's year and wrote no year column (unset: they wrote one). */
+      mapsFilteredYear?: boolean;
       top: number;
       workUri: string;
       /** Reduce tasks of this run (they share the worker's threads). */
@@ -281,6 +283,7 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
                 partials: locals,
                 bucket: input.partitioned ? undefined : input.bucket,
                 year: input.year,
+                partialsHaveYear: !input.mapsFilteredYear,
                 top: input.top,
                 out,
               }),
