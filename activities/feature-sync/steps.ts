@@ -35,7 +35,7 @@ import { duckdbOptions } from '../common/deps.js';
 import { requireColumns } from '../common/schema.js';
 import { copyViewSql, invalidKeysSql, loadRowsSql, respRowsSql, viewTableSql } from './sql.js';
 import type { ComputedView, LoadPlan, PublishedView, ShardLoad, SyncMode } from './types.js';
-import { makeScratch } from '../common/scratch.js';
+import { withScratch } from '../common/scratch.js';
 import { stageAll } from '../common/staging.js';
 
 /** Incremental layers stacked on one full version before the next sync is made full again. */
@@ -103,21 +103,20 @@ async function createInputViews(
   return { clusters: true };
 }
 
+/** What computing one view's offline output needs. */
+export interface ComputeViewInput {
+  view: FeatureView;
+  records: string;
+  clusters?: string;
+  output: string;
+  runDate: string;
+  asOf: string;
+}
+
 /** Computes `view` over the records (and clusters) and publishes it under `output` with a manifest. */
-export async function computeView(
-  config: Config,
-  input: {
-    view: FeatureView;
-    records: string;
-    clusters?: string;
-    output: string;
-    runDate: string;
-    asOf: string;
-  },
-): Promise<ComputedView> {
-  const scratch = await makeScratch(config, `fs-compute-${input.view.name}`);
-  try {
-    return await withDuckDB(duckdbOptions(config), async (conn) => {
+export async function computeView(config: Config, input: ComputeViewInput): Promise<ComputedView> {
+  return withScratch(config, `fs-compute-${input.view.name}`, (scratch) =>
+    withDuckDB(duckdbOptions(config), async (conn) => {
       await installAddressMacros(conn);
       const { clusters } = await createInputViews(conn, input, scratch);
       const asOfSql = `TIMESTAMP '${input.asOf.replace('T', ' ').replace('Z', '')}'`;
@@ -168,10 +167,8 @@ export async function computeView(
         fingerprint: manifestFingerprint(manifest),
         clusters: input.clusters,
       };
-    });
-  } finally {
-    await fs.rm(scratch, { recursive: true, force: true });
-  }
+    }),
+  );
 }
 
 async function readVersionMeta(
@@ -243,9 +240,8 @@ export async function loadShard(
   onProgress: (written: number) => void | Promise<void> = () => {},
 ): Promise<ShardLoad> {
   const { view, plan } = input;
-  const scratch = await makeScratch(config, `fs-load-${view.name}-${input.shard}`);
-  try {
-    return await withDuckDB(duckdbOptions(config), async (db) => {
+  return withScratch(config, `fs-load-${view.name}-${input.shard}`, (scratch) =>
+    withDuckDB(duckdbOptions(config), async (db) => {
       const files = await stageAll(input.files, scratch);
       const previousFiles = plan.previousFiles ? await stageAll(plan.previousFiles, scratch) : undefined;
       const rows = loadRowsSql({ view, files, previousFiles, shard: input.shard, shards: plan.shards });
@@ -277,10 +273,8 @@ export async function loadShard(
       } finally {
         pipe.close();
       }
-    });
-  } finally {
-    await fs.rm(scratch, { recursive: true, force: true });
-  }
+    }),
+  );
 }
 
 /**
@@ -403,30 +397,37 @@ export async function removeOldVersions(
   return deleted;
 }
 
-/** All steps of one view in this process (benches, fault tests, local use); shards run one by one. */
-export async function syncViewInProcess(
+/** What syncing one view in this process needs. */
+export type SyncViewInput = ComputeViewInput & { mode: SyncMode; redisUrl: string; shards?: number };
+
+/**
+ * Every step of one view but the switch, in this process: compute, plan, load each shard (one by
+ * one) into the plan's version. Returns what `publishVersion` takes.
+ */
+export async function loadViewInProcess(
   config: Config,
-  input: {
-    view: FeatureView;
-    records: string;
-    clusters?: string;
-    output: string;
-    runDate: string;
-    asOf: string;
-    mode: SyncMode;
-    redisUrl: string;
-    shards?: number;
-  },
+  input: SyncViewInput,
   onProgress?: (written: number) => void | Promise<void>,
-): Promise<PublishedView & { computeMs: number; loadMs: number }> {
+): Promise<{ computed: ComputedView; plan: LoadPlan; loads: ShardLoad[]; computeMs: number }> {
   const t0 = performance.now();
   const computed = await computeView(config, input);
-  const t1 = performance.now();
+  const computeMs = performance.now() - t0;
   const plan = await planLoad({ ...input, computed });
   const loads: ShardLoad[] = [];
   for (let shard = 0; shard < plan.shards; shard++) {
     loads.push(await loadShard(config, { ...input, plan, files: computed.files, shard }, onProgress));
   }
+  return { computed, plan, loads, computeMs };
+}
+
+/** All steps of one view in this process (benches, fault tests, local use); shards run one by one. */
+export async function syncViewInProcess(
+  config: Config,
+  input: SyncViewInput,
+  onProgress?: (written: number) => void | Promise<void>,
+): Promise<PublishedView & { computeMs: number; loadMs: number }> {
+  const t0 = performance.now();
+  const { computed, plan, loads, computeMs } = await loadViewInProcess(config, input, onProgress);
   const published = await publishVersion({ ...input, plan, computed, loads });
-  return { ...published, computeMs: t1 - t0, loadMs: performance.now() - t1 };
+  return { ...published, computeMs, loadMs: performance.now() - t0 - computeMs };
 }

@@ -25,7 +25,7 @@ import { requireColumns } from '../common/schema.js';
 import { chooseBuckets, DS1_BYTES_PER_TASK, DS2_BYTES_PER_TASK, selectDs1 } from './plan.js';
 import { countsSql, createDs2TableSql, fileRowsSql, hashDs2Sql, joinSql } from './sql.js';
 import type { HashedDs2, IdentityJoinPlan, IdentityJoinReport, JoinTask, JoinTaskResult } from './types.js';
-import { makeScratch } from '../common/scratch.js';
+import { withScratch } from '../common/scratch.js';
 
 export * from './types.js';
 
@@ -80,8 +80,6 @@ async function withProgress<T, D extends object>(
 }
 
 export function createIdentityJoinActivities({ config }: ActivityDeps) {
-  const scratchFor = (label: string) => makeScratch(config, label);
-
   return {
     async planIdentityJoin(input: {
       runDate: string;
@@ -123,9 +121,8 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
       buckets: number;
       workUri: string;
     }): Promise<HashedDs2> {
-      const scratch = await scratchFor(`ij-hash-${input.group}`);
-      try {
-        return await withDuckDB(duckdbOptions(config), (conn) =>
+      return withScratch(config, `ij-hash-${input.group}`, (scratch) =>
+        withDuckDB(duckdbOptions(config), (conn) =>
           withProgress(
             conn,
             () => ({ step: `hash DS2 group ${input.group + 1}/${input.groups}`, rows: 0 }),
@@ -159,17 +156,14 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
               return { group: input.group, rows: total, bucketFiles };
             },
           ),
-        );
-      } finally {
-        await fs.rm(scratch, { recursive: true, force: true });
-      }
+        ),
+      );
     },
 
     /** Joins one bucket of one DS1 file group and puts its output files under their final names. */
     async joinIdentityShard(input: JoinTask): Promise<JoinTaskResult> {
-      const scratch = await scratchFor(`ij-join-${input.task}`);
-      try {
-        return await withDuckDB(duckdbOptions(config), (conn) =>
+      return withScratch(config, `ij-join-${input.task}`, (scratch) =>
+        withDuckDB(duckdbOptions(config), (conn) =>
           withProgress(
             conn,
             () => ({
@@ -242,10 +236,8 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
               };
             },
           ),
-        );
-      } finally {
-        await fs.rm(scratch, { recursive: true, force: true });
-      }
+        ),
+      );
     },
 
     /** Removes what the manifest does not list (old files, the hashed DS2) and writes it last. */

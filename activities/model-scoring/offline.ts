@@ -1,8 +1,5 @@
 // Identity resolution end to end in one process (no Temporal): what `daybreak models train` and
 // `daybreak models evaluate` run, and what the tests use to train beside the shipped versions.
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Config } from '../../lib/config.js';
 import { withDuckDB } from '../../lib/duckdb.js';
@@ -17,6 +14,7 @@ import { registerModel } from '../../lib/identity/registry.js';
 import { trainFromPatterns, type NewModel } from '../../lib/identity/train.js';
 import { resolveDataset, storageFor } from '../../lib/storage/index.js';
 import { duckdbOptions } from '../common/deps.js';
+import { withScratch } from '../common/scratch.js';
 import { checkRecordFiles, loadLabels } from './validate.js';
 
 export interface OfflineData {
@@ -30,10 +28,8 @@ export async function withCandidates<T>(
   data: OfflineData,
   fn: (conn: DuckDBConnection, info: { candidates: number }) => Promise<T>,
 ): Promise<T> {
-  const scratch = path.join(config.DAYBREAK_SCRATCH_DIR, `identity-offline-${randomUUID()}`);
-  await fs.mkdir(scratch, { recursive: true });
-  try {
-    return await withDuckDB(duckdbOptions(config, false), async (conn) => {
+  return withScratch(config, 'identity-offline', (scratch) =>
+    withDuckDB(duckdbOptions(config, false), async (conn) => {
       const stage = async (spec: string) => {
         const objs = await resolveDataset(spec);
         const local = await Promise.all(objs.map((o) => storageFor(o.uri).stageIn(o.uri, scratch)));
@@ -47,10 +43,8 @@ export async function withCandidates<T>(
       }
       const candidates = await prepareAndBlock(conn, records.local);
       return fn(conn, { candidates });
-    });
-  } finally {
-    await fs.rm(scratch, { recursive: true, force: true });
-  }
+    }),
+  );
 }
 
 /** Fits a new model of `kind` (logistic needs labels); registers it unless `register` is false. */

@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { withDuckDB } from '../../lib/duckdb.js';
+import { sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { missingInput } from '../../lib/errors.js';
 import { resolveDataset, storageFor, joinUri, type ObjectInfo } from '../../lib/storage/index.js';
 import { beginOutput, commitOutput, putOutputFile } from '../../lib/storage/manifest.js';
@@ -16,7 +16,7 @@ import { runWorkUri } from '../common/work.js';
 import { requireColumns } from '../common/schema.js';
 import { expertsSql, fileCountsSql, mapFilesSql, mergeSql, reduceBucketSql } from './sql.js';
 import { MONTHS, type MapResult, type MonthRanking, type SessionRankingPlan } from './types.js';
-import { makeScratch } from '../common/scratch.js';
+import { withScratch } from '../common/scratch.js';
 import { stageAll } from '../common/staging.js';
 
 export * from './types.js';
@@ -85,7 +85,6 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       ),
     ),
   });
-  const scratchFor = (label: string) => makeScratch(config, label);
 
   return {
     async planSessionRanking(params: SessionRankingParams): Promise<SessionRankingPlan> {
@@ -127,9 +126,8 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       buckets: number;
       workUri: string;
     }): Promise<string> {
-      const scratch = await scratchFor('experts');
-      try {
-        return await withDuckDB(duckdbOptions(config), async (conn) => {
+      return withScratch(config, 'experts', (scratch) =>
+        withDuckDB(duckdbOptions(config), async (conn) => {
           const progress = startHeartbeat(
             { status: `experts: reading ${input.profileFiles.length} profile file(s)` },
             conn,
@@ -147,10 +145,8 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
           } finally {
             progress.stop();
           }
-        });
-      } finally {
-        await fs.rm(scratch, { recursive: true, force: true });
-      }
+        }),
+      );
     },
 
     /**
@@ -179,9 +175,8 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
         inputRows: 0,
         rejectedRows: 0,
       };
-      const scratch = await scratchFor(`map-${input.group}`);
-      try {
-        return await withDuckDB(shardDuckdb(input.siblings), async (conn) => {
+      return withScratch(config, `map-${input.group}`, (scratch) =>
+        withDuckDB(shardDuckdb(input.siblings), async (conn) => {
           await useUtc(conn);
           const files = input.batches.reduce((n, b) => n + b.length, 0);
           const progress = startHeartbeat<Done>(
@@ -241,10 +236,8 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
           } finally {
             progress.stop();
           }
-        });
-      } finally {
-        await fs.rm(scratch, { recursive: true, force: true });
-      }
+        }),
+      );
     },
 
     /** Totals one id bucket and keeps its top N per month; undefined when the bucket is empty. */
@@ -264,9 +257,8 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
         : allBucketsPrefix(input.workUri);
       const partials = (await resolveDataset(prefix)).map((o) => o.uri);
       if (partials.length === 0) return undefined;
-      const scratch = await scratchFor(`reduce-${input.bucket}`);
-      try {
-        return await withDuckDB(shardDuckdb(input.siblings), async (conn) => {
+      return withScratch(config, `reduce-${input.bucket}`, (scratch) =>
+        withDuckDB(shardDuckdb(input.siblings), async (conn) => {
           const progress = startHeartbeat(
             {
               bucket: input.bucket,
@@ -294,10 +286,8 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
           } finally {
             progress.stop();
           }
-        });
-      } finally {
-        await fs.rm(scratch, { recursive: true, force: true });
-      }
+        }),
+      );
     },
 
     /** Merges the buckets' top N, writes ranking.json and ranking.parquet, then the manifest. */
@@ -309,16 +299,15 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       top: number;
       report: Record<string, unknown>;
     }): Promise<MonthRanking> {
-      const scratch = await scratchFor('publish');
-      try {
-        return await withDuckDB(duckdbOptions(config, false), async (conn) => {
+      return withScratch(config, 'publish', (scratch) =>
+        withDuckDB(duckdbOptions(config, false), async (conn) => {
           const locals = await stageAll(input.bucketFiles, scratch);
           const sql = mergeSql({ bucketFiles: locals, year: input.year, top: input.top });
           const rows = (await conn.runAndReadAll(sql)).getRowObjects();
           const ranking = Object.fromEntries(MONTHS.map((m) => [m, [] as string[]])) as MonthRanking;
           for (const row of rows) ranking[MONTHS[Number(row.month) - 1]!].push(String(row.user_id));
           const parquet = path.join(scratch, 'ranking.parquet');
-          await conn.run(`COPY (${sql}) TO '${parquet.replaceAll("'", "''")}' (FORMAT parquet)`);
+          await conn.run(`COPY (${sql}) TO ${sqlString(parquet)} (FORMAT parquet)`);
           const json = path.join(scratch, 'ranking.json');
           await fs.writeFile(json, `${JSON.stringify(ranking)}\n`);
           const files = [
@@ -331,10 +320,8 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
             files,
           );
           return ranking;
-        });
-      } finally {
-        await fs.rm(scratch, { recursive: true, force: true });
-      }
+        }),
+      );
     },
   };
 }

@@ -72,33 +72,29 @@ try {
   let seed = 1;
   const randomId = () => ids[(seed = (seed * 48271) % 2147483647) % ids.length]!;
   const run = async (opts: { path: () => string; method: 'GET' | 'POST'; body?: () => string }) => {
-    let done!: (r: autocannon.Result) => void;
-    let failed!: (e: unknown) => void;
-    const finished = new Promise<autocannon.Result>((resolve, reject) => {
-      [done, failed] = [resolve, reject];
-    });
-    const instance = autocannon(
-      {
-        url,
-        connections: 64,
-        duration: SECONDS,
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-        requests: [
-          {
-            method: opts.method,
-            setupRequest: (req) => ({ ...req, path: opts.path(), body: opts.body?.() }),
-          },
-        ],
-      },
-      (err, r) => (err ? failed(err) : done(r)),
-    );
     // autocannon's own percentiles are whole milliseconds: keep every 2xx latency (hrtime-based
     // ms with decimals) to report exact percentiles too.
     const latencies: number[] = [];
-    instance.on('response', (_client, status, _bytes, ms) => {
-      if (status >= 200 && status < 300) latencies.push(ms);
+    const result = await new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon(
+        {
+          url,
+          connections: 64,
+          duration: SECONDS,
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          requests: [
+            {
+              method: opts.method,
+              setupRequest: (req) => ({ ...req, path: opts.path(), body: opts.body?.() }),
+            },
+          ],
+        },
+        (err, r) => (err ? reject(err) : resolve(r)),
+      );
+      instance.on('response', (_client, status, _bytes, ms) => {
+        if (status >= 200 && status < 300) latencies.push(ms);
+      });
     });
-    const result = await finished;
     const sorted = Float64Array.from(latencies).sort();
     const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
     return { ...result, exact: { p50: at(0.5), p99: at(0.99), p999: at(0.999) } };

@@ -8,14 +8,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateCustomers } from '../../../bench/datagen/customers.js';
 import {
-  computeView,
-  loadShard,
-  planLoad,
+  loadViewInProcess,
   publishConflict,
   publishVersion,
   syncViewInProcess,
 } from '../../../activities/feature-sync/steps.js';
-import type { LoadPlan, ShardLoad } from '../../../activities/feature-sync/types.js';
+import type { LoadPlan } from '../../../activities/feature-sync/types.js';
 import { ErrorType } from '../../../lib/errors.js';
 import { loadConfig, type Config } from '../../../lib/config.js';
 import type { Features } from '../../../lib/features/encoding.js';
@@ -203,6 +201,7 @@ test('a sync SIGKILLed midway leaves the previous version serving; the next sync
 });
 
 test('two syncs of one view at once: the one finishing last but older fails Superseded, the newer version keeps serving', async () => {
+  // Everything but the switch; the returned function publishes.
   const steps = async (name: string, output: string) => {
     const input = {
       view,
@@ -213,12 +212,8 @@ test('two syncs of one view at once: the one finishing last but older fails Supe
       mode: 'full' as const,
       redisUrl: redis.url,
     };
-    const computed = await computeView(config, input);
-    const plan = await planLoad({ ...input, computed });
-    const loads: ShardLoad[] = [];
-    for (let shard = 0; shard < plan.shards; shard++)
-      loads.push(await loadShard(config, { ...input, plan, files: computed.files, shard }));
-    return () => publishVersion({ ...input, plan, computed, loads });
+    const loaded = await loadViewInProcess(config, input);
+    return () => publishVersion({ ...input, ...loaded });
   };
   // Both plan and load before either publishes; the later-planned one (B, higher version) publishes first.
   const publishOlder = await steps('b', path.join(dir, 'out-race-b'));
