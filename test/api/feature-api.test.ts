@@ -49,7 +49,10 @@ beforeAll(async () => {
   api = await startTestApi(redis.url);
   markerConn = new Redis(redis.url);
   await markerConn.ping();
-  monitor = new Redis(redis.url);
+  // monitor() opens its own connection; the client it is called on never connects (lazyConnect),
+  // else its ready-check INFO could reach the monitoring connection before ioredis has switched it
+  // to monitor mode ("Command queue state error", seen once in CI).
+  monitor = new Redis(redis.url, { lazyConnect: true });
   monitorConn = await monitor.monitor();
   monitor.on('error', () => {});
   monitorConn.on('monitor', (_time: string, args: string[]) => monitored.push(args));
