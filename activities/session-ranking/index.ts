@@ -14,8 +14,21 @@ import { previousHeartbeat, startHeartbeat } from '../common/heartbeat.js';
 import { groupBySize } from '../common/grouping.js';
 import { runWorkUri } from '../common/work.js';
 import { requireColumns } from '../common/schema.js';
-import { expertsSql, fileCountsSql, mapFilesSql, mergeSql, reduceBucketSql } from './sql.js';
-import { MONTHS, type MapResult, type MonthRanking, type SessionRankingPlan } from './types.js';
+import {
+  expertsSql,
+  fileCountsSql,
+  mapFilesSql,
+  mergeSql,
+  reduceBucketSql,
+  type ExpertsSource,
+} from './sql.js';
+import {
+  MONTHS,
+  type MapExperts,
+  type MapResult,
+  type MonthRanking,
+  type SessionRankingPlan,
+} from './types.js';
 import { withScratch } from '../common/scratch.js';
 import { stageAll } from '../common/staging.js';
 
@@ -63,6 +76,15 @@ export function allBucketsPrefix(workUri: string): string {
  */
 export function bucketPrefix(workUri: string, bucket: number): string {
   return joinUri(workUri, `bucket=${String(bucket).padStart(3, '0')}`);
+}
+
+/** Stages the profile files and checks each has the columns the experts query reads. */
+async function stageProfile(conn: DuckDBConnection, uris: string[], scratch: string): Promise<string[]> {
+  const locals = await stageAll(uris, scratch);
+  for (const [i, local] of locals.entries()) {
+    await requireColumns(conn, local, uris[i]!, { id: 'any', level: 'text' });
+  }
+  return locals;
 }
 
 /** Months and years of TIMESTAMPTZ columns are taken in UTC, whatever the worker's time zone. */
@@ -120,7 +142,11 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       };
     },
 
-    /** Distinct expert ids of the profile with their bucket, written once for every map task. */
+    /**
+     * Distinct expert ids of the profile with their bucket, written once for every map task. Only
+     * runs started before the maps read the profile themselves call it (workflow patch
+     * `session-ranking-maps-read-profile`); remove it with that patch.
+     */
     async extractSessionExperts(input: {
       profileFiles: string[];
       buckets: number;
@@ -133,10 +159,7 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
             conn,
           );
           try {
-            const locals = await stageAll(input.profileFiles, scratch);
-            for (const [i, local] of locals.entries()) {
-              await requireColumns(conn, local, input.profileFiles[i]!, { id: 'any', level: 'text' });
-            }
+            const locals = await stageProfile(conn, input.profileFiles, scratch);
             const out = path.join(scratch, 'experts.parquet');
             await conn.run(expertsSql({ profileFiles: locals, buckets: input.buckets, out }));
             const target = joinUri(input.workUri, 'experts.parquet');
@@ -156,7 +179,7 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
     async mapSessionFiles(input: {
       group: number;
       batches: string[][];
-      experts: string;
+      experts: MapExperts;
       partitioned: boolean;
       year?: number;
       workUri: string;
@@ -184,7 +207,13 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
             conn,
           );
           try {
-            const experts = await storageFor(input.experts).stageIn(input.experts, scratch);
+            const experts: ExpertsSource =
+              typeof input.experts === 'string'
+                ? { file: await storageFor(input.experts).stageIn(input.experts, scratch) }
+                : {
+                    profileFiles: await stageProfile(conn, input.experts.profileFiles, scratch),
+                    buckets: input.experts.buckets,
+                  };
             const state = { ...done };
             for (let b = done.batchesDone; b < input.batches.length; b++) {
               const uris = input.batches[b]!;

@@ -1,11 +1,14 @@
 // The SQL of session-ranking.
 //
 // experts: distinct expert ids of the profile, each with its id bucket (computed once per expert,
-//   not once per session).
+//   not once per session), as a subquery of each map query.
 // map: per batch of activity files, one pass: expert sessions only (a join with the distinct
 //   expert ids, a semi-join in effect that also brings each id's bucket; filtering to experts
 //   first is ~5x faster than joining everything), valid durations only, written unaggregated and
-//   partitioned by bucket.
+//   partitioned by bucket. The map derives the expert ids from the profile inside its own query:
+//   seeing the `level = 'expert'` filter on the build side, DuckDB pushes a Bloom filter of the
+//   ids into the activity scan, so only ~12% of the rows reach the join (from a precomputed
+//   experts file it does not, and the map took 15-20% longer; BENCHMARKS.md).
 //   With ~1 session per user and month a map-side GROUP BY barely shrinks the data and costs a
 //   second hash aggregation, so the only aggregation is the reduce's. A second, cheap scan of the
 //   two timestamp columns counts rows, rejected rows and the latest valid year.
@@ -29,13 +32,23 @@ export function bucketExpr(column: string, buckets: number): string {
 /** Exact session duration in microseconds; NULL when either end is NULL. */
 const DURATION_US = 'epoch_us(session_end) - epoch_us(session_begin)';
 
-export function expertsSql(opts: { profileFiles: string[]; buckets: number; out: string }): string {
-  return `COPY (
-      SELECT id, ${bucketExpr('id', opts.buckets)} AS bucket
+/** Distinct expert ids of the profile with their bucket: `(id, bucket)`. */
+export function expertIdsSql(opts: { profileFiles: string[]; buckets: number }): string {
+  return `SELECT id, ${bucketExpr('id', opts.buckets)} AS bucket
       FROM (SELECT DISTINCT id FROM read_parquet(${sqlFileList(opts.profileFiles)})
-            WHERE level = 'expert' AND id IS NOT NULL)
-    ) TO ${sqlString(opts.out)} (FORMAT parquet, COMPRESSION uncompressed)`;
+            WHERE level = 'expert' AND id IS NOT NULL)`;
 }
+
+/**
+ * The expert ids written to a file once per run. Only runs started before the maps read the
+ * profile themselves use it (workflow patch `session-ranking-maps-read-profile`).
+ */
+export function expertsSql(opts: { profileFiles: string[]; buckets: number; out: string }): string {
+  return `COPY (${expertIdsSql(opts)}) TO ${sqlString(opts.out)} (FORMAT parquet, COMPRESSION uncompressed)`;
+}
+
+/** Where a map finds the expert ids: the profile files, or the experts file of an older run. */
+export type ExpertsSource = { profileFiles: string[]; buckets: number } | { file: string };
 
 /**
  * A batch of activity files -> their expert sessions `(bucket, [year,] month, id, us)`: either one
@@ -46,7 +59,7 @@ export function expertsSql(opts: { profileFiles: string[]; buckets: number; out:
  */
 export function mapFilesSql(opts: {
   files: string[];
-  experts: string;
+  experts: ExpertsSource;
   out: string;
   partitioned: boolean;
   year?: number;
@@ -56,10 +69,14 @@ export function mapFilesSql(opts: {
     ? `PARTITION_BY (bucket), FILENAME_PATTERN 'part', OVERWRITE_OR_IGNORE`
     : 'ROW_GROUP_SIZE 122880';
   const yearColumn = opts.year === undefined ? 'year(s.session_begin)::SMALLINT AS year, ' : '';
+  const experts =
+    'file' in opts.experts
+      ? `read_parquet(${sqlString(opts.experts.file)})`
+      : `(${expertIdsSql(opts.experts)})`;
   return `COPY (
       SELECT e.bucket, ${yearColumn}month(s.session_begin)::TINYINT AS month, s.id, ${DURATION_US} AS us
       FROM read_parquet(${sqlFileList(opts.files)}) s
-      JOIN read_parquet(${sqlString(opts.experts)}) e ON s.id = e.id
+      JOIN ${experts} e ON s.id = e.id
       WHERE s.session_end >= s.session_begin ${yearFilter}
     ) TO ${sqlString(opts.out)} (FORMAT parquet, COMPRESSION uncompressed, ${layout})`;
 }

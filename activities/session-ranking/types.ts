@@ -32,6 +32,12 @@ export interface SessionRankingPlan {
   inputBytes: number;
 }
 
+/**
+ * What a map joins its sessions with: the profile files (it derives the expert ids and their
+ * buckets itself), or, in runs started before that, the URI of the experts step's file.
+ */
+export type MapExperts = { profileFiles: string[]; buckets: number } | string;
+
 export interface SessionRankingReport {
   inputRows: number;
   rejectedRows: number;

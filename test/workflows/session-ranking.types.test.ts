@@ -52,6 +52,8 @@ beforeAll(async () => {
     `SELECT * FROM (VALUES ('u9', 'expert'), ('u10', 'expert'), ('u100', 'expert'), ('u2', 'expert'),
                            ('nobody', 'basic')) t(id, level)`,
   );
+  // A profile without its level column: bad input, found by the maps that read it.
+  await write(path.join(dir, 'bad/profile.parquet'), `SELECT 'u9' AS id, 'expert' AS tier`);
   // session_end stored as text: bad input.
   await write(
     path.join(dir, 'bad/activity.parquet'),
@@ -94,4 +96,22 @@ test('a wrongly typed column fails the run once, naming the file and the column'
     (s) => s.type === 'mapSessionFiles',
   );
   expect(maps.map((m) => m.attempt)).toEqual([1]);
+});
+
+test('a profile without the level column fails the run once, naming the file and the column', async () => {
+  const bad = path.join(dir, 'bad/profile.parquet');
+  const failure = await runSessionRanking(env.client, env.config, '2096-01-03', {
+    activity: path.join(dir, 'text/activity.parquet'),
+    profile: bad,
+    output: path.join(dir, 'out-bad-profile'),
+  }).catch((err: unknown) => err);
+  expect(failure).toBeInstanceOf(WorkflowFailedError);
+  const cause = rootCause(failure);
+  expect(cause.type).toBe('BadInput');
+  expect(cause.message).toBe(`${bad} has no column "level" (columns: id, tier)`);
+  const maps = (await activityStarts(env.client, 'session-ranking/2096-01-03')).filter(
+    (s) => s.type === 'mapSessionFiles',
+  );
+  expect(maps.length).toBeGreaterThan(0);
+  expect(maps.every((m) => m.attempt === 1)).toBe(true);
 });
