@@ -241,7 +241,9 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
                 const target = joinUri(allBucketsPrefix(input.workUri), `${name}.parquet`);
                 await storageFor(target).putFile(out, target);
               }
-              const counts = (await conn.runAndReadAll(fileCountsSql(locals))).getRowObjects()[0]!;
+              const counts = (
+                await conn.runAndReadAll(fileCountsSql(locals, { latestYear: input.year === undefined }))
+              ).getRowObjects()[0]!;
               for (const [i, local] of locals.entries()) {
                 if (local !== path.resolve(uris[i]!)) await fs.rm(local, { force: true });
               }

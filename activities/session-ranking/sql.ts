@@ -11,7 +11,7 @@
 //   experts file it does not, and the map took 15-20% longer; BENCHMARKS.md).
 //   With ~1 session per user and month a map-side GROUP BY barely shrinks the data and costs a
 //   second hash aggregation, so the only aggregation is the reduce's. A second, cheap scan of the
-//   two timestamp columns counts rows, rejected rows and the latest valid year.
+//   two timestamp columns counts rows, rejected rows and (runs without a year) the latest valid year.
 // reduce: per id bucket, total per (month, id) and its top N per month (min_by beats
 //   QUALIFY row_number() several times over on millions of groups).
 // merge: top N over the buckets' top N, exact because every id lives in exactly one bucket.
@@ -81,11 +81,17 @@ export function mapFilesSql(opts: {
     ) TO ${sqlString(opts.out)} (FORMAT parquet, COMPRESSION uncompressed, ${layout})`;
 }
 
-/** Rows, rejected rows (NULL or negative duration) and the latest year of a valid session. */
-export function fileCountsSql(files: string[]): string {
+/**
+ * Rows, rejected rows (NULL or negative duration) and, when the run has no year (`latestYear`),
+ * the latest year of a valid session.
+ */
+export function fileCountsSql(files: string[], opts: { latestYear: boolean }): string {
+  const maxYear = opts.latestYear
+    ? 'year(max(session_begin) FILTER (WHERE session_end >= session_begin))'
+    : 'NULL::BIGINT';
   return `SELECT count(*) AS input_rows,
          count(*) - count(*) FILTER (WHERE session_end >= session_begin) AS rejected_rows,
-         year(max(session_begin) FILTER (WHERE session_end >= session_begin)) AS max_year
+         ${maxYear} AS max_year
   FROM read_parquet(${sqlFileList(files)})`;
 }
 
