@@ -1,11 +1,13 @@
 // Test helpers for GCS: the real emulator (fake-gcs-server, Go-built into the cache folder) on a
 // free port, and a small forwarding proxy that answers 403 for chosen objects, because the
 // emulator has no IAM and never refuses anything.
+import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { findOrBuildFakeGcsServer, startFakeGcsServer, type FakeGcsServer } from '../../lib/fake-gcs.js';
 import { freePort } from '../../lib/dev-server.js';
+import type { GcsStorage } from '../../lib/storage/gcs.js';
 
 export async function startEmulator(): Promise<FakeGcsServer> {
   const cacheDir = process.env.DAYBREAK_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'daybreak');
@@ -21,6 +23,28 @@ export async function createBucket(emulatorUrl: string, name: string): Promise<v
     body: JSON.stringify({ name }),
   });
   if (!res.ok) throw new Error(`create bucket ${name}: HTTP ${res.status} ${await res.text()}`);
+}
+
+/**
+ * Uploads a local file, or every file under a local folder, to `uri` (the folder's relative paths
+ * appended). Copies are uploaded: `putFile` moves its file, as it does when publishing outputs.
+ */
+export async function uploadTree(gcs: GcsStorage, local: string, uri: string): Promise<void> {
+  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'gcs-upload-'));
+  const upload = async (file: string, target: string) => {
+    const copy = path.join(scratch, path.basename(file));
+    await fs.copyFile(file, copy);
+    await gcs.putFile(copy, target);
+  };
+  if ((await fs.stat(local)).isFile()) await upload(local, uri);
+  else {
+    for (const entry of await fs.readdir(local, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const full = path.join(entry.parentPath, entry.name);
+      await upload(full, `${uri}/${path.relative(local, full).split(path.sep).join('/')}`);
+    }
+  }
+  await fs.rm(scratch, { recursive: true, force: true });
 }
 
 export interface ForbiddingProxy {

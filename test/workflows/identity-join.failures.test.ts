@@ -10,7 +10,13 @@ import { withDuckDB, sqlString } from '../../lib/duckdb.js';
 import type { FakeGcsServer } from '../../lib/fake-gcs.js';
 import { startRun } from '../../lib/runs.js';
 import { GcsStorage } from '../../lib/storage/gcs.js';
-import { createBucket, startEmulator, startForbiddingProxy, type ForbiddingProxy } from '../helpers/gcs.js';
+import {
+  createBucket,
+  startEmulator,
+  startForbiddingProxy,
+  uploadTree,
+  type ForbiddingProxy,
+} from '../helpers/gcs.js';
 import { startTestWorker, testConfig, tempDir, type TestWorker } from '../helpers/temporal.js';
 
 const FORBIDDEN_OBJECT = 'raw/ds2-locked/part-00000.parquet';
@@ -124,16 +130,16 @@ describe('identity-join bad input', () => {
 
   test('GCS answering 403 for a DS2 object: PermissionDenied naming the object', async () => {
     const direct = new GcsStorage({ apiEndpoint: emulator.url });
-    const put = async (local: string, uri: string) => {
-      const copy = path.join(tempDir('ij-bad-up'), path.basename(local));
-      await fs.copyFile(local, copy);
-      await direct.putFile(copy, uri);
-    };
-    await put(
+    await uploadTree(
+      direct,
       path.join(dataDir, 'visitor_events', 'dt=2025-03-01', 'part-00000.parquet'),
       'gs://lake/raw/ds1/dt=2025-03-01/part-00000.parquet',
     );
-    await put(path.join(dataDir, 'liveramp', 'part-00000.parquet'), `gs://lake/${FORBIDDEN_OBJECT}`);
+    await uploadTree(
+      direct,
+      path.join(dataDir, 'liveramp', 'part-00000.parquet'),
+      `gs://lake/${FORBIDDEN_OBJECT}`,
+    );
     const app = await failure('2025-03-01', {
       ds1: 'gs://lake/raw/ds1',
       ds2: 'gs://lake/raw/ds2-locked',

@@ -11,7 +11,7 @@ import { startRun, waitForRun } from '../../lib/runs.js';
 import { GcsStorage } from '../../lib/storage/gcs.js';
 import { readManifest, MANIFEST_NAME } from '../../lib/storage/manifest.js';
 import { canonical, expectedJoin, readRows } from '../helpers/identity-join.js';
-import { createBucket, startEmulator } from '../helpers/gcs.js';
+import { createBucket, startEmulator, uploadTree } from '../helpers/gcs.js';
 import { startTestWorker, testConfig, tempDir, type TestWorker } from '../helpers/temporal.js';
 
 let env: TestWorker;
@@ -137,17 +137,8 @@ describe('identity-join', () => {
 
   test('the same run on the GCS emulator gives the same rows; the bucket holds exactly the files and the manifest', async () => {
     expect(localRows).toBeDefined();
-    const upload = async (localDir: string, prefix: string) => {
-      for (const entry of await fs.readdir(localDir, { recursive: true, withFileTypes: true })) {
-        if (!entry.isFile()) continue;
-        const full = path.join(entry.parentPath, entry.name);
-        const copy = path.join(tempDir('ij-up'), entry.name);
-        await fs.copyFile(full, copy);
-        await gcs.putFile(copy, `${prefix}/${path.relative(localDir, full).split(path.sep).join('/')}`);
-      }
-    };
-    await upload(path.join(dataDir, 'visitor_events'), 'gs://lake/raw/ds1');
-    await upload(path.join(dataDir, 'liveramp'), 'gs://lake/raw/ds2');
+    await uploadTree(gcs, path.join(dataDir, 'visitor_events'), 'gs://lake/raw/ds1');
+    await uploadTree(gcs, path.join(dataDir, 'liveramp'), 'gs://lake/raw/ds2');
     const inputsBefore = await gcs.list('gs://lake/raw');
     const output = `gs://lake/curated/identity-join/dt=${DAY}`;
     // A stray file from an older run must disappear when the new output is published.

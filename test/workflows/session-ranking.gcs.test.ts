@@ -2,14 +2,13 @@
 // output shuffled through gs:// (6 shards: a folder per bucket), outputs published there. The
 // ranking equals the independent computation, and the output prefix ends up holding exactly the
 // two outputs and the manifest (no intermediates).
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
 import type { FakeGcsServer } from '../../lib/fake-gcs.js';
 import { GcsStorage } from '../../lib/storage/gcs.js';
 import { MANIFEST_NAME, readManifest } from '../../lib/storage/manifest.js';
-import { createBucket, startEmulator } from '../helpers/gcs.js';
+import { createBucket, startEmulator, uploadTree } from '../helpers/gcs.js';
 import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
 import { expectedRanking, readAllRows, runSessionRanking } from '../helpers/session-ranking.js';
 
@@ -33,12 +32,7 @@ beforeAll(async () => {
     rowsPerFile: 10_000,
   });
   for (const folder of ['user_activity', 'user_profile']) {
-    for (const name of await fs.readdir(path.join(dir, folder))) {
-      // putFile moves its file (it publishes task outputs): upload a copy.
-      const copy = path.join(tempDir('sr-gcs-up'), name);
-      await fs.copyFile(path.join(dir, folder, name), copy);
-      await gcs.putFile(copy, `gs://lake/raw/${folder}/${name}`);
-    }
+    await uploadTree(gcs, path.join(dir, folder), `gs://lake/raw/${folder}`);
   }
 });
 afterAll(async () => {
