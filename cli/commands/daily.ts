@@ -1,17 +1,12 @@
 // `daybreak daily`: run the DAG of one logical date now (outside its schedule), e.g. to re-run a
 // date: only what failed runs again unless `--rerun all`.
 import { Command, InvalidArgumentError } from 'commander';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '../../lib/config.js';
 import { ParamError, PIPELINES } from '../../lib/pipelines/index.js';
-import { describeRunFailure, runSearchAttributes, waitForRun } from '../../lib/runs.js';
-import { connectClient, webUiRunUrl } from '../../lib/temporal.js';
 import { compileSchedule } from '../../schedules/compile.js';
 import { SCHEDULES } from '../../schedules/definitions/index.js';
 import type { DailyInput, DailyResult, RerunMode } from '../../workflows/common/daily-types.js';
 import { parseDateOption, today } from '../params.js';
-import { runProgressBar } from '../progress-bar.js';
 import { formatDuration, formatTable } from '../table.js';
 
 interface DailyOptions {
@@ -91,6 +86,19 @@ export function dailyCommand(): Command {
         runDate: opts.date,
         rerun: opts.rerun,
       };
+      const [
+        { WorkflowFailedError },
+        { ApplicationFailure },
+        { describeRunFailure, runSearchAttributes, waitForRun },
+        { connectClient, webUiRunUrl },
+        { runProgressBar },
+      ] = await Promise.all([
+        import('@temporalio/client'),
+        import('@temporalio/common'),
+        import('../../lib/runs.js'),
+        import('../../lib/temporal.js'),
+        import('../progress-bar.js'),
+      ]);
       const client = await connectClient(config);
       try {
         const handle = await client.workflow.start('daily', {

@@ -1,8 +1,5 @@
 // `daybreak datagen`: deterministic synthetic input data for a pipeline.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { generateCustomers } from '../../bench/datagen/customers.js';
-import { generateIdentityJoin } from '../../bench/datagen/identity-join.js';
-import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
 
 function positiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) <= 0)
@@ -54,6 +51,7 @@ export function datagenCommand(): Command {
     .action(async (opts: DatagenOptions) => {
       const started = Date.now();
       if (opts.pipeline === 'model-scoring') {
+        const { generateCustomers } = await import('../../bench/datagen/customers.js');
         const r = await generateCustomers({
           records: opts.records,
           seed: opts.seed,
@@ -66,6 +64,7 @@ export function datagenCommand(): Command {
         return;
       }
       if (opts.pipeline === 'identity-join') {
+        const { generateIdentityJoin } = await import('../../bench/datagen/identity-join.js');
         const result = await generateIdentityJoin({
           rows: opts.rows,
           visitors: opts.users,
@@ -79,6 +78,7 @@ export function datagenCommand(): Command {
         );
         return;
       }
+      const { generateSessionRanking } = await import('../../bench/datagen/session-ranking.js');
       const result = await generateSessionRanking({
         rows: opts.rows,
         users: opts.users,

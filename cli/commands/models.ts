@@ -1,6 +1,5 @@
 // `daybreak models list|show|train|evaluate`: the identity model registry (models/identity/).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { evaluateIdentityModels, trainIdentityModel } from '../../activities/model-scoring/offline.js';
 import { loadConfig } from '../../lib/config.js';
 import { levelWeights, MODEL_KINDS, type IdentityModel, type ModelKind } from '../../lib/identity/model.js';
 import { listModels, loadModel } from '../../lib/identity/registry.js';
@@ -56,6 +55,7 @@ export function modelsCommand(): Command {
       }) => {
         const config = loadConfig();
         const started = Date.now();
+        const { trainIdentityModel } = await import('../../activities/model-scoring/offline.js');
         const model = await trainIdentityModel(config, { ...opts, register: !opts.dryRun });
         process.stdout.write(`${JSON.stringify(model, null, 2)}\n`);
         const version = 'version' in model ? model.version : '(not registered)';
@@ -74,6 +74,7 @@ export function modelsCommand(): Command {
       const models = opts.versions
         ? await Promise.all(opts.versions.map((v) => loadModel(config.DAYBREAK_MODELS_DIR, v)))
         : await listModels(config.DAYBREAK_MODELS_DIR);
+      const { evaluateIdentityModels } = await import('../../activities/model-scoring/offline.js');
       const results = await evaluateIdentityModels(
         config,
         { records: opts.records, labels: opts.labels },

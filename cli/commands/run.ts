@@ -2,12 +2,8 @@
 import { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.js';
-import { startEmbedded } from '../../lib/embedded.js';
 import { PIPELINES, pipelineByName } from '../../lib/pipelines/index.js';
-import { describeRunFailure, startRun, waitForRun } from '../../lib/runs.js';
-import { connectClient, webUiRunUrl } from '../../lib/temporal.js';
 import { collectParam, parseDateOption, today } from '../params.js';
-import { runProgressBar } from '../progress-bar.js';
 
 interface RunOptions {
   date: string;
@@ -21,11 +17,18 @@ async function execute(pipeline: string, opts: RunOptions): Promise<number> {
   const baseConfig = loadConfig();
   // Check the pipeline and its parameters before starting anything.
   pipelineByName(pipeline).buildParams(opts.param, { config: baseConfig, runDate: opts.date });
+  const [{ describeRunFailure, startRun, waitForRun }, { connectClient, webUiRunUrl }, { runProgressBar }] =
+    await Promise.all([
+      import('../../lib/runs.js'),
+      import('../../lib/temporal.js'),
+      import('../progress-bar.js'),
+    ]);
   let client: Client;
   let config: Config = baseConfig;
   let stop: () => Promise<void>;
   if (opts.embedded) {
     process.stderr.write('daybreak: starting an embedded Temporal dev server and worker for this run\n');
+    const { startEmbedded } = await import('../../lib/embedded.js');
     const embedded = await startEmbedded({ config: baseConfig, persistent: false });
     ({ client, config } = embedded);
     stop = embedded.stop;

@@ -1,6 +1,5 @@
 // `daybreak runbook "<error text>"`: the runbook sections that best match an error, for on-call.
 import { Command } from 'commander';
-import { runbookIndex } from '../../alerts/runbook-index.js';
 
 export function runbookCommand(): Command {
   return new Command('runbook')
@@ -8,7 +7,8 @@ export function runbookCommand(): Command {
     .argument('<error-text...>', 'the error class and/or message, as printed')
     .option('-n, --limit <n>', 'how many sections', '3')
     .option('--json', 'print JSON (title, file, anchor, score, steps)', false)
-    .action((words: string[], opts: { limit: string; json: boolean }) => {
+    .action(async (words: string[], opts: { limit: string; json: boolean }) => {
+      const { runbookIndex } = await import('../../alerts/runbook-index.js');
       const limit = Math.max(1, Number(opts.limit) || 3);
       const matches = runbookIndex().search(words.join(' '), limit);
       if (opts.json) {

@@ -3,19 +3,10 @@ import { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { PIPELINES } from '../../lib/pipelines/index.js';
-import { connectClient, webUiRunUrl } from '../../lib/temporal.js';
-import { applySchedules, type ScheduleChange } from '../../schedules/apply.js';
+import type { ScheduleChange } from '../../schedules/apply.js';
 import { SCHEDULE_ID_PREFIX } from '../../schedules/compile.js';
 import { SCHEDULES } from '../../schedules/definitions/index.js';
 import { ScheduleError } from '../../schedules/types.js';
-import {
-  backfillSchedule,
-  deleteSchedule,
-  listSchedules,
-  pauseSchedule,
-  triggerSchedule,
-  unpauseSchedule,
-} from '../../schedules/operations.js';
 import { parseDateOption } from '../params.js';
 import { formatTable } from '../table.js';
 
@@ -31,11 +22,25 @@ interface Common {
   json?: boolean;
 }
 
-async function withClient<T>(fn: (client: Client, config: Config) => Promise<T>): Promise<T> {
+/** The Temporal-facing modules, loaded when a subcommand runs rather than for `--help`. */
+async function scheduleOps() {
+  const [temporal, apply, operations] = await Promise.all([
+    import('../../lib/temporal.js'),
+    import('../../schedules/apply.js'),
+    import('../../schedules/operations.js'),
+  ]);
+  return { ...temporal, ...apply, ...operations };
+}
+type ScheduleOps = Awaited<ReturnType<typeof scheduleOps>>;
+
+async function withClient<T>(
+  fn: (client: Client, config: Config, ops: ScheduleOps) => Promise<T>,
+): Promise<T> {
   const config = loadConfig();
-  const client = await connectClient(config);
+  const ops = await scheduleOps();
+  const client = await ops.connectClient(config);
   try {
-    return await fn(client, config);
+    return await fn(client, config, ops);
   } catch (err) {
     if (!(err instanceof ScheduleError)) throw err;
     process.stderr.write(`daybreak: ${err.message}\n`);
@@ -66,7 +71,7 @@ export function schedulesCommand(): Command {
     .option('--json', 'print the diff as JSON', false)
     .action(async (opts: { dryRun: boolean; prune: boolean }, c: Command) => {
       const { idPrefix, json } = common(c);
-      await withClient(async (client, config) => {
+      await withClient(async (client, config, { applySchedules }) => {
         const changes = await applySchedules({
           client,
           config,
@@ -99,7 +104,7 @@ export function schedulesCommand(): Command {
     .option('--json', 'print JSON', false)
     .action(async (_opts: unknown, c: Command) => {
       const { idPrefix, json } = common(c);
-      await withClient(async (client, config) => {
+      await withClient(async (client, config, { listSchedules, webUiRunUrl }) => {
         const list = await listSchedules(
           client,
           idPrefix,
@@ -128,7 +133,7 @@ export function schedulesCommand(): Command {
     .description('pause a schedule (runs already started go on)')
     .option('--note <text>', 'why (shown in list and in the Web UI)')
     .action(async (name: string, opts: { note?: string }, c: Command) => {
-      await withClient(async (client) => {
+      await withClient(async (client, _config, { pauseSchedule }) => {
         await pauseSchedule(client, name, opts.note, common(c).idPrefix);
         out(`paused ${name}`);
       });
@@ -138,7 +143,7 @@ export function schedulesCommand(): Command {
     .command('unpause <name>')
     .option('--note <text>', 'note replacing the pause note')
     .action(async (name: string, opts: { note?: string }, c: Command) => {
-      await withClient(async (client) => {
+      await withClient(async (client, _config, { unpauseSchedule }) => {
         await unpauseSchedule(client, name, opts.note, common(c).idPrefix);
         out(`unpaused ${name}`);
       });
@@ -148,7 +153,7 @@ export function schedulesCommand(): Command {
     .command('trigger <name>')
     .description("start one run now (logical date from now), with the schedule's overlap policy")
     .action(async (name: string, _opts: unknown, c: Command) => {
-      await withClient(async (client) => {
+      await withClient(async (client, _config, { triggerSchedule }) => {
         await triggerSchedule(client, name, common(c).idPrefix);
         out(`triggered ${name}`);
       });
@@ -160,7 +165,7 @@ export function schedulesCommand(): Command {
     .requiredOption('--from <YYYY-MM-DD>', 'first logical date', parseDateOption)
     .requiredOption('--to <YYYY-MM-DD>', 'last logical date (inclusive)', parseDateOption)
     .action(async (name: string, opts: { from: string; to: string }, c: Command) => {
-      await withClient(async (client) => {
+      await withClient(async (client, _config, { backfillSchedule }) => {
         const plan = await backfillSchedule(client, name, opts.from, opts.to, common(c).idPrefix);
         out(
           `backfill ${name}: ${plan.dates.length} logical dates ${opts.from}..${opts.to} (scheduled times ${plan.start} .. ${plan.end}, overlap ${plan.overlap})`,
@@ -172,7 +177,7 @@ export function schedulesCommand(): Command {
     .command('delete <name>')
     .description('delete a schedule from the server (apply recreates it while its definition exists)')
     .action(async (name: string, _opts: unknown, c: Command) => {
-      await withClient(async (client) => {
+      await withClient(async (client, _config, { deleteSchedule }) => {
         await deleteSchedule(client, name, common(c).idPrefix);
         out(`deleted ${name}`);
       });

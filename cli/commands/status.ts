@@ -4,8 +4,6 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { PIPELINES } from '../../lib/pipelines/index.js';
-import { describeRunFailure } from '../../lib/runs.js';
-import { connectClient, webUiRunUrl } from '../../lib/temporal.js';
 import { RunDateKey } from '../../workflows/common/search-attributes.js';
 import { formatDuration, formatTable } from '../table.js';
 
@@ -32,6 +30,10 @@ export async function pipelineStatus(
   pipeline: string,
   days: number,
 ): Promise<RunStatus[]> {
+  const [{ describeRunFailure }, { webUiRunUrl }] = await Promise.all([
+    import('../../lib/runs.js'),
+    import('../../lib/temporal.js'),
+  ]);
   const since = new Date(Date.now() - days * 86_400_000).toISOString();
   const byId = new Map<string, WorkflowExecutionInfo[]>();
   for await (const wf of client.workflow.list({
@@ -87,6 +89,7 @@ export function statusCommand(): Command {
     .action(async (pipeline: string | undefined, opts: { days: number; json: boolean }) => {
       const config = loadConfig();
       const pipelines = pipeline ? [pipeline] : ['daily', ...Object.keys(PIPELINES)];
+      const { connectClient } = await import('../../lib/temporal.js');
       const client = await connectClient(config);
       try {
         const rows: RunStatus[] = [];

@@ -1,8 +1,6 @@
 // `daybreak tools`: make sure the Go-built tools exist in the cache folder (built once with Go).
 import { Command } from 'commander';
 import { loadConfig } from '../../lib/config.js';
-import { findOrBuildFakeGcsServer } from '../../lib/fake-gcs.js';
-import { findOrBuildTemporalCli, temporalCliVersion } from '../../lib/temporal-cli.js';
 
 export function toolsCommand(): Command {
   return new Command('tools')
@@ -11,6 +9,8 @@ export function toolsCommand(): Command {
     )
     .action(async () => {
       const config = loadConfig();
+      const [{ findOrBuildFakeGcsServer }, { findOrBuildTemporalCli, temporalCliVersion }] =
+        await Promise.all([import('../../lib/fake-gcs.js'), import('../../lib/temporal-cli.js')]);
       const temporal = await findOrBuildTemporalCli({
         explicitPath: config.TEMPORAL_CLI,
         cacheDir: config.DAYBREAK_CACHE_DIR,

@@ -2,14 +2,8 @@
 // the state folder, an in-process worker, sample data when the data root is empty, and one
 // session-ranking run. Ctrl-C stops everything.
 import { Command } from 'commander';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
 import { loadConfig } from '../../lib/config.js';
-import { startEmbedded } from '../../lib/embedded.js';
 import { rawDataset } from '../../lib/paths.js';
-import { resolveDataset, isGcsUri } from '../../lib/storage/index.js';
-import { describeRunFailure, startRun, waitForRun, runWorkflowId } from '../../lib/runs.js';
-import { webUiRunUrl } from '../../lib/temporal.js';
 import { today } from '../params.js';
 
 function portOf(address: string): number {
@@ -23,6 +17,21 @@ export function upCommand(): Command {
     .action(async (opts: { sampleRun: boolean }) => {
       const config = loadConfig();
       const log = (line: string) => process.stderr.write(`daybreak: ${line}\n`);
+      const [
+        { WorkflowExecutionAlreadyStartedError },
+        { generateSessionRanking },
+        { startEmbedded },
+        { resolveDataset, isGcsUri },
+        { describeRunFailure, startRun, waitForRun, runWorkflowId },
+        { webUiRunUrl },
+      ] = await Promise.all([
+        import('@temporalio/client'),
+        import('../../bench/datagen/session-ranking.js'),
+        import('../../lib/embedded.js'),
+        import('../../lib/storage/index.js'),
+        import('../../lib/runs.js'),
+        import('../../lib/temporal.js'),
+      ]);
       const embedded = await startEmbedded({
         config,
         persistent: true,

@@ -3,10 +3,14 @@
 // workers other than those it watches (a dedicated `--task-queue`), or it dies with them; the
 // Prometheus rule DaybreakNoWorkers covers that case too.
 import { Command } from 'commander';
-import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.js';
-import { connectClient } from '../../lib/temporal.js';
 import type { QueueHealth, WatchdogInput } from '../../activities/alerts/types.js';
+
+/** A client for `config`; the SDK is loaded when a subcommand runs rather than for `--help`. */
+async function connect(config: Config) {
+  const { connectClient } = await import('../../lib/temporal.js');
+  return connectClient(config);
+}
 
 export const WATCHDOG_SCHEDULE_ID = 'daybreak-watchdog';
 
@@ -57,7 +61,8 @@ export function watchdogCommand(): Command {
         staleSeconds: opts.staleSeconds ? Number(opts.staleSeconds) : config.WATCHDOG_STALE_SECONDS,
         route: opts.route,
       };
-      const client = await connectClient(config);
+      const { ScheduleNotFoundError, ScheduleOverlapPolicy } = await import('@temporalio/client');
+      const client = await connect(config);
       try {
         const action = {
           type: 'startWorkflow' as const,
@@ -92,7 +97,7 @@ export function watchdogCommand(): Command {
     .description('delete the watchdog schedule')
     .option('--schedule-id <id>', 'schedule id', WATCHDOG_SCHEDULE_ID)
     .action(async (opts: { scheduleId: string }) => {
-      const client = await connectClient(loadConfig());
+      const client = await connect(loadConfig());
       try {
         await client.schedule.getHandle(opts.scheduleId).delete();
         process.stdout.write(`deleted schedule ${opts.scheduleId}\n`);
@@ -108,7 +113,7 @@ export function watchdogCommand(): Command {
     .option('--task-queue <name>', 'task queue the check runs on')
     .action(async (opts: { watch?: string; staleSeconds?: string; taskQueue?: string }) => {
       const config = loadConfig();
-      const client = await connectClient(config);
+      const client = await connect(config);
       try {
         const report: QueueHealth[] = await client.workflow.execute('watchdog', {
           taskQueue: opts.taskQueue ?? config.DAYBREAK_TASK_QUEUE,

@@ -1,8 +1,6 @@
 // `daybreak worker`: run a worker until SIGINT/SIGTERM, then drain and exit.
 import { Command } from 'commander';
 import { loadConfig } from '../../lib/config.js';
-import { startMetricsServer, seedLastSuccess } from '../../workers/metrics-server.js';
-import { createWorker, workerIdentity } from '../../workers/worker.js';
 
 export function workerCommand(): Command {
   return new Command('worker')
@@ -10,6 +8,10 @@ export function workerCommand(): Command {
     .option('--task-queue <name>', 'task queue to poll (default DAYBREAK_TASK_QUEUE)')
     .action(async (opts: { taskQueue?: string }) => {
       const config = loadConfig();
+      const [{ startMetricsServer, seedLastSuccess }, { createWorker, workerIdentity }] = await Promise.all([
+        import('../../workers/metrics-server.js'),
+        import('../../workers/worker.js'),
+      ]);
       const worker = await createWorker({ config, taskQueue: opts.taskQueue });
       const metrics = config.METRICS_PORT === 0 ? undefined : await startMetricsServer(config);
       if (metrics) {
