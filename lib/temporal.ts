@@ -3,7 +3,7 @@
 // so a user's existing Temporal set-up just works.
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { processEnvironment, type Config } from './config.js';
 
 export interface TemporalTarget {
@@ -28,6 +28,8 @@ export async function connectClient(config: Config): Promise<Client> {
 }
 
 export async function connectWorkerConnection(config: Config): Promise<NativeConnection> {
+  // Loaded here so clients (the CLI's run, status, schedules) do not load the worker package.
+  const { NativeConnection } = await import('@temporalio/worker');
   return NativeConnection.connect(connectOptions(config));
 }
 
