@@ -23,6 +23,10 @@ WORKDIR /app
 # Sources stay owned by root (read-only to the app); only the data folders belong to `node`.
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
+# The workflow bundle is built once here from the same sources, so workers start without webpack
+# (~0.3 s instead of ~1.1 s, ~100 MB less RSS).
+RUN node bin/daybreak.js bundle --out /app/workflow-bundle.js
+ENV DAYBREAK_WORKFLOW_BUNDLE=/app/workflow-bundle.js
 RUN mkdir -p /data /scratch /var/lib/daybreak /home/node/.cache/daybreak \
   && chown -R node:node /data /scratch /var/lib/daybreak /home/node/.cache
 USER node

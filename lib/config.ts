@@ -68,6 +68,11 @@ export const envSchema = z.object({
   DAYBREAK_WORKER_IDENTITY: z.string().min(1).optional(),
   /** Longest a heartbeat's details wait before reaching the server (what a retry resumes from). */
   DAYBREAK_HEARTBEAT_FLUSH_MS: positiveInt.default(2000),
+  /**
+   * A workflow bundle prebuilt by `daybreak bundle` (the image builds one); unset, each worker
+   * process bundles `workflows/` with webpack at start.
+   */
+  DAYBREAK_WORKFLOW_BUNDLE: z.string().min(1).optional(),
 
   // Metrics.
   /** Daybreak's /metrics (prom-client) on the worker; 0 turns it off. */

@@ -7,7 +7,7 @@ import { createActivities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
 import { connectWorkerConnection } from '../lib/temporal.js';
 import { observingActivityInterceptor } from './activity-interceptor.js';
-import { workflowBundle } from './bundle.js';
+import { workflowBundleFor } from './bundle.js';
 import { installRuntime } from './runtime.js';
 
 export function workerIdentity(config: Config): string {
@@ -29,7 +29,7 @@ export async function createWorker({ config, connection, taskQueue }: CreateWork
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: taskQueue ?? config.DAYBREAK_TASK_QUEUE,
     identity: workerIdentity(config),
-    workflowBundle: await workflowBundle(),
+    workflowBundle: await workflowBundleFor(config),
     activities: createActivities({ config }),
     // Workflow interceptors (alerts, SLA) are bundled in (workers/bundle.ts); activity ones here.
     interceptors: { activity: [observingActivityInterceptor(config, workerIdentity(config))] },

@@ -21,7 +21,7 @@ export function workerCommand(): Command {
         );
       }
       process.stderr.write(
-        `daybreak: worker ${workerIdentity(config)} polling ${opts.taskQueue ?? config.DAYBREAK_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}\n`,
+        `daybreak: worker ${workerIdentity(config)} polling ${opts.taskQueue ?? config.DAYBREAK_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS} (workflows: ${config.DAYBREAK_WORKFLOW_BUNDLE ? `prebuilt ${config.DAYBREAK_WORKFLOW_BUNDLE}` : 'bundled at start'})\n`,
       );
       await worker.run();
       await metrics?.close();

@@ -100,6 +100,21 @@ describe('Dockerfile', () => {
     expect(execForm(finalOps('CMD').at(-1)!.args)).toEqual(['worker']);
   });
 
+  test('the final stage prebuilds the workflow bundle that DAYBREAK_WORKFLOW_BUNDLE names', () => {
+    const build = finalOps('RUN').find((r) => /bin\/daybreak\.js bundle --out /.test(r.args));
+    expect(build).toBeDefined();
+    const out = /--out (\S+)/.exec(build!.args)![1]!;
+    const env = finalOps('ENV')
+      .map((e) => e.args)
+      .join(' ');
+    expect(env).toContain(`DAYBREAK_WORKFLOW_BUNDLE=${out}`);
+    // Built after the sources are copied, so the bundle is of this image's workflows.
+    const body = final.body;
+    const lastCopy = body.findLastIndex((i) => i.op === 'COPY');
+    expect(body.indexOf(build!)).toBeGreaterThan(lastCopy);
+    expect(ENTRY_POINTS.some((e) => e.args[0] === 'bundle')).toBe(true);
+  });
+
   test('HEALTHCHECK runs the light entry of `daybreak healthcheck`', () => {
     const hc = finalOps('HEALTHCHECK').at(-1);
     expect(hc).toBeDefined();

@@ -23,6 +23,8 @@ export const ENTRY_POINTS: EntryPoint[] = [
   { args: ['up'] },
   { args: ['datagen'] },
   { args: ['tools'] },
+  // Run by the image build (Dockerfile) to prebuild the workflow bundle.
+  { args: ['bundle'] },
   { args: ['healthcheck'] },
   // Started for real (with its container probe) in test/api/api-command.test.ts.
   { args: ['api'], serves: ['API_PORT'] },

@@ -1,8 +1,9 @@
 // The image's entry points run from a production install, so the image cannot be missing a
 // dependency: the Docker build context (.dockerignore applied) is copied to a temporary folder,
-// `npm ci --omit=dev` installs it as the Dockerfile does, then every entry point's `--help` runs
-// and the worker starts for real against the suite's dev server, polls, runs a pipeline (DuckDB's
-// native bindings included) and drains on SIGTERM with exit code 0.
+// `npm ci --omit=dev` installs it and `daybreak bundle` prebuilds the workflow bundle as the
+// Dockerfile does, then every entry point's `--help` runs and the worker starts for real (on that
+// bundle) against the suite's dev server, polls, runs a pipeline (DuckDB's native bindings
+// included) and drains on SIGTERM with exit code 0.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -29,6 +30,7 @@ function containerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     DAYBREAK_DATA_ROOT: path.join(work, 'data'),
     DAYBREAK_STATE_DIR: path.join(work, 'state'),
     DAYBREAK_SCRATCH_DIR: path.join(work, 'scratch'),
+    DAYBREAK_WORKFLOW_BUNDLE: path.join(app, 'workflow-bundle.js'),
     ...extra,
   };
 }
@@ -47,6 +49,7 @@ beforeAll(async () => {
     env: { ...process.env, NODE_ENV: 'production' },
     maxBuffer: 16 << 20,
   });
+  await daybreak(['bundle', '--out', path.join(app, 'workflow-bundle.js')]);
 }, 600_000);
 
 afterAll(async () => {
@@ -225,6 +228,7 @@ describe.each(ENTRY_POINTS.filter((e) => e.start).map((e) => [e.args.join(' '), 
       expect(await exited, stderr).toBe(0);
       expect(Date.now() - signalled).toBeLessThan(45_000);
       expect(stderr).toMatch(/worker stopped/);
+      expect(stderr).toContain(`(workflows: prebuilt ${path.join(app, 'workflow-bundle.js')})`);
     }, 300_000);
   },
 );
