@@ -27,9 +27,11 @@ export async function sessionRanking(
   const plan = await quick(`plan: list ${params.activity}`).planSessionRanking(params);
   progress.shardsTotal = plan.mapGroups.length + plan.buckets;
   let experts: MapExperts = { profileFiles: plan.profileFiles, buckets: plan.buckets };
-  // Runs started before the maps read the profile themselves had an experts step here; the patch
-  // keeps their replay deterministic. Deprecate it once no such run is open.
-  if (!patched('session-ranking-maps-read-profile')) {
+  // Each map reads the profile itself unless the plan chose an experts step (a large profile).
+  // Runs started before maps could read the profile always had the step: the patch keeps their
+  // replay deterministic. Deprecate it once no such run is open.
+  const expertsStep = !patched('session-ranking-maps-read-profile') || plan.expertsStep === true;
+  if (expertsStep) {
     progress.phase = 'finding experts';
     experts = await heavy(
       `experts: expert ids of ${plan.profileFiles.length} profile file(s) into ${plan.buckets} id buckets`,
@@ -93,6 +95,7 @@ export async function sessionRanking(
     mapTasks: plan.mapGroups.length,
     inputBytes: plan.inputBytes,
     filesResumed: maps.reduce((s, m) => s + m.filesResumed, 0),
+    expertsStep,
   };
   const ranking = await quick(
     `publish: ranking.json + ranking.parquet to ${params.output}`,

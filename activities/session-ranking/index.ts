@@ -41,6 +41,12 @@ const BATCH_FILES = 8;
 /** Up to this many buckets, map output is one file per batch rather than a folder per bucket. */
 const SINGLE_FILE_MAX_BUCKETS = 4;
 const MAX_BUCKETS = 64;
+/**
+ * Past this much profile Parquet, `expertsStep=auto` writes the expert ids once per run: each map
+ * query would otherwise scan the whole profile (~3.5 ms per MB) to save ~0.2 s of probing per
+ * 512 MB batch through DuckDB's Bloom filter (BENCHMARKS.md, docs/scaling.md).
+ */
+export const PROFILE_BYTES_FOR_EXPERTS_STEP = 64 * 1024 * 1024;
 
 /**
  * Splits one map group's files (in order) into batches that one query reads together: up to
@@ -131,12 +137,15 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
         ),
       );
       const workUri = runWorkUri(params.output);
+      const profileBytes = profile.reduce((s, f) => s + f.size, 0);
+      const mode = params.expertsStep ?? 'auto';
       await beginOutput(params.output);
       return {
         mapGroups,
         partitioned: buckets > SINGLE_FILE_MAX_BUCKETS,
         profileFiles: profile.map((f) => f.uri),
         buckets,
+        expertsStep: mode === 'always' || (mode === 'auto' && profileBytes > PROFILE_BYTES_FOR_EXPERTS_STEP),
         workUri,
         inputBytes: totalBytes,
       };

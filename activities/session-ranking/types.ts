@@ -27,6 +27,8 @@ export interface SessionRankingPlan {
   partitioned: boolean;
   profileFiles: string[];
   buckets: number;
+  /** Run the experts step (a large profile) instead of each map query reading the profile. */
+  expertsStep?: boolean;
   /** Where intermediate files go (under the output prefix; removed when it is published). */
   workUri: string;
   inputBytes: number;
@@ -47,6 +49,8 @@ export interface SessionRankingReport {
   inputBytes: number;
   /** Files a retried map attempt did not redo. */
   filesResumed: number;
+  /** Whether the expert ids had a step of their own (see the expertsStep parameter). */
+  expertsStep: boolean;
 }
 
 export interface MapResult {

@@ -17,7 +17,16 @@ export interface SessionRankingParams {
   output: string;
   /** Number of id buckets; omitted means automatic from the input size. */
   shards?: number;
+  /**
+   * Whether the expert ids get a step of their own (written once, read by every map) instead of
+   * each map query deriving them from the profile; `auto` (also when unset, as in runs started
+   * before the parameter existed) decides by the profile's size.
+   */
+  expertsStep?: ExpertsStepMode;
 }
+
+export const EXPERTS_STEP_MODES = ['auto', 'always', 'never'] as const;
+export type ExpertsStepMode = (typeof EXPERTS_STEP_MODES)[number];
 
 export const sessionRanking: PipelineDefinition<SessionRankingParams> = {
   name: 'session-ranking',
@@ -30,6 +39,8 @@ export const sessionRanking: PipelineDefinition<SessionRankingParams> = {
     top: 'users per month; default 10',
     output: 'output prefix; default <root>/curated/session-ranking/dt=<date>',
     shards: 'id buckets; default automatic from the input size',
+    expertsStep:
+      'auto (default: a separate experts step only for a profile over 64 MB), always, or never (each map reads the profile)',
   },
   buildParams(raw, { config, runDate }) {
     checkKnownParams(this, raw);
@@ -43,6 +54,12 @@ export const sessionRanking: PipelineDefinition<SessionRankingParams> = {
         `parameter shards must be at most ${MAX_SHARDS} (one reduce task each); got ${shards}`,
       );
     }
+    const expertsStep = (raw.expertsStep ?? 'auto') as ExpertsStepMode;
+    if (!EXPERTS_STEP_MODES.includes(expertsStep)) {
+      throw new ParamError(
+        `parameter expertsStep must be one of ${EXPERTS_STEP_MODES.join(', ')}; got ${raw.expertsStep}`,
+      );
+    }
     return {
       activity: raw.activity ?? rawDataset(config.DAYBREAK_DATA_ROOT, 'user_activity'),
       profile: raw.profile ?? rawDataset(config.DAYBREAK_DATA_ROOT, 'user_profile'),
@@ -50,6 +67,7 @@ export const sessionRanking: PipelineDefinition<SessionRankingParams> = {
       top: intParam(raw, 'top', 10)!,
       output: raw.output ?? curatedOutput(config.DAYBREAK_DATA_ROOT, 'session-ranking', runDate),
       shards,
+      expertsStep,
     };
   },
 };

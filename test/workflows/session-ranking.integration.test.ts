@@ -88,7 +88,30 @@ test('the ranking equals an independent computation over the same rows', async (
     ['ranking.json', 12],
     ['ranking.parquet', published.rows.length],
   ]);
-  expect(manifest?.report).toMatchObject({ inputRows: ROWS, rejectedRows: expected.rejectedRows, shards: 1 });
+  expect(manifest?.report).toMatchObject({
+    inputRows: ROWS,
+    rejectedRows: expected.rejectedRows,
+    shards: 1,
+    expertsStep: false,
+  });
+  // A small profile: the maps read it themselves, no experts step.
+  const types = (await activityStarts(inProcess.client, 'session-ranking/2092-01-01')).map((s) => s.type);
+  expect(types).not.toContain('extractSessionExperts');
+});
+
+test('with expertsStep=always the expert ids get their own step, and the answer is the same', async () => {
+  const output = path.join(dir, 'out-experts-step');
+  const result = await runSessionRanking(
+    inProcess.client,
+    inProcess.config,
+    '2092-01-03',
+    params(output, { shards: '2', expertsStep: 'always' }),
+  );
+  expect(result.ranking).toEqual(expected.ranking);
+  expect([result.inputRows, result.rejectedRows]).toEqual([expected.inputRows, expected.rejectedRows]);
+  const types = (await activityStarts(inProcess.client, 'session-ranking/2092-01-03')).map((s) => s.type);
+  expect(types.filter((t) => t === 'extractSessionExperts')).toHaveLength(1);
+  expect((await readManifest(output))?.report).toMatchObject({ expertsStep: true });
 });
 
 test('4 shards on two worker processes give the single-shard answer', async () => {

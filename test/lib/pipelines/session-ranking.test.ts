@@ -17,6 +17,7 @@ test('defaults come from the data root and the run date', () => {
     top: 10,
     output: '/data/root/curated/session-ranking/dt=2025-03-04',
     shards: undefined,
+    expertsStep: 'auto',
   });
 });
 
@@ -29,8 +30,17 @@ test('explicit parameters are typed', () => {
       top: '3',
       output: '/o',
       shards: '8',
+      expertsStep: 'never',
     }),
-  ).toEqual({ activity: 'gs://b/a/*.parquet', profile: '/p', year: 2024, top: 3, output: '/o', shards: 8 });
+  ).toEqual({
+    activity: 'gs://b/a/*.parquet',
+    profile: '/p',
+    year: 2024,
+    top: 3,
+    output: '/o',
+    shards: 8,
+    expertsStep: 'never',
+  });
 });
 
 test.each([
@@ -42,9 +52,10 @@ test.each([
   [{ top: '2.5' }, /parameter top must be a positive whole number/],
   [{ shards: '257' }, /parameter shards must be at most 256 \(one reduce task each\); got 257/],
   [{ shards: 'many' }, /parameter shards must be a positive whole number/],
+  [{ expertsStep: 'yes' }, /parameter expertsStep must be one of auto, always, never; got yes/],
   [
     { yaer: '2024' },
-    /session-ranking has no parameter "yaer"; known: activity, profile, year, top, output, shards/,
+    /session-ranking has no parameter "yaer"; known: activity, profile, year, top, output, shards, expertsStep/,
   ],
 ])('%o is rejected with a message naming the parameter', (raw, message) => {
   expect(() => build(raw)).toThrow(ParamError);
