@@ -55,7 +55,10 @@ export type ExpertsSource = { profileFiles: string[]; buckets: number } | { file
  * file `out` (few buckets: each reducer reads it and skips other buckets' rows, cheaper than a
  * partitioned write) or `out/bucket=<b>/` folders (many buckets: a reducer reads only its own).
  * `year` (when the run has one) drops other years early, and then the year column is not written
- * (computing and writing it was ~7% of the map's time).
+ * (computing and writing it was ~7% of the map's time). Parquet V2 without dictionaries: the ids
+ * and durations barely repeat, so dictionaries only cost time; delta encodings keep the files a
+ * quarter smaller than V1 (per 2.9 M expert sessions: 24 MB written in 0.05 s against 32 MB in
+ * 0.08 s; reduce time the same).
  */
 export function mapFilesSql(opts: {
   files: string[];
@@ -78,7 +81,8 @@ export function mapFilesSql(opts: {
       FROM read_parquet(${sqlFileList(opts.files)}) s
       JOIN ${experts} e ON s.id = e.id
       WHERE s.session_end >= s.session_begin ${yearFilter}
-    ) TO ${sqlString(opts.out)} (FORMAT parquet, COMPRESSION uncompressed, ${layout})`;
+    ) TO ${sqlString(opts.out)} (FORMAT parquet, PARQUET_VERSION V2, COMPRESSION uncompressed,
+        DICTIONARY_SIZE_LIMIT 1, ${layout})`;
 }
 
 /**
