@@ -36,6 +36,7 @@ export async function identityJoin(input: PipelineInput<IdentityJoinParams>): Pr
           groups: plan.ds2Groups.length,
           files,
           buckets: plan.buckets,
+          bucketHash: plan.bucketHash,
           workUri: plan.workUri,
         });
         progress.shardsDone += 1;
@@ -51,6 +52,7 @@ export async function identityJoin(input: PipelineInput<IdentityJoinParams>): Pr
           tasks: plan.buckets * plan.ds1Groups.length,
           bucket,
           buckets: plan.buckets,
+          bucketHash: plan.bucketHash,
           ds1Files,
           ds2Files,
           columns: params.columns,

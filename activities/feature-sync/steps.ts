@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { installAddressMacros } from '../../lib/address/index.js';
+import { CURRENT_BUCKET_HASH, plannedBucketHash } from '../../lib/buckets.js';
 import type { Config } from '../../lib/config.js';
 import { sqlFileList, withDuckDB } from '../../lib/duckdb.js';
 import { missingInput, superseded } from '../../lib/errors.js';
@@ -205,6 +206,7 @@ export async function planLoad(input: {
       baseWrittenAt: now.toISOString(),
       asOf: input.asOf,
       shards,
+      shardHash: CURRENT_BUCKET_HASH,
     });
     if (input.mode === 'full') return full();
     if (rawPointer === null) return full('no published version to compare with');
@@ -228,6 +230,7 @@ export async function planLoad(input: {
       baseWrittenAt: meta.baseWrittenAt,
       asOf: input.asOf,
       shards,
+      shardHash: CURRENT_BUCKET_HASH,
       previousFiles: prev.files.map((f) => joinUri(meta.offline, f.name)),
     };
   });
@@ -244,7 +247,14 @@ export async function loadShard(
     withDuckDB(duckdbOptions(config), async (db) => {
       const files = await stageAll(input.files, scratch);
       const previousFiles = plan.previousFiles ? await stageAll(plan.previousFiles, scratch) : undefined;
-      const rows = loadRowsSql({ view, files, previousFiles, shard: input.shard, shards: plan.shards });
+      const rows = loadRowsSql({
+        view,
+        files,
+        previousFiles,
+        shard: input.shard,
+        shards: plan.shards,
+        shardHash: plannedBucketHash(plan.shardHash),
+      });
       await db.run(`CREATE OR REPLACE TEMP TABLE load AS ${rows}`);
       const pipe = await RespPipe.open(input.redisUrl);
       try {

@@ -1,4 +1,5 @@
 // Types passed between the feature-sync workflow and its activities (paths and counts, never data).
+import type { BucketHash } from '../../lib/buckets.js';
 
 export type SyncMode = 'full' | 'incremental';
 
@@ -26,6 +27,8 @@ export interface LoadPlan {
   baseWrittenAt: string;
   asOf: string;
   shards: number;
+  /** How keys map to shards; unset in plans made before it was recorded (md5-u128). */
+  shardHash?: BucketHash;
   /** The previous version's offline files (incremental only). */
   previousFiles?: string[];
 }

@@ -4,6 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { CURRENT_BUCKET_HASH, plannedBucketHash, type BucketHash } from '../../lib/buckets.js';
 import { withDuckDB } from '../../lib/duckdb.js';
 import { badInput, missingInput } from '../../lib/errors.js';
 import type { IdentityJoinParams } from '../../lib/pipelines/identity-join.js';
@@ -103,6 +104,7 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
         ds1Groups: ds1.files.length ? groupByTarget(ds1.files, DS1_BYTES_PER_TASK) : [],
         ds2Groups: groupByTarget(ds2, DS2_BYTES_PER_TASK),
         buckets,
+        bucketHash: CURRENT_BUCKET_HASH,
         workUri: runWorkUri(params.output),
         partition: ds1.partition,
         emptyPartition: ds1.files.length === 0,
@@ -119,6 +121,8 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
       groups: number;
       files: string[];
       buckets: number;
+      /** The plan's bucket hash (unset: md5-u128, the first one). */
+      bucketHash?: BucketHash;
       workUri: string;
     }): Promise<HashedDs2> {
       return withScratch(config, `ij-hash-${input.group}`, (scratch) =>
@@ -138,7 +142,13 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
               }
               const outDir = path.join(scratch, 'out');
               await conn.run(
-                hashDs2Sql({ files: locals, buckets: input.buckets, group: input.group, outDir }),
+                hashDs2Sql({
+                  files: locals,
+                  buckets: input.buckets,
+                  bucketHash: plannedBucketHash(input.bucketHash),
+                  group: input.group,
+                  outDir,
+                }),
               );
               const written = await listFiles(outDir);
               const rows = await rowsPerFile(conn, written);
@@ -198,6 +208,7 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
                   columns: input.columns,
                   bucket: input.bucket,
                   buckets: input.buckets,
+                  bucketHash: plannedBucketHash(input.bucketHash),
                   outDir,
                   targetFileMB: input.targetFileMB,
                 }),
@@ -205,7 +216,12 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
               beat({ step: 'counting matches' });
               const counts = (
                 await conn.runAndReadAll(
-                  countsSql({ ds1Files: ds1Locals, bucket: input.bucket, buckets: input.buckets }),
+                  countsSql({
+                    ds1Files: ds1Locals,
+                    bucket: input.bucket,
+                    buckets: input.buckets,
+                    bucketHash: plannedBucketHash(input.bucketHash),
+                  }),
                 )
               ).getRowObjects()[0]!;
               // DuckDB numbers files part-0, part-1, ... in write order; keep that order.

@@ -2,14 +2,15 @@
 // on the small side, written per visitor_id bucket. Join: per bucket, the distinct hashed DS2 in
 // a temp table (spills past memory_limit), DS1 of the run date probing it, written straight to
 // size-capped Parquet files. Writing Parquet dominates the cost, so nothing is written twice.
+import { bucketSql, type BucketHash } from '../../lib/buckets.js';
 import { sqlFileList, sqlIdent, sqlString } from '../../lib/duckdb.js';
 
 /**
- * Stable across DuckDB versions and processes (unlike hash()): bucket = md5_number(id) % B. A null
- * id goes to the bucket of '' so that every DS1 row is counted in exactly one bucket.
+ * The visitor_id bucket (lib/buckets.ts; `hash` is the one the run was planned with). A null id
+ * goes to the bucket of '' so that every DS1 row is counted in exactly one bucket.
  */
-export function bucketExpr(column: string, buckets: number): string {
-  return buckets === 1 ? '0' : `(md5_number(coalesce(CAST(${column} AS VARCHAR), '')) % ${buckets})::INTEGER`;
+export function bucketExpr(column: string, buckets: number, hash: BucketHash): string {
+  return buckets === 1 ? '0' : bucketSql(`coalesce(CAST(${column} AS VARCHAR), '')`, buckets, hash);
 }
 
 /** sha2 = lower-hex SHA-256 of lower(trim(pii)) || '|' || trim(ip), a null part counted as ''. */
@@ -19,12 +20,13 @@ export const SHA2_EXPR = `sha256(lower(trim(coalesce(CAST(pii AS VARCHAR), '')))
 export function hashDs2Sql(opts: {
   files: string[];
   buckets: number;
+  bucketHash: BucketHash;
   group: number;
   outDir: string;
 }): string {
   return `COPY (
       SELECT CAST(visitor_id AS VARCHAR) AS visitor_id, CAST(lvr_id AS VARCHAR) AS lvr_id,
-             ${SHA2_EXPR} AS sha2, ${bucketExpr('visitor_id', opts.buckets)} AS bucket
+             ${SHA2_EXPR} AS sha2, ${bucketExpr('visitor_id', opts.buckets, opts.bucketHash)} AS bucket
       FROM read_parquet(${sqlFileList(opts.files)}, union_by_name = true, hive_partitioning = false)
       WHERE visitor_id IS NOT NULL
     ) TO ${sqlString(opts.outDir)} (FORMAT parquet, PARTITION_BY (bucket), FILENAME_PATTERN ${sqlString(`g${opts.group}-{i}`)})`;
@@ -43,8 +45,10 @@ function ds1Source(files: string[]): string {
   return `read_parquet(${sqlFileList(files)}, union_by_name = true, hive_partitioning = false)`;
 }
 
-function bucketFilter(bucket: number, buckets: number): string {
-  return buckets === 1 ? '' : `WHERE ${bucketExpr('d1.visitor_id', buckets)} = ${bucket}`;
+function bucketFilter(opts: { bucket: number; buckets: number; bucketHash: BucketHash }): string {
+  return opts.buckets === 1
+    ? ''
+    : `WHERE ${bucketExpr('d1.visitor_id', opts.buckets, opts.bucketHash)} = ${opts.bucket}`;
 }
 
 /** The join of one task, written to `outDir` as files of ~targetFileMB named part-<i>.parquet. */
@@ -53,6 +57,7 @@ export function joinSql(opts: {
   columns?: string[];
   bucket: number;
   buckets: number;
+  bucketHash: BucketHash;
   outDir: string;
   targetFileMB: number;
 }): string {
@@ -61,16 +66,21 @@ export function joinSql(opts: {
       SELECT ${cols}, d2.lvr_id, d2.sha2
       FROM ${ds1Source(opts.ds1Files)} d1
       JOIN d2 ON CAST(d1.visitor_id AS VARCHAR) = d2.visitor_id
-      ${bucketFilter(opts.bucket, opts.buckets)}
+      ${bucketFilter(opts)}
     ) TO ${sqlString(opts.outDir)} (FORMAT parquet, FILE_SIZE_BYTES '${opts.targetFileMB}MB', FILENAME_PATTERN 'part-{i}')`;
 }
 
 /** DS1 rows of the bucket and how many have a match; reads only the visitor_id column. */
-export function countsSql(opts: { ds1Files: string[]; bucket: number; buckets: number }): string {
+export function countsSql(opts: {
+  ds1Files: string[];
+  bucket: number;
+  buckets: number;
+  bucketHash: BucketHash;
+}): string {
   return `SELECT count(*) AS rows_in, count(m.visitor_id) AS matched
     FROM (SELECT visitor_id FROM ${ds1Source(opts.ds1Files)}) d1
     LEFT JOIN (SELECT DISTINCT visitor_id FROM d2) m ON CAST(d1.visitor_id AS VARCHAR) = m.visitor_id
-    ${bucketFilter(opts.bucket, opts.buckets)}`;
+    ${bucketFilter(opts)}`;
 }
 
 export function fileRowsSql(files: string[]): string {

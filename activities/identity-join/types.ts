@@ -1,4 +1,5 @@
 // Types exchanged between the identity-join workflow and its activities (paths, never data).
+import type { BucketHash } from '../../lib/buckets.js';
 import type { ManifestFile } from '../../lib/storage/manifest.js';
 
 export interface IdentityJoinPlan {
@@ -8,6 +9,8 @@ export interface IdentityJoinPlan {
   ds2Groups: string[][];
   /** visitor_id buckets (shards of the join). */
   buckets: number;
+  /** How visitor_ids map to buckets; unset in runs planned before it was recorded (md5-u128). */
+  bucketHash?: BucketHash;
   /** Where the hashed DS2 goes (under the output prefix; removed when the output is published). */
   workUri: string;
   /** What was read for the date, for messages: the partition folder or the glob. */
@@ -33,6 +36,8 @@ export interface JoinTask {
   tasks: number;
   bucket: number;
   buckets: number;
+  /** The plan's bucket hash (unset: md5-u128, the first one). */
+  bucketHash?: BucketHash;
   ds1Files: string[];
   ds2Files: string[];
   columns?: string[];

@@ -18,15 +18,12 @@
 //
 // Durations are exact: epoch microseconds of end minus begin, so 0.9 s -> 2.0 s is 1.1 s (not the
 // 2 second boundaries date_diff counts) and a 0.2 s negative session is rejected.
+import { bucketSql } from '../../lib/buckets.js';
 import { sqlFileList, sqlString } from '../../lib/duckdb.js';
 
-/**
- * Bucket of an id: the top 64 bits of md5(id as text), modulo B. Stable across DuckDB versions
- * and processes (unlike hash()); the UBIGINT cast matters: a modulo on md5_number's UHUGEINT costs
- * ~3 us per row, 30x the md5 itself.
- */
+/** Bucket of an id: md5 of its text, modulo B (lib/buckets.ts). */
 export function bucketExpr(column: string, buckets: number): string {
-  return `((md5_number(CAST(${column} AS VARCHAR)) >> 64)::UBIGINT % ${buckets})::INTEGER`;
+  return bucketSql(`CAST(${column} AS VARCHAR)`, buckets, 'md5-u64');
 }
 
 /** Exact session duration in microseconds; NULL when either end is NULL. */

@@ -1,7 +1,8 @@
 // feature-sync end to end on the suite's Temporal dev server and a real redis-server: a full sync
 // of generated records (+ clusters) publishes Parquet equal to an independent TypeScript
 // computation, every entity read back through the HTTP API equals its offline row, and an
-// incremental sync writes exactly the changed entities and ends equal to a full sync.
+// incremental sync writes exactly the changed entities and ends equal to a full sync (both split
+// into load shards).
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -127,14 +128,16 @@ test('a full sync publishes Parquet equal to an independent computation, and the
   expect(offlineA.customer!.size).toBeLessThan(3000);
 });
 
-test('an incremental sync writes only changed entities and ends equal to a full sync', async () => {
+test('an incremental sync writes only changed entities and ends equal to a full sync (both in 3 shards)', async () => {
+  // 3 load shards each: every entity is written by exactly one shard (written counts add up).
   const out = path.join(dir, 'out-b');
-  const result = await sync({ records: recordsB, output: out, mode: 'incremental' });
+  const result = await sync({ records: recordsB, output: out, mode: 'incremental', shards: '3' });
   const fullB = await sync({
     records: recordsB,
     output: path.join(dir, 'out-b-full'),
     mode: 'full',
     redisUrl: redisB.url,
+    shards: '3',
   });
   for (const name of ['customer', 'address'] as const) {
     const view = FEATURE_VIEWS[name]!;

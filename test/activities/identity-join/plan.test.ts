@@ -72,7 +72,16 @@ test('join output is compacted into files of about targetFileMB', async () => {
     await conn.run(`COPY (SELECT 'v' || i AS visitor_id, 'LR' || i AS lvr_id, sha256(i::VARCHAR) AS sha2
       FROM range(5000) t(i)) TO ${sqlString(d2)} (FORMAT parquet)`);
     await conn.run(createDs2TableSql([d2]));
-    await conn.run(joinSql({ ds1Files: [ds1], bucket: 0, buckets: 1, outDir: out, targetFileMB: 8 }));
+    await conn.run(
+      joinSql({
+        ds1Files: [ds1],
+        bucket: 0,
+        buckets: 1,
+        bucketHash: 'md5-u64',
+        outDir: out,
+        targetFileMB: 8,
+      }),
+    );
   });
   const sizes = (await fs.readdir(out)).sort().map(async (f) => (await fs.stat(path.join(out, f))).size);
   const bytes = await Promise.all(sizes);
