@@ -1,6 +1,7 @@
-// Activities of identity-join: plan (select the date's DS1 files, size the shards), hash DS2 (the
-// only place raw pii and ip are read: they leave as sha2, bucketed by visitor_id), join one
-// (bucket, DS1 group) task, and publish the manifest with the report.
+// Activities of identity-join: plan (select the date's DS1 files, size the shards), hash DS2 (raw
+// pii and ip leave it only as sha2, bucketed by visitor_id), join one (bucket, DS1 group) task
+// (with one bucket it reads and hashes the raw DS2 itself: again nothing but sha2 leaves it), and
+// publish the manifest with the report.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -24,7 +25,15 @@ import { startHeartbeat } from '../common/heartbeat.js';
 import { stageAll } from '../common/staging.js';
 import { requireColumns } from '../common/schema.js';
 import { chooseBuckets, DS1_BYTES_PER_TASK, DS2_BYTES_PER_TASK, selectDs1 } from './plan.js';
-import { countsSql, createDs2TableSql, fileRowsSql, hashDs2Sql, joinSql } from './sql.js';
+import {
+  countsSql,
+  createDs2TableSql,
+  ds2RowsSql,
+  fileRowsSql,
+  hashDs2Sql,
+  joinSql,
+  type Ds2Source,
+} from './sql.js';
 import type { HashedDs2, IdentityJoinPlan, IdentityJoinReport, JoinTask, JoinTaskResult } from './types.js';
 import { withScratch } from '../common/scratch.js';
 
@@ -80,6 +89,18 @@ async function withProgress<T, D extends object>(
   }
 }
 
+/** Every DS2 file has the columns the hashing reads (named by its URI when one is missing). */
+async function requireDs2Columns(conn: DuckDBConnection, locals: string[], uris: string[]): Promise<void> {
+  for (const [i, local] of locals.entries()) {
+    await requireColumns(conn, local, uris[i]!, {
+      visitor_id: 'any',
+      lvr_id: 'any',
+      pii: 'text',
+      ip: 'text',
+    });
+  }
+}
+
 export function createIdentityJoinActivities({ config }: ActivityDeps) {
   return {
     async planIdentityJoin(input: {
@@ -105,6 +126,7 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
         ds2Groups: groupByTarget(ds2, DS2_BYTES_PER_TASK),
         buckets,
         bucketHash: CURRENT_BUCKET_HASH,
+        hashDs2InJoin: buckets === 1,
         workUri: runWorkUri(params.output),
         partition: ds1.partition,
         emptyPartition: ds1.files.length === 0,
@@ -132,14 +154,7 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
             () => ({ step: `hash DS2 group ${input.group + 1}/${input.groups}`, rows: 0 }),
             async (beat) => {
               const locals = await stageAll(input.files, scratch);
-              for (const [i, local] of locals.entries()) {
-                await requireColumns(conn, local, input.files[i]!, {
-                  visitor_id: 'any',
-                  lvr_id: 'any',
-                  pii: 'text',
-                  ip: 'text',
-                });
-              }
+              await requireDs2Columns(conn, locals, input.files);
               const outDir = path.join(scratch, 'out');
               await conn.run(
                 hashDs2Sql({
@@ -185,6 +200,7 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
             async (beat) => {
               const ds1Locals = await stageAll(input.ds1Files, scratch);
               const ds2Locals = await stageAll(input.ds2Files, path.join(scratch, 'ds2'));
+              if (input.ds2Raw) await requireDs2Columns(conn, ds2Locals, input.ds2Files);
               const wanted = Object.fromEntries((input.columns ?? []).map((c) => [c, 'any' as const]));
               for (const [i, local] of ds1Locals.entries()) {
                 const cols = await requireColumns(conn, local, input.ds1Files[i]!, {
@@ -198,32 +214,28 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
                   );
                 }
               }
-              beat({ step: 'loading DS2 bucket' });
-              await conn.run(createDs2TableSql(ds2Locals));
-              beat({ step: 'joining' });
+              const ds2: Ds2Source = input.ds2Raw ? { rawFiles: ds2Locals } : { table: 'd2' };
+              if (!input.ds2Raw) {
+                beat({ step: 'loading DS2 bucket' });
+                await conn.run(createDs2TableSql(ds2Locals));
+              }
+              beat({ step: input.ds2Raw ? 'hashing DS2 and joining' : 'joining' });
               const outDir = path.join(scratch, 'out');
+              const shard = {
+                ds1Files: ds1Locals,
+                ds2,
+                bucket: input.bucket,
+                buckets: input.buckets,
+                bucketHash: plannedBucketHash(input.bucketHash),
+              };
               await conn.run(
-                joinSql({
-                  ds1Files: ds1Locals,
-                  columns: input.columns,
-                  bucket: input.bucket,
-                  buckets: input.buckets,
-                  bucketHash: plannedBucketHash(input.bucketHash),
-                  outDir,
-                  targetFileMB: input.targetFileMB,
-                }),
+                joinSql({ ...shard, columns: input.columns, outDir, targetFileMB: input.targetFileMB }),
               );
               beat({ step: 'counting matches' });
-              const counts = (
-                await conn.runAndReadAll(
-                  countsSql({
-                    ds1Files: ds1Locals,
-                    bucket: input.bucket,
-                    buckets: input.buckets,
-                    bucketHash: plannedBucketHash(input.bucketHash),
-                  }),
-                )
-              ).getRowObjects()[0]!;
+              const counts = (await conn.runAndReadAll(countsSql(shard))).getRowObjects()[0]!;
+              const ds2Rows = input.ds2Raw
+                ? Number((await conn.runAndReadAll(ds2RowsSql(ds2Locals))).getRowObjects()[0]!.n)
+                : undefined;
               // DuckDB numbers files part-0, part-1, ... in write order; keep that order.
               const written = (await listFiles(outDir)).sort(
                 (a, b) => Number(/part-(\d+)/.exec(a)![1]) - Number(/part-(\d+)/.exec(b)![1]),
@@ -249,6 +261,7 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
                 bytesRead: sizes.reduce((s, n) => s + n, 0),
                 bytesWritten: files.reduce((s, f) => s + f.bytes, 0),
                 files,
+                ds2Rows,
               };
             },
           ),

@@ -1,7 +1,8 @@
 // The SQL of identity-join. Hash: DS2 projected to (visitor_id, lvr_id, sha2) with the PII hashed
 // on the small side, written per visitor_id bucket. Join: per bucket, the distinct hashed DS2 in
 // a temp table (spills past memory_limit), DS1 of the run date probing it, written straight to
-// size-capped Parquet files. Writing Parquet dominates the cost, so nothing is written twice.
+// size-capped Parquet files. With one bucket the join hashes DS2 itself instead (no hashed copy
+// written and read back). Writing Parquet dominates the cost, so nothing is written twice.
 import { bucketSql, type BucketHash } from '../../lib/buckets.js';
 import { sqlFileList, sqlIdent, sqlString } from '../../lib/duckdb.js';
 
@@ -16,6 +17,13 @@ export function bucketExpr(column: string, buckets: number, hash: BucketHash): s
 /** sha2 = lower-hex SHA-256 of lower(trim(pii)) || '|' || trim(ip), a null part counted as ''. */
 export const SHA2_EXPR = `sha256(lower(trim(coalesce(CAST(pii AS VARCHAR), ''))) || '|' || trim(coalesce(CAST(ip AS VARCHAR), '')))`;
 
+/** DS2 projected and hashed: `(visitor_id, lvr_id, sha2)` rows, raw pii and ip gone. */
+function hashedDs2(files: string[]): string {
+  return `SELECT CAST(visitor_id AS VARCHAR) AS visitor_id, CAST(lvr_id AS VARCHAR) AS lvr_id, ${SHA2_EXPR} AS sha2
+      FROM read_parquet(${sqlFileList(files)}, union_by_name = true, hive_partitioning = false)
+      WHERE visitor_id IS NOT NULL`;
+}
+
 /** DS2 files -> `<outDir>/bucket=<b>/g<group>-<i>.parquet`, raw pii and ip gone. */
 export function hashDs2Sql(opts: {
   files: string[];
@@ -25,11 +33,33 @@ export function hashDs2Sql(opts: {
   outDir: string;
 }): string {
   return `COPY (
-      SELECT CAST(visitor_id AS VARCHAR) AS visitor_id, CAST(lvr_id AS VARCHAR) AS lvr_id,
-             ${SHA2_EXPR} AS sha2, ${bucketExpr('visitor_id', opts.buckets, opts.bucketHash)} AS bucket
-      FROM read_parquet(${sqlFileList(opts.files)}, union_by_name = true, hive_partitioning = false)
-      WHERE visitor_id IS NOT NULL
+      SELECT *, ${bucketExpr('visitor_id', opts.buckets, opts.bucketHash)} AS bucket
+      FROM (${hashedDs2(opts.files)})
     ) TO ${sqlString(opts.outDir)} (FORMAT parquet, PARTITION_BY (bucket), FILENAME_PATTERN ${sqlString(`g${opts.group}-{i}`)})`;
+}
+
+/**
+ * Where a join task finds DS2: the temp table `d2` (its bucket's hashed files, see
+ * createDs2TableSql), or the raw DS2 files, hashed inside the join (one-bucket runs).
+ */
+export type Ds2Source = { table: 'd2' } | { rawFiles: string[] };
+
+function ds2Relation(ds2: Ds2Source): string {
+  return 'table' in ds2 ? ds2.table : `(SELECT DISTINCT * FROM (${hashedDs2(ds2.rawFiles)}))`;
+}
+
+function ds2Visitors(ds2: Ds2Source): string {
+  return 'table' in ds2
+    ? `(SELECT DISTINCT visitor_id FROM ${ds2.table})`
+    : `(SELECT DISTINCT CAST(visitor_id AS VARCHAR) AS visitor_id
+        FROM read_parquet(${sqlFileList(ds2.rawFiles)}, union_by_name = true, hive_partitioning = false)
+        WHERE visitor_id IS NOT NULL)`;
+}
+
+/** Rows of the raw DS2 files that take part in the join (visitor_id not null). */
+export function ds2RowsSql(rawFiles: string[]): string {
+  return `SELECT count(visitor_id) AS n
+    FROM read_parquet(${sqlFileList(rawFiles)}, union_by_name = true, hive_partitioning = false)`;
 }
 
 /** The distinct hashed DS2 of one bucket (an empty table when the bucket has no DS2 rows). */
@@ -55,6 +85,7 @@ function bucketFilter(opts: { bucket: number; buckets: number; bucketHash: Bucke
 export function joinSql(opts: {
   ds1Files: string[];
   columns?: string[];
+  ds2: Ds2Source;
   bucket: number;
   buckets: number;
   bucketHash: BucketHash;
@@ -65,7 +96,7 @@ export function joinSql(opts: {
   return `COPY (
       SELECT ${cols}, d2.lvr_id, d2.sha2
       FROM ${ds1Source(opts.ds1Files)} d1
-      JOIN d2 ON CAST(d1.visitor_id AS VARCHAR) = d2.visitor_id
+      JOIN ${ds2Relation(opts.ds2)} d2 ON CAST(d1.visitor_id AS VARCHAR) = d2.visitor_id
       ${bucketFilter(opts)}
     ) TO ${sqlString(opts.outDir)} (FORMAT parquet, FILE_SIZE_BYTES '${opts.targetFileMB}MB', FILENAME_PATTERN 'part-{i}')`;
 }
@@ -73,13 +104,14 @@ export function joinSql(opts: {
 /** DS1 rows of the bucket and how many have a match; reads only the visitor_id column. */
 export function countsSql(opts: {
   ds1Files: string[];
+  ds2: Ds2Source;
   bucket: number;
   buckets: number;
   bucketHash: BucketHash;
 }): string {
   return `SELECT count(*) AS rows_in, count(m.visitor_id) AS matched
     FROM (SELECT visitor_id FROM ${ds1Source(opts.ds1Files)}) d1
-    LEFT JOIN (SELECT DISTINCT visitor_id FROM d2) m ON CAST(d1.visitor_id AS VARCHAR) = m.visitor_id
+    LEFT JOIN ${ds2Visitors(opts.ds2)} m ON CAST(d1.visitor_id AS VARCHAR) = m.visitor_id
     ${bucketFilter(opts)}`;
 }
 

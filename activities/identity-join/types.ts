@@ -11,6 +11,11 @@ export interface IdentityJoinPlan {
   buckets: number;
   /** How visitor_ids map to buckets; unset in runs planned before it was recorded (md5-u128). */
   bucketHash?: BucketHash;
+  /**
+   * One bucket: each join task hashes the raw DS2 files itself (DS2 fits a task), with no hashed
+   * copy written and read back. Unset in runs planned before this existed.
+   */
+  hashDs2InJoin?: boolean;
   /** Where the hashed DS2 goes (under the output prefix; removed when the output is published). */
   workUri: string;
   /** What was read for the date, for messages: the partition folder or the glob. */
@@ -39,7 +44,9 @@ export interface JoinTask {
   /** The plan's bucket hash (unset: md5-u128, the first one). */
   bucketHash?: BucketHash;
   ds1Files: string[];
+  /** The bucket's hashed DS2 files, or with `ds2Raw` the raw DS2 files to hash in the task. */
   ds2Files: string[];
+  ds2Raw?: boolean;
   columns?: string[];
   targetFileMB: number;
   output: string;
@@ -55,6 +62,8 @@ export interface JoinTaskResult {
   bytesRead: number;
   bytesWritten: number;
   files: ManifestFile[];
+  /** DS2 rows with a visitor_id, counted by tasks that hashed the raw DS2 themselves. */
+  ds2Rows?: number;
 }
 
 export interface IdentityJoinReport extends Record<string, unknown> {

@@ -7,10 +7,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
 import { sqlString, withDuckDB } from '../../lib/duckdb.js';
-import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
+import {
+  activityStarts,
+  startTestWorker,
+  tempDir,
+  testConfig,
+  type TestWorker,
+} from '../helpers/temporal.js';
 import {
   REPO_ROOT,
-  activityStarts,
   expectedRanking,
   readAllRows,
   writeActivity,

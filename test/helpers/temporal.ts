@@ -55,3 +55,25 @@ export async function startTestWorker(config: Config): Promise<TestWorker> {
     },
   };
 }
+
+/** Identities of the workers that started each activity type, from the workflow history. */
+export async function activityStarts(
+  client: Client,
+  workflowId: string,
+): Promise<{ type: string; attempt: number; identity: string }[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const scheduled = new Map<string, string>();
+  const starts: { type: string; attempt: number; identity: string }[] = [];
+  for (const event of history.events ?? []) {
+    const s = event.activityTaskScheduledEventAttributes;
+    if (s) scheduled.set(String(event.eventId), s.activityType?.name ?? '');
+    const st = event.activityTaskStartedEventAttributes;
+    if (st)
+      starts.push({
+        type: scheduled.get(String(st.scheduledEventId)) ?? '',
+        attempt: st.attempt ?? 0,
+        identity: st.identity ?? '',
+      });
+  }
+  return starts;
+}

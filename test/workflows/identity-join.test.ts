@@ -12,7 +12,13 @@ import { GcsStorage } from '../../lib/storage/gcs.js';
 import { readManifest, MANIFEST_NAME } from '../../lib/storage/manifest.js';
 import { canonical, expectedJoin, readRows } from '../helpers/identity-join.js';
 import { createBucket, startEmulator, uploadTree } from '../helpers/gcs.js';
-import { startTestWorker, testConfig, tempDir, type TestWorker } from '../helpers/temporal.js';
+import {
+  activityStarts,
+  startTestWorker,
+  testConfig,
+  tempDir,
+  type TestWorker,
+} from '../helpers/temporal.js';
 
 let env: TestWorker;
 let emulator: FakeGcsServer;
@@ -132,7 +138,17 @@ describe('identity-join', () => {
     const actual = await readRows(manifest!.files.map((f) => path.join(output, f.name)));
     expect(Object.keys(actual[0]!)).toEqual(['visitor_id', 'event_type', 'lvr_id', 'sha2']);
     expect(canonical(actual)).toEqual(canonical(expected));
+    // One bucket: no hash step, the join task hashed DS2 itself and counted it.
     expect(result.shards).toBe(1);
+    expect(result).toMatchObject({
+      rowsOut: expected.length,
+      ds2Rows: ds2.filter((r) => r.visitor_id !== null).length,
+      matchedRows: ds1.filter((r) => ds2.some((d) => d.visitor_id !== null && d.visitor_id === r.visitor_id))
+        .length,
+    });
+    const types = (await activityStarts(env.client, 'identity-join/2025-02-03')).map((s) => s.type);
+    expect(types).not.toContain('hashDs2Group');
+    expect(types.filter((t) => t === 'joinIdentityShard')).toHaveLength(1);
   });
 
   test('the same run on the GCS emulator gives the same rows; the bucket holds exactly the files and the manifest', async () => {

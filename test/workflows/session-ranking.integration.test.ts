@@ -6,9 +6,14 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
 import { readManifest } from '../../lib/storage/manifest.js';
 import { MONTHS, type SessionRankingResult } from '../../activities/session-ranking/types.js';
-import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
 import {
   activityStarts,
+  startTestWorker,
+  tempDir,
+  testConfig,
+  type TestWorker,
+} from '../helpers/temporal.js';
+import {
   expectedRanking,
   readAllRows,
   readPublished,

@@ -9,9 +9,8 @@ import { freePort, startDevServer, type DevServer } from '../../lib/dev-server.j
 import { startRun, waitForRun } from '../../lib/runs.js';
 import { connectClient } from '../../lib/temporal.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
-import { tempDir } from '../helpers/temporal.js';
+import { activityStarts, tempDir } from '../helpers/temporal.js';
 import {
-  activityStarts,
   expectedRanking,
   readAllRows,
   readPublished,

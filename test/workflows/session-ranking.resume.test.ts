@@ -9,9 +9,14 @@ import { sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { readManifest } from '../../lib/storage/manifest.js';
 import { startRun, waitForRun } from '../../lib/runs.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
-import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
 import {
   activityStarts,
+  startTestWorker,
+  tempDir,
+  testConfig,
+  type TestWorker,
+} from '../helpers/temporal.js';
+import {
   expectedRanking,
   readAllRows,
   spawnWorker,

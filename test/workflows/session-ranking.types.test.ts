@@ -8,9 +8,14 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { rootCause } from '../../lib/runs.js';
 import { MONTHS, type MonthRanking } from '../../activities/session-ranking/types.js';
-import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
 import {
   activityStarts,
+  startTestWorker,
+  tempDir,
+  testConfig,
+  type TestWorker,
+} from '../helpers/temporal.js';
+import {
   runSessionRanking,
   spawnWorker,
   waitForActivityPollers,

@@ -75,6 +75,7 @@ test('join output is compacted into files of about targetFileMB', async () => {
     await conn.run(
       joinSql({
         ds1Files: [ds1],
+        ds2: { table: 'd2' },
         bucket: 0,
         buckets: 1,
         bucketHash: 'md5-u64',
