@@ -89,6 +89,25 @@ async function withProgress<T, D extends object>(
   }
 }
 
+/**
+ * Puts a task's non-empty output files under their final names (`part-<task>-<n>.parquet`, so a
+ * retry overwrites its own), with size and checksum for the manifest.
+ */
+async function publishOutputFiles(
+  output: string,
+  task: number,
+  written: string[],
+  rows: Map<string, number>,
+): Promise<ManifestFile[]> {
+  const files: ManifestFile[] = [];
+  for (const local of written) {
+    const n = rows.get(local) ?? 0;
+    if (n === 0) continue; // an empty bucket writes one empty file: not worth publishing
+    files.push(await putOutputFile(output, local, outputFileName(task, files.length), n));
+  }
+  return files;
+}
+
 /** Every DS2 file has the columns the hashing reads (named by its URI when one is missing). */
 async function requireDs2Columns(conn: DuckDBConnection, locals: string[], uris: string[]): Promise<void> {
   for (const [i, local] of locals.entries()) {
@@ -231,24 +250,27 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
               await conn.run(
                 joinSql({ ...shard, columns: input.columns, outDir, targetFileMB: input.targetFileMB }),
               );
-              beat({ step: 'counting matches' });
-              const counts = (await conn.runAndReadAll(countsSql(shard))).getRowObjects()[0]!;
-              const ds2Rows = input.ds2Raw
-                ? Number((await conn.runAndReadAll(ds2RowsSql(ds2Locals))).getRowObjects()[0]!.n)
-                : undefined;
               // DuckDB numbers files part-0, part-1, ... in write order; keep that order.
               const written = (await listFiles(outDir)).sort(
                 (a, b) => Number(/part-(\d+)/.exec(a)![1]) - Number(/part-(\d+)/.exec(b)![1]),
               );
               const rows = await rowsPerFile(conn, written);
-              const files: ManifestFile[] = [];
-              for (const local of written) {
-                const n = rows.get(local) ?? 0;
-                if (n === 0) continue; // an empty bucket writes one empty file: not worth publishing
-                files.push(
-                  await putOutputFile(input.output, local, outputFileName(input.task, files.length), n),
-                );
-              }
+              beat({ step: 'counting matches, publishing files' });
+              // Checksumming and moving the output (Node, I/O) overlaps the match count (DuckDB).
+              const publishing = publishOutputFiles(input.output, input.task, written, rows);
+              const counting = (async () => {
+                const counts = (await conn.runAndReadAll(countsSql(shard))).getRowObjects()[0]!;
+                const ds2Rows = input.ds2Raw
+                  ? Number((await conn.runAndReadAll(ds2RowsSql(ds2Locals))).getRowObjects()[0]!.n)
+                  : undefined;
+                return { counts, ds2Rows };
+              })();
+              // Both settle before the scratch folder and the connection go away, even on failure.
+              const [published, counted] = await Promise.allSettled([publishing, counting]);
+              if (published.status === 'rejected') throw published.reason;
+              if (counted.status === 'rejected') throw counted.reason;
+              const files = published.value;
+              const { counts, ds2Rows } = counted.value;
               const rowsOut = files.reduce((s, f) => s + f.rows, 0);
               beat({ step: 'done', rows: rowsOut });
               const inputs = [...ds1Locals, ...ds2Locals];
