@@ -20,6 +20,7 @@ import { DS1_DATASET, DS2_DATASET } from '../../lib/pipelines/identity-join.js';
 import { startRun, waitForRun } from '../../lib/runs.js';
 import { connectClient } from '../../lib/temporal.js';
 import { findOrBuildTemporalCli } from '../../lib/temporal-cli.js';
+import { writeWorkflowBundle } from '../../workers/bundle.js';
 import type { IdentityJoinResult } from '../../activities/identity-join/types.js';
 
 const argv = process.argv.slice(2);
@@ -193,6 +194,9 @@ async function main() {
   fs.rmSync(baselineOut, { recursive: true, force: true });
 
   const binary = await findOrBuildTemporalCli({ cacheDir: path.join(os.homedir(), '.cache', 'daybreak') });
+  // Workers load a prebuilt workflow bundle, as they do in the image.
+  const bundle = path.join(cacheRoot, 'workflow-bundle.js');
+  await writeWorkflowBundle(bundle);
   const server = await startDevServer({ binary, headless: true });
   const runs: {
     label: string;
@@ -216,6 +220,7 @@ async function main() {
         DAYBREAK_TASK_QUEUE: `bench-ij-${randomUUID()}`,
         DAYBREAK_SCRATCH_DIR: path.join(cacheRoot, 'scratch'),
         DAYBREAK_DUCKDB_THREADS: String(THREADS),
+        DAYBREAK_WORKFLOW_BUNDLE: bundle,
         METRICS_PORT: String(await freePort()),
         TEMPORAL_METRICS_PORT: String(await freePort()),
         ...variant.env,

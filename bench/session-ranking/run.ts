@@ -16,6 +16,7 @@ import { startDevServer } from '../../lib/dev-server.js';
 import { startRun, waitForRun } from '../../lib/runs.js';
 import { connectClient } from '../../lib/temporal.js';
 import { findOrBuildTemporalCli } from '../../lib/temporal-cli.js';
+import { writeWorkflowBundle } from '../../workers/bundle.js';
 import { MONTHS, type SessionRankingResult } from '../../activities/session-ranking/types.js';
 
 const env = process.env;
@@ -160,8 +161,12 @@ async function main(): Promise<void> {
   });
   const server = await startDevServer({ binary, headless: true, logFile: path.join(work, 'temporal.log') });
   const taskQueue = 'bench-session-ranking';
+  // The worker loads a prebuilt workflow bundle, as it does in the image.
+  const bundle = path.join(work, 'workflow-bundle.js');
+  await writeWorkflowBundle(bundle);
   const workerEnv = {
     ...env,
+    DAYBREAK_WORKFLOW_BUNDLE: bundle,
     TEMPORAL_ADDRESS: server.address,
     DAYBREAK_TASK_QUEUE: taskQueue,
     DAYBREAK_SCRATCH_DIR: path.join(work, 'scratch'),
