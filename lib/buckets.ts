@@ -18,8 +18,8 @@ export function plannedBucketHash(recorded: BucketHash | undefined): BucketHash 
   return recorded ?? 'md5-u128';
 }
 
-/** The bucket (0..buckets-1, INTEGER) of a VARCHAR SQL expression. */
-export function bucketSql(textExpr: string, buckets: number, hash: BucketHash = CURRENT_BUCKET_HASH): string {
+/** The bucket (0..buckets-1, INTEGER) of a VARCHAR SQL expression under `hash`. */
+export function bucketSql(textExpr: string, buckets: number, hash: BucketHash): string {
   return hash === 'md5-u64'
     ? `((md5_number(${textExpr}) >> 64)::UBIGINT % ${buckets})::INTEGER`
     : `(md5_number(${textExpr}) % ${buckets})::INTEGER`;

@@ -197,16 +197,13 @@ export async function planLoad(input: {
     const rawPointer = await redis.get(currentKey(view.name));
     const version = await redis.incr(seqKey(view.name));
     const shards = input.shards ?? Math.max(1, Math.ceil(computed.rows / ENTITIES_PER_SHARD));
+    const base = { view: view.name, version, asOf: input.asOf, shards, shardHash: CURRENT_BUCKET_HASH };
     const full = (reason?: string): LoadPlan => ({
-      view: view.name,
-      version,
+      ...base,
       mode: 'full',
       reason,
       layers: [version],
       baseWrittenAt: now.toISOString(),
-      asOf: input.asOf,
-      shards,
-      shardHash: CURRENT_BUCKET_HASH,
     });
     if (input.mode === 'full') return full();
     if (rawPointer === null) return full('no published version to compare with');
@@ -223,14 +220,10 @@ export async function planLoad(input: {
     if (!prev || manifestFingerprint(prev) !== meta.fingerprint)
       return full('the previous offline output is gone or changed');
     return {
-      view: view.name,
-      version,
+      ...base,
       mode: 'incremental',
       layers: [version, ...meta.layers],
       baseWrittenAt: meta.baseWrittenAt,
-      asOf: input.asOf,
-      shards,
-      shardHash: CURRENT_BUCKET_HASH,
       previousFiles: prev.files.map((f) => joinUri(meta.offline, f.name)),
     };
   });

@@ -17,10 +17,15 @@ export function bucketExpr(column: string, buckets: number, hash: BucketHash): s
 /** sha2 = lower-hex SHA-256 of lower(trim(pii)) || '|' || trim(ip), a null part counted as ''. */
 export const SHA2_EXPR = `sha256(lower(trim(coalesce(CAST(pii AS VARCHAR), ''))) || '|' || trim(coalesce(CAST(ip AS VARCHAR), '')))`;
 
+/** Input Parquet files as one relation (columns matched by name; `dt=` folders are not columns). */
+function parquetSource(files: string[]): string {
+  return `read_parquet(${sqlFileList(files)}, union_by_name = true, hive_partitioning = false)`;
+}
+
 /** DS2 projected and hashed: `(visitor_id, lvr_id, sha2)` rows, raw pii and ip gone. */
 function hashedDs2(files: string[]): string {
   return `SELECT CAST(visitor_id AS VARCHAR) AS visitor_id, CAST(lvr_id AS VARCHAR) AS lvr_id, ${SHA2_EXPR} AS sha2
-      FROM read_parquet(${sqlFileList(files)}, union_by_name = true, hive_partitioning = false)
+      FROM ${parquetSource(files)}
       WHERE visitor_id IS NOT NULL`;
 }
 
@@ -52,14 +57,12 @@ function ds2Relation(ds2: Ds2Source): string {
 function ds2Visitors(ds2: Ds2Source): string {
   return 'table' in ds2
     ? `SELECT visitor_id FROM ${ds2.table}`
-    : `SELECT CAST(visitor_id AS VARCHAR) FROM read_parquet(${sqlFileList(ds2.rawFiles)}, union_by_name = true, hive_partitioning = false)
-        WHERE visitor_id IS NOT NULL`;
+    : `SELECT CAST(visitor_id AS VARCHAR) FROM ${parquetSource(ds2.rawFiles)} WHERE visitor_id IS NOT NULL`;
 }
 
 /** Rows of the raw DS2 files that take part in the join (visitor_id not null). */
 export function ds2RowsSql(rawFiles: string[]): string {
-  return `SELECT count(visitor_id) AS n
-    FROM read_parquet(${sqlFileList(rawFiles)}, union_by_name = true, hive_partitioning = false)`;
+  return `SELECT count(visitor_id) AS n FROM ${parquetSource(rawFiles)}`;
 }
 
 /** The distinct hashed DS2 of one bucket (an empty table when the bucket has no DS2 rows). */
@@ -69,10 +72,6 @@ export function createDs2TableSql(files: string[]): string {
   }
   return `CREATE OR REPLACE TEMP TABLE d2 AS
     SELECT DISTINCT visitor_id, lvr_id, sha2 FROM read_parquet(${sqlFileList(files)}, hive_partitioning = false)`;
-}
-
-function ds1Source(files: string[]): string {
-  return `read_parquet(${sqlFileList(files)}, union_by_name = true, hive_partitioning = false)`;
 }
 
 function bucketFilter(opts: { bucket: number; buckets: number; bucketHash: BucketHash }): string {
@@ -95,7 +94,7 @@ export function joinSql(opts: {
   const cols = opts.columns ? opts.columns.map((c) => `d1.${sqlIdent(c)}`).join(', ') : 'd1.*';
   return `COPY (
       SELECT ${cols}, d2.lvr_id, d2.sha2
-      FROM ${ds1Source(opts.ds1Files)} d1
+      FROM ${parquetSource(opts.ds1Files)} d1
       JOIN ${ds2Relation(opts.ds2)} d2 ON CAST(d1.visitor_id AS VARCHAR) = d2.visitor_id
       ${bucketFilter(opts)}
     ) TO ${sqlString(opts.outDir)} (FORMAT parquet, FILE_SIZE_BYTES '${opts.targetFileMB}MB', FILENAME_PATTERN 'part-{i}')`;
@@ -115,7 +114,7 @@ export function countsSql(opts: {
 }): string {
   return `SELECT count(*) AS rows_in, count(*) FILTER (WHERE matched) AS matched
     FROM (SELECT CAST(d1.visitor_id AS VARCHAR) IN (${ds2Visitors(opts.ds2)}) AS matched
-          FROM ${ds1Source(opts.ds1Files)} d1
+          FROM ${parquetSource(opts.ds1Files)} d1
           ${bucketFilter(opts)})`;
 }
 

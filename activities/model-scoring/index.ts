@@ -19,7 +19,7 @@ import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { startHeartbeat } from '../common/heartbeat.js';
 import type { LinkResult, ModelReport, ModelScoringPlan, PreparedRecords, ShardResult } from './types.js';
 import { checkRecordFiles, loadLabels } from './validate.js';
-import { withScratch as inScratch } from '../common/scratch.js';
+import { withScratch } from '../common/scratch.js';
 import { stageAll } from '../common/staging.js';
 
 export * from './types.js';
@@ -37,7 +37,6 @@ export function outputPrefix(role: 'champion' | 'challenger', model: IdentityMod
 }
 
 export function createModelScoringActivities({ config }: ActivityDeps) {
-  const withScratch = <T>(label: string, fn: (scratch: string) => Promise<T>) => inScratch(config, label, fn);
   const model = async (version: string, param: string) => {
     try {
       return await loadModel(config.DAYBREAK_MODELS_DIR, version);
@@ -84,7 +83,7 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
       labels?: string;
       labelFiles?: string[];
     }): Promise<PreparedRecords> {
-      return withScratch('ms-prepare', (scratch) =>
+      return withScratch(config, 'ms-prepare', (scratch) =>
         withDuckDB(duckdbOptions(config), async (conn) => {
           const hb = startHeartbeat({ status: 'prepare: validating and normalizing records' }, conn);
           try {
@@ -146,7 +145,7 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
       challenger?: IdentityModel;
       keepScored: boolean;
     }): Promise<ShardResult> {
-      return withScratch(`ms-score-${input.shard}`, (scratch) =>
+      return withScratch(config, `ms-score-${input.shard}`, (scratch) =>
         withDuckDB(duckdbOptions(config), async (conn) => {
           const hb = startHeartbeat<Record<string, unknown>>(
             { shard: input.shard, status: `shard ${input.shard + 1}: blocking, comparing and scoring` },
@@ -227,7 +226,7 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
       pairFiles: string[];
       output: string;
     }): Promise<LinkResult> {
-      return withScratch(`ms-link-${input.role}`, (scratch) =>
+      return withScratch(config, `ms-link-${input.role}`, (scratch) =>
         withDuckDB(duckdbOptions(config), async (conn) => {
           const hb = startHeartbeat(
             { status: `link: ${input.role} ${input.model.version} connected components` },
@@ -284,7 +283,7 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
         clustersFile: string;
       }[];
     }): Promise<Pick<ModelReport, 'pairwise' | 'clusterMetrics'>[]> {
-      return withScratch('ms-evaluate', (scratch) =>
+      return withScratch(config, 'ms-evaluate', (scratch) =>
         withDuckDB(duckdbOptions(config), async (conn) => {
           const hb = startHeartbeat({ status: 'evaluate: pairwise and cluster metrics' }, conn);
           try {

@@ -20,6 +20,7 @@
 // 2 second boundaries date_diff counts) and a 0.2 s negative session is rejected.
 import { bucketSql } from '../../lib/buckets.js';
 import { sqlFileList, sqlString } from '../../lib/duckdb.js';
+import type { ProfileExperts } from './types.js';
 
 /** Bucket of an id: md5 of its text, modulo B (lib/buckets.ts). */
 export function bucketExpr(column: string, buckets: number): string {
@@ -30,7 +31,7 @@ export function bucketExpr(column: string, buckets: number): string {
 const DURATION_US = 'epoch_us(session_end) - epoch_us(session_begin)';
 
 /** Distinct expert ids of the profile with their bucket: `(id, bucket)`. */
-export function expertIdsSql(opts: { profileFiles: string[]; buckets: number }): string {
+export function expertIdsSql(opts: ProfileExperts): string {
   return `SELECT id, ${bucketExpr('id', opts.buckets)} AS bucket
       FROM (SELECT DISTINCT id FROM read_parquet(${sqlFileList(opts.profileFiles)})
             WHERE level = 'expert' AND id IS NOT NULL)`;
@@ -40,12 +41,12 @@ export function expertIdsSql(opts: { profileFiles: string[]; buckets: number }):
  * The expert ids written to a file once per run. Only runs started before the maps read the
  * profile themselves use it (workflow patch `session-ranking-maps-read-profile`).
  */
-export function expertsSql(opts: { profileFiles: string[]; buckets: number; out: string }): string {
+export function expertsSql(opts: ProfileExperts & { out: string }): string {
   return `COPY (${expertIdsSql(opts)}) TO ${sqlString(opts.out)} (FORMAT parquet, COMPRESSION uncompressed)`;
 }
 
 /** Where a map finds the expert ids: the profile files, or the experts file of an older run. */
-export type ExpertsSource = { profileFiles: string[]; buckets: number } | { file: string };
+export type ExpertsSource = ProfileExperts | { file: string };
 
 /**
  * A batch of activity files -> their expert sessions `(bucket, [year,] month, id, us)`: either one

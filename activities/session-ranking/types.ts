@@ -34,11 +34,17 @@ export interface SessionRankingPlan {
   inputBytes: number;
 }
 
+/** Profile files from which a query derives the expert ids and their bucket among `buckets`. */
+export interface ProfileExperts {
+  profileFiles: string[];
+  buckets: number;
+}
+
 /**
  * What a map joins its sessions with: the profile files (it derives the expert ids and their
- * buckets itself), or, in runs started before that, the URI of the experts step's file.
+ * buckets itself), or, with an experts step, the URI of that step's file.
  */
-export type MapExperts = { profileFiles: string[]; buckets: number } | string;
+export type MapExperts = ProfileExperts | string;
 
 export interface SessionRankingReport {
   inputRows: number;
