@@ -11,6 +11,10 @@ export const ErrorType = {
   WorkerLost: 'WorkerLost',
   /** Another run published newer output meanwhile (e.g. two syncs of one feature view at once). */
   Superseded: 'Superseded',
+  /** Redis stayed unreachable (or loading) longer than a feature sync waits (DAYBREAK_REDIS_WAIT_SECONDS). */
+  RedisUnavailable: 'RedisUnavailable',
+  /** A run planned by an earlier release that this release cannot continue (the plan's shape changed). */
+  IncompatiblePlan: 'IncompatiblePlan',
 } as const;
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -20,6 +24,8 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   ErrorType.MissingInput,
   ErrorType.PermissionDenied,
   ErrorType.Superseded,
+  ErrorType.RedisUnavailable,
+  ErrorType.IncompatiblePlan,
 ];
 
 /** Bad input (missing column, wrong type, unreadable file): the message names the file and column. */
