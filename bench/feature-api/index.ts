@@ -18,8 +18,8 @@ import type {
   ShardLoad,
 } from '../../activities/feature-sync/types.js';
 import { loadConfig } from '../../lib/config.js';
-import { freePort } from '../../lib/dev-server.js';
-import { startLocalRedis } from '../../lib/features/redis-server.js';
+import { freePort } from '../../devstack/dev-server.js';
+import { startLocalRedis } from '../../devstack/redis-server.js';
 import { FEATURE_VIEWS } from '../../lib/features/views/index.js';
 import { benchEntityId, LISTPACK_ARGS, writeCustomerEntities } from '../feature-sync/entities.js';
 import { machineNote, writeBenchmarkSection } from '../feature-sync/report.js';

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { generateCustomers } from '../datagen/customers.js';
+import { generateCustomers } from '../../datagen/customers.js';
 import {
   computeView,
   countShards,
@@ -21,7 +21,7 @@ import {
 import type { ComputedView, PublishedView } from '../../activities/feature-sync/types.js';
 import { loadConfig } from '../../lib/config.js';
 import { bucketKey, entityBucket } from '../../lib/features/keys.js';
-import { startLocalRedis } from '../../lib/features/redis-server.js';
+import { startLocalRedis } from '../../devstack/redis-server.js';
 import { FEATURE_VIEWS } from '../../lib/features/views/index.js';
 import { benchEntityId, LISTPACK_ARGS, writeCustomerEntities } from './entities.js';
 import { writeLegacyVersion } from './legacy.js';

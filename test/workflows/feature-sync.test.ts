@@ -6,12 +6,12 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { generateCustomers } from '../../bench/datagen/customers.js';
+import { generateCustomers } from '../../datagen/customers.js';
 import type { FeatureSyncResult } from '../../activities/feature-sync/types.js';
 import { sqlString } from '../../lib/duckdb.js';
 import { OnlineReader } from '../../lib/features/online.js';
 import { RespClient } from '../../lib/features/resp-client.js';
-import { startLocalRedis, type LocalRedis } from '../../lib/features/redis-server.js';
+import { startLocalRedis, type LocalRedis } from '../../devstack/redis-server.js';
 import type { Features } from '../../lib/features/encoding.js';
 import { FEATURE_VIEWS } from '../../lib/features/views/index.js';
 import { startRun, waitForRun } from '../../lib/runs.js';

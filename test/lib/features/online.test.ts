@@ -17,7 +17,7 @@ import {
   legacyEntityKey,
 } from '../../../lib/features/keys.js';
 import { OnlineReader } from '../../../lib/features/online.js';
-import { startLocalRedis, type LocalRedis } from '../../../lib/features/redis-server.js';
+import { startLocalRedis, type LocalRedis } from '../../../devstack/redis-server.js';
 import { RespClient, type RespReply } from '../../../lib/features/resp-client.js';
 import { tempDir } from '../../helpers/temporal.js';
 
