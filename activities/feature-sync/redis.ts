@@ -87,11 +87,11 @@ export interface RedisWaitOptions {
 }
 
 function redisUnavailable(url: string, waitMs: number, cause: string): ApplicationFailure {
-  const { host, port } = new URL(url);
+  const { hostname, port } = new URL(url);
   return ApplicationFailure.create({
     type: ErrorType.RedisUnavailable,
     nonRetryable: true,
-    message: `Redis at ${host}:${port || 6379} did not come back within ${Math.round(waitMs / 1000)} s (DAYBREAK_REDIS_WAIT_SECONDS): ${cause}`,
+    message: `Redis at ${hostname}:${port || 6379} did not come back within ${Math.round(waitMs / 1000)} s (DAYBREAK_REDIS_WAIT_SECONDS): ${cause}`,
   });
 }
 

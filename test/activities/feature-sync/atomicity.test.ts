@@ -22,6 +22,7 @@ import { startLocalRedis, type LocalRedis } from '../../../devstack/redis-server
 import { FEATURE_VIEWS } from '../../../lib/features/views/index.js';
 import { startTestApi, unavailableCauses, type TestApi } from '../../helpers/feature-api.js';
 import { readOfflineView } from '../../helpers/feature-oracle.js';
+import { checkAnswers, startReaders } from '../../helpers/feature-readers.js';
 import { publishedOnly, storeContents } from '../../helpers/online-store.js';
 import { tempDir } from '../../helpers/temporal.js';
 
@@ -65,53 +66,17 @@ async function syncData(
 }
 
 /**
- * Readers hammering the API (batches of 200 and single lookups) while `during` runs, and for half
- * a second after: every answer must equal the offline rows of the version it names (checked at the
- * end for the version being written, whose rows are known only then), with every id found.
+ * API readers (test/helpers/feature-readers.ts) while `during` runs and half a second after; how
+ * many answers came while the load ran (from its first progress report to its end).
  */
 async function hammer<T>(during: (markLoading: () => void) => Promise<T>) {
-  const seen = new Map<number, number>();
-  const problems: string[] = [];
-  const answers: Array<{ version: number; id: string; features: unknown }> = [];
-  let loading = false;
-  let running = true;
-  let readsDuringLoad = 0;
-  const reader = async (seed: number) => {
-    let i = seed;
-    while (running) {
-      const batch = Array.from({ length: 200 }, () => ids[(i = (i * 7919 + 13) % ids.length)]!);
-      const whileLoading = loading;
-      const res = await api.post('/v1/batch/customer', { ids: batch });
-      if (res.status !== 200) {
-        problems.push(`status ${res.status} ${JSON.stringify(res.body)}`);
-        continue;
-      }
-      if (whileLoading) readsDuringLoad += 1;
-      const version = res.body.version as number;
-      seen.set(version, (seen.get(version) ?? 0) + 1);
-      for (const r of res.body.results) {
-        if (!r.found) problems.push(`v${version}: ${r.customer_id} missing`);
-        else answers.push({ version, id: r.customer_id, features: r.features });
-      }
-      const single = await api.get(`/v1/${batch[0]}/customer`);
-      if (single.status !== 200) problems.push(`single status ${single.status}`);
-      else answers.push({ version: single.body.version, id: batch[0]!, features: single.body.features });
-    }
-  };
-  const readers = Array.from({ length: 6 }, (_, k) => reader(k + 1));
-  const result = await during(() => (loading = true));
-  loading = false;
-  // Keep reading after the switch (and the removal of the old version).
+  const readers = startReaders(api, ids, { readers: 6 });
+  let atMark: number | undefined;
+  const result = await during(() => (atMark ??= readers.report.answers.length));
+  const readsDuringLoad = readers.report.answers.length - (atMark ?? Infinity);
   await new Promise((r) => setTimeout(r, 500));
-  running = false;
-  await Promise.all(readers);
-  for (const a of answers) {
-    const want = served.get(a.version);
-    if (!want) problems.push(`v${a.version}: a version never published`);
-    else if (JSON.stringify(a.features) !== JSON.stringify(want.get(a.id)))
-      problems.push(`v${a.version}: ${a.id} has features of another version`);
-  }
-  return { result, seen, problems, readsDuringLoad, answers: answers.length };
+  const report = await readers.stop();
+  return { result, seen: report.versions, problems: checkAnswers(report, served), readsDuringLoad };
 }
 
 beforeAll(async () => {
