@@ -21,7 +21,7 @@ import { loadConfig } from '../../lib/config.js';
 import { freePort } from '../../devstack/dev-server.js';
 import { startLocalRedis } from '../../devstack/redis-server.js';
 import { FEATURE_VIEWS } from '../../lib/features/views/index.js';
-import { benchEntityId, LISTPACK_ARGS, writeCustomerEntities } from '../feature-sync/entities.js';
+import { benchEntityId, writeCustomerEntities } from '../feature-sync/entities.js';
 import { machineNote, writeBenchmarkSection } from '../feature-sync/report.js';
 
 const arg = (name: string, fallback: number) => {
@@ -38,7 +38,7 @@ const SHARDS = Math.max(1, Math.ceil(ENTITIES / 2_000_000));
 const note = machineNote();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-feature-api-'));
 const config = loadConfig({ ...process.env, DAYBREAK_SCRATCH_DIR: path.join(dir, 'scratch') });
-const redis = await startLocalRedis({ extraArgs: LISTPACK_ARGS });
+const redis = await startLocalRedis();
 const view = FEATURE_VIEWS.customer!;
 let api: ReturnType<typeof spawn> | undefined;
 
@@ -278,7 +278,7 @@ try {
 
 Command: \`npm run bench:feature-api -- --entities ${ENTITIES} --seconds ${SECONDS} --processes ${PROCESSES}\`. Machine: ${note}.
 The API runs as \`daybreak api --processes ${PROCESSES}\` (node:cluster processes sharing the port); autocannon
-runs in the bench process; Redis (\`${LISTPACK_ARGS.join(' ')}\`) holds ${n(ENTITIES)} customers in hash buckets.
+runs in the bench process; Redis (devstack's launcher: \`--hash-max-listpack-value 512\`, as docker-compose.yml) holds ${n(ENTITIES)} customers in hash buckets.
 
 | run (64 connections, ${SECONDS} s) | req/s | p50 ms | p99 ms | p99.9 ms | autocannon p99 (whole ms) | API CPU us/request | non-2xx / errors |
 |---|---|---|---|---|---|---|---|

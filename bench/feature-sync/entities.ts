@@ -3,9 +3,6 @@
 // `variant` changes the features of every 1/`changeEvery` entity (an incremental sync's day 2).
 import { sqlString, withDuckDB } from '../../lib/duckdb.js';
 
-/** The Redis setting docker-compose.yml gives the feature store (README: Redis settings). */
-export const LISTPACK_ARGS = ['--hash-max-listpack-value', '512'];
-
 export function benchEntityId(i: number): string {
   return `c${String(i).padStart(9, '0')}`;
 }

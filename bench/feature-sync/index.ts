@@ -23,7 +23,7 @@ import { loadConfig } from '../../lib/config.js';
 import { bucketKey, entityBucket } from '../../lib/features/keys.js';
 import { startLocalRedis } from '../../devstack/redis-server.js';
 import { FEATURE_VIEWS } from '../../lib/features/views/index.js';
-import { benchEntityId, LISTPACK_ARGS, writeCustomerEntities } from './entities.js';
+import { benchEntityId, writeCustomerEntities } from './entities.js';
 import { writeLegacyVersion } from './legacy.js';
 import { machineNote, writeBenchmarkSection } from './report.js';
 
@@ -38,7 +38,7 @@ const AS_OF = '2025-07-01T00:00:00.000Z';
 const note = machineNote();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-feature-sync-'));
 const config = loadConfig({ ...process.env, DAYBREAK_SCRATCH_DIR: path.join(dir, 'scratch') });
-const redis = await startLocalRedis({ extraArgs: LISTPACK_ARGS });
+const redis = await startLocalRedis();
 const client = new Redis(redis.url);
 const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await client.info('memory'))![1]);
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
@@ -179,7 +179,7 @@ try {
   const md = `## Feature store: Redis load (bench:feature-sync)
 
 Command: \`npm run bench:feature-sync -- --entities ${ENTITIES} --records ${RECORDS}\`. Machine: ${note}.
-Redis ${execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1]} started with \`${LISTPACK_ARGS.join(' ')}\` (as in docker-compose.yml).
+Redis ${execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1]} started by devstack's launcher with \`hash-max-listpack-value ${((await client.config('GET', 'hash-max-listpack-value')) as string[])[1]}\` (as docker-compose.yml).
 
 | what | figure |
 |---|---|
