@@ -5,23 +5,12 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
   WorkflowFailedError,
 } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
 import type { Config } from './config.js';
 import { pipelineByName } from './pipelines/index.js';
-import { PipelineKey, RunDateKey } from '../workflows/common/search-attributes.js';
-import { progressQuery } from '../workflows/common/progress.js';
-import type { RunProgress } from '../workflows/common/types.js';
-
-export function runWorkflowId(pipeline: string, runDate: string): string {
-  return `${pipeline}/${runDate}`;
-}
-
-export function runSearchAttributes(pipeline: string, runDate: string): TypedSearchAttributes {
-  return new TypedSearchAttributes([
-    { key: PipelineKey, value: pipeline },
-    { key: RunDateKey, value: new Date(`${runDate}T00:00:00Z`) },
-  ]);
-}
+import { progressQuery, type RunProgress } from './contracts/progress.js';
+import { describeRootCause } from './contracts/root-cause.js';
+import { runWorkflowId } from './contracts/run-id.js';
+import { runSearchAttributes } from './contracts/search-attributes.js';
 
 export interface StartRunOptions {
   client: Client;
@@ -75,17 +64,8 @@ export async function waitForRun<T>(
   }
 }
 
-/** The innermost cause of a failure: what on-call needs, not the wrapper around it. */
-export function rootCause(err: unknown): { type: string; message: string } {
-  let current: unknown = err;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  const e = current as Error & { type?: string };
-  const type = e?.type ?? e?.name ?? 'Error';
-  return { type, message: e?.message ?? String(err) };
-}
-
+/** A failed run's root cause as `Type: message`; any other error (connection, ...) as its message. */
 export function describeRunFailure(err: unknown): string {
   if (!(err instanceof WorkflowFailedError)) return err instanceof Error ? err.message : String(err);
-  const cause = rootCause(err);
-  return `${cause.type}: ${cause.message}`;
+  return describeRootCause(err);
 }

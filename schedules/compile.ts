@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import type { ScheduleOptions, ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import type { Config } from '../lib/config.js';
 import type { PipelineDefinition } from '../lib/pipelines/index.js';
-import { PipelineKey } from '../workflows/common/search-attributes.js';
-import type { DailyInput } from '../workflows/common/daily-types.js';
+import { PipelineKey } from '../lib/contracts/search-attributes.js';
+import { DAILY_PIPELINE, type DailyInput } from '../lib/contracts/daily.js';
 import type { daily } from '../workflows/daily.js';
 import { buildBranches } from './dag.js';
 import {
@@ -20,7 +20,6 @@ import {
 
 /** Schedules Daybreak manages live under this id prefix; `apply --prune` touches nothing else. */
 export const SCHEDULE_ID_PREFIX = 'daybreak/';
-export const DAILY_WORKFLOW_TYPE = 'daily';
 /** Key of the action memo holding the definition's fingerprint (what `apply` compares). */
 export const VERSION_MEMO_KEY = 'definitionVersion';
 
@@ -165,12 +164,12 @@ export function compileSchedule(input: ScheduleDefinitionInput, ctx: CompileCont
       policies,
       action: {
         type: 'startWorkflow',
-        workflowType: DAILY_WORKFLOW_TYPE,
+        workflowType: DAILY_PIPELINE,
         workflowId: scheduleId,
         taskQueue,
         args: [dailyInput],
         memo: { ...memo, [VERSION_MEMO_KEY]: version },
-        typedSearchAttributes: [{ key: PipelineKey, value: DAILY_WORKFLOW_TYPE }],
+        typedSearchAttributes: [{ key: PipelineKey, value: DAILY_PIPELINE }],
         staticSummary,
       },
       memo: { description: def.description },

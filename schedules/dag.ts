@@ -1,7 +1,7 @@
 // The shape of the daily DAG, in code: which pipeline waits for which. Only pipelines present in
 // the registry are wired, so a new pipeline joins the DAG by being registered.
 import type { PipelineDefinition } from '../lib/pipelines/index.js';
-import type { DailyBranch } from '../workflows/common/daily-types.js';
+import type { DailyBranch } from '../lib/contracts/daily.js';
 
 /** Dependencies between pipelines (customer features are keyed by the identity model-scoring resolves). */
 export const DAG_DEPENDENCIES: Record<string, string[]> = {

@@ -18,7 +18,7 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
  */
 export const WORKFLOW_INTERCEPTOR_MODULES = [
   fileURLToPath(new URL('../workflows/interceptors/alerting.ts', import.meta.url)),
-  fileURLToPath(new URL('../workflows/common/root-cause-interceptor.ts', import.meta.url)),
+  fileURLToPath(new URL('../workflows/interceptors/root-cause.ts', import.meta.url)),
 ];
 
 let cached: Promise<WorkflowBundleWithSourceMap> | undefined;

@@ -2,11 +2,12 @@
 // and the sensor that waits for an input's `_SUCCESS` manifest.
 import { Context, sleep } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { runWorkflowId } from '../../lib/contracts/run-id.js';
 import { ErrorType } from '../../lib/errors.js';
 import { pipelineByName } from '../../lib/pipelines/index.js';
 import { joinUri } from '../../lib/storage/index.js';
 import { MANIFEST_NAME, readManifest } from '../../lib/storage/manifest.js';
-import type { BranchPlan, DailyBranch, RerunMode } from '../../workflows/common/daily-types.js';
+import type { BranchPlan, DailyBranch, RerunMode } from '../../lib/contracts/daily.js';
 import type { ActivityDeps } from '../common/deps.js';
 
 /** Largest gap between heartbeats while a sensor sleeps (its heartbeat timeout is 60 s). */
@@ -52,7 +53,9 @@ export function createDailyActivities({ config }: ActivityDeps) {
         }
         if (input.rerun === 'failed' && !plan.paramError) {
           try {
-            const last = await client.workflow.getHandle(`${branch.pipeline}/${input.runDate}`).describe();
+            const last = await client.workflow
+              .getHandle(runWorkflowId(branch.pipeline, input.runDate))
+              .describe();
             if (last.status.name === 'COMPLETED') {
               const published = await outputPublished(plan.params, input.runDate);
               if (published)

@@ -3,6 +3,7 @@
 // session-ranking run. Ctrl-C stops everything.
 import { Command } from 'commander';
 import { loadConfig } from '../../lib/config.js';
+import { runWorkflowId } from '../../lib/contracts/run-id.js';
 import { rawDataset } from '../../lib/paths.js';
 import { today } from '../params.js';
 
@@ -22,7 +23,7 @@ export function upCommand(): Command {
         { generateSessionRanking },
         { startEmbedded },
         { resolveDataset, isGcsUri },
-        { describeRunFailure, startRun, waitForRun, runWorkflowId },
+        { describeRunFailure, startRun, waitForRun },
         { webUiRunUrl },
       ] = await Promise.all([
         import('@temporalio/client'),

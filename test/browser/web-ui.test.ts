@@ -9,8 +9,9 @@ import { chromium, type Browser } from 'playwright-core';
 import { startDevServer, type DevServer } from '../../lib/dev-server.js';
 import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
 import { PIPELINES } from '../../lib/pipelines/index.js';
-import { describeRunFailure, runSearchAttributes, startRun, waitForRun } from '../../lib/runs.js';
-import type { DailyBranch } from '../../workflows/common/daily-types.js';
+import { runSearchAttributes } from '../../lib/contracts/search-attributes.js';
+import { describeRunFailure, startRun, waitForRun } from '../../lib/runs.js';
+import type { DailyBranch } from '../../lib/contracts/daily.js';
 import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
 
 const ARTIFACTS = path.resolve('test-artifacts');

@@ -12,7 +12,7 @@ import {
   logicalDateOf,
   scheduledWindowFor,
   startOfDateIn,
-} from '../../workflows/common/logical-date.js';
+} from '../../lib/contracts/logical-date.js';
 
 const fake = (name: string): PipelineDefinition => ({
   name,

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
-import { addDays } from '../../lib/dates.js';
+import { addDays } from '../../lib/contracts/logical-date.js';
 import { startDevServer, type DevServer } from '../../lib/dev-server.js';
 import { PIPELINES } from '../../lib/pipelines/index.js';
 import { readManifest } from '../../lib/storage/manifest.js';
@@ -22,8 +22,8 @@ import {
   unpauseSchedule,
 } from '../../schedules/operations.js';
 import type { ScheduleDefinitionInput } from '../../schedules/types.js';
-import type { DailyResult } from '../../workflows/common/daily-types.js';
-import { PipelineKey, RunDateKey } from '../../workflows/common/search-attributes.js';
+import type { DailyResult } from '../../lib/contracts/daily.js';
+import { PipelineKey, RunDateKey } from '../../lib/contracts/search-attributes.js';
 import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
 
 let server: DevServer;

@@ -12,8 +12,8 @@ import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
 import { PIPELINES } from '../../lib/pipelines/index.js';
 import { commitOutput, putOutputFile } from '../../lib/storage/manifest.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
-import type { DailyBranch, DailyInput, DailyResult, RerunMode } from '../../workflows/common/daily-types.js';
-import { PipelineKey, RunDateKey } from '../../workflows/common/search-attributes.js';
+import type { DailyBranch, DailyInput, DailyResult, RerunMode } from '../../lib/contracts/daily.js';
+import { PipelineKey, RunDateKey } from '../../lib/contracts/search-attributes.js';
 import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
 
 let env: TestWorker;

@@ -1,5 +1,8 @@
-// Types of the daily DAG shared by the workflow, its activities and the clients that build its
-// input (schedules, CLI). Type-only: workflows may import it freely.
+// The daily DAG's contract, shared by the workflow, its activities and the clients that build its
+// input (schedules, CLI). Type-only but for the DAG's own pipeline name.
+
+/** The DAG runs as workflow type `daily`, id `daily/<date>`, search attribute `Pipeline=daily`. */
+export const DAILY_PIPELINE = 'daily';
 
 /** One pipeline of the DAG. Built client-side from the pipeline registry (schedules/dag.ts). */
 export interface DailyBranch {
