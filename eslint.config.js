@@ -15,7 +15,8 @@ const LAYERS = {
   alerts: { values: ['lib'] },
   activities: { values: ['lib', 'alerts'], types: ['pipelines'] },
   workflows: { values: ['lib/contracts', 'lib/errors.js'], types: ['lib', 'activities', 'pipelines'] },
-  pipelines: { values: ['lib', 'workflows'] },
+  // The catalogue names each pipeline's workflow and (lazily, for workers) its activities.
+  pipelines: { values: ['lib', 'alerts', 'activities', 'workflows'] },
   schedules: { values: ['lib', 'alerts', 'pipelines'], types: ['workflows'] },
   api: { values: ['lib'] },
   workers: { values: ['lib', 'alerts', 'activities', 'pipelines', 'workflows'] },

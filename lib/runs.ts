@@ -1,39 +1,8 @@
-// Starting and following pipeline runs from a client (CLI, schedules, tests).
-import {
-  type Client,
-  type WorkflowHandle,
-  type WorkflowHandleWithFirstExecutionRunId,
-  WorkflowFailedError,
-} from '@temporalio/client';
-import type { Config } from './config.js';
-import { pipelineByName } from './pipelines/index.js';
+// Following runs from a client (CLI, schedules, tests): progress while waiting, and the one-line
+// failure. Starting a catalogue pipeline's run is pipelines/runs.ts.
+import { type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
 import { progressQuery, type RunProgress } from './contracts/progress.js';
 import { describeRootCause } from './contracts/root-cause.js';
-import { runWorkflowId } from './contracts/run-id.js';
-import { runSearchAttributes } from './contracts/search-attributes.js';
-
-export interface StartRunOptions {
-  client: Client;
-  config: Config;
-  pipeline: string;
-  runDate: string;
-  rawParams?: Record<string, string>;
-  taskQueue?: string;
-}
-
-/** Starts `<pipeline>/<date>`. A finished run of the same date is replaced by a new run (re-run). */
-export async function startRun(opts: StartRunOptions): Promise<WorkflowHandleWithFirstExecutionRunId> {
-  const def = pipelineByName(opts.pipeline);
-  const params = def.buildParams(opts.rawParams ?? {}, { config: opts.config, runDate: opts.runDate });
-  return opts.client.workflow.start(def.workflowType, {
-    taskQueue: opts.taskQueue ?? opts.config.DAYBREAK_TASK_QUEUE,
-    workflowId: runWorkflowId(def.name, opts.runDate),
-    args: [{ runDate: opts.runDate, params }],
-    typedSearchAttributes: runSearchAttributes(def.name, opts.runDate),
-    workflowIdConflictPolicy: 'FAIL',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-  });
-}
 
 /**
  * Waits for the result, calling `onProgress` with the workflow's progress query every second.

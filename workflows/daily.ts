@@ -1,7 +1,7 @@
 // daily: the DAG of one logical date. Sensors wait for each branch's inputs, then the pipelines
 // run as child workflows `<pipeline>/<date>` in dependency order; a branch whose upstream failed
 // is skipped, independent branches keep going. Generic: the branches come in the input (built
-// client-side from the registry by schedules/dag.ts), so this file imports no registry.
+// client-side from the catalogue by pipelines/dag.ts), so this file imports no catalogue.
 import { ApplicationFailure, type ActivityOptions } from '@temporalio/common';
 import {
   proxyActivities,

@@ -9,7 +9,7 @@ import type {
   IdentityJoinResult,
   JoinTask,
 } from '../activities/identity-join/index.js';
-import type { IdentityJoinParams } from '../lib/pipelines/identity-join.js';
+import type { IdentityJoinParams } from '../pipelines/identity-join.js';
 import type { ManifestFile } from '../lib/storage/manifest.js';
 import { shardActivity, shortActivity } from './common/activity-options.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';

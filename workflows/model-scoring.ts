@@ -8,7 +8,7 @@ import type {
   ModelScoringResult,
   ShardResult,
 } from '../activities/model-scoring/index.js';
-import type { ModelScoringParams } from '../lib/pipelines/model-scoring.js';
+import type { ModelScoringParams } from '../pipelines/model-scoring.js';
 import type { ManifestFile } from '../lib/storage/manifest.js';
 import { shardActivity, shortActivity } from './common/activity-options.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';

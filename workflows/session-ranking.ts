@@ -7,7 +7,7 @@ import type {
   SessionRankingReport,
   SessionRankingResult,
 } from '../activities/session-ranking/index.js';
-import type { SessionRankingParams } from '../lib/pipelines/session-ranking.js';
+import type { SessionRankingParams } from '../pipelines/session-ranking.js';
 import { shardActivity, shortActivity } from './common/activity-options.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';

@@ -11,7 +11,7 @@ import { clusterMetrics, pairwiseMetrics } from '../../lib/identity/metrics.js';
 import { ModelError, scoreSql, type IdentityModel } from '../../lib/identity/model.js';
 import { prepareRecords } from '../../lib/identity/prepare.js';
 import { loadModel } from '../../lib/identity/registry.js';
-import type { ModelScoringParams } from '../../lib/pipelines/model-scoring.js';
+import type { ModelScoringParams } from '../../pipelines/model-scoring.js';
 import { joinUri, resolveDataset, storageFor } from '../../lib/storage/index.js';
 import { beginOutput, commitOutput, putOutputFile, type ManifestFile } from '../../lib/storage/manifest.js';
 import { runWorkUri } from '../common/work.js';

@@ -8,7 +8,7 @@ import { sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { missingInput } from '../../lib/errors.js';
 import { resolveDataset, storageFor, joinUri, type ObjectInfo } from '../../lib/storage/index.js';
 import { beginOutput, commitOutput, putOutputFile } from '../../lib/storage/manifest.js';
-import type { SessionRankingParams } from '../../lib/pipelines/session-ranking.js';
+import type { SessionRankingParams } from '../../pipelines/session-ranking.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { previousHeartbeat, startHeartbeat } from '../common/heartbeat.js';
 import { groupBySize } from '../common/grouping.js';

@@ -2,7 +2,7 @@
 // date: only what failed runs again unless `--rerun all`.
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../lib/config.js';
-import { ParamError, PIPELINES } from '../../lib/pipelines/index.js';
+import { BUILT_IN_PIPELINES, ParamError } from '../../pipelines/index.js';
 import { compileSchedule } from '../../schedules/compile.js';
 import { SCHEDULES } from '../../schedules/definitions/index.js';
 import {
@@ -62,7 +62,7 @@ export function dailyCommand(): Command {
     )
     .option(
       '--pipelines <a,b>',
-      'run only these pipelines of the DAG (dependencies among them kept)',
+      'run only these pipelines (an upstream left out is waited for: a sensor on its output)',
       (v: string) =>
         v
           .split(',')
@@ -87,7 +87,7 @@ export function dailyCommand(): Command {
       const selected = only
         ? { ...def, pipelines: only, params: pick(def.params), inputs: pick(def.inputs) }
         : def;
-      const compiled = compileSchedule(selected, { config, registry: PIPELINES });
+      const compiled = compileSchedule(selected, { config, pipelines: BUILT_IN_PIPELINES });
       const input: DailyInput = {
         ...compiled.options.action.args![0]!,
         runDate: opts.date,

@@ -23,7 +23,8 @@ export function upCommand(): Command {
         { generateSessionRanking },
         { startEmbedded },
         { resolveDataset, isGcsUri },
-        { describeRunFailure, startRun, waitForRun },
+        { describeRunFailure, waitForRun },
+        { startRun },
         { webUiRunUrl },
       ] = await Promise.all([
         import('@temporalio/client'),
@@ -31,6 +32,7 @@ export function upCommand(): Command {
         import('../../lib/embedded.js'),
         import('../../lib/storage/index.js'),
         import('../../lib/runs.js'),
+        import('../../pipelines/runs.js'),
         import('../../lib/temporal.js'),
       ]);
       const embedded = await startEmbedded({

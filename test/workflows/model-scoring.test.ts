@@ -16,7 +16,8 @@ import { scoreSql } from '../../lib/identity/model.js';
 import { loadModel } from '../../lib/identity/registry.js';
 import { readManifest } from '../../lib/storage/manifest.js';
 import { rootCauseOf } from '../../lib/contracts/root-cause.js';
-import { startRun, waitForRun } from '../../lib/runs.js';
+import { waitForRun } from '../../lib/runs.js';
+import { startRun } from '../../pipelines/runs.js';
 import { startTestWorker, testConfig, tempDir, type TestWorker } from '../helpers/temporal.js';
 import { unionFindClusters } from '../helpers/union-find.js';
 
