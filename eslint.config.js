@@ -101,14 +101,6 @@ const layerRules = Object.keys(LAYERS).flatMap((layer) => {
   });
 });
 
-/** Known exceptions, each on its way out. */
-const layerExceptions = [
-  {
-    // The local dev stack moves out of lib/ and the generators out of bench/ (#13).
-    files: ['lib/embedded.ts', 'cli/commands/datagen.ts', 'cli/commands/up.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': 'off', 'no-restricted-syntax': 'off' },
-  },
-];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.daybreak/**', 'bench/results/**', 'test-artifacts/**'] },
@@ -129,5 +121,4 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   ...layerRules,
-  ...layerExceptions,
 );

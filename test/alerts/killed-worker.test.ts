@@ -4,9 +4,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { Client } from '@temporalio/client';
-import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
+import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
-import { startDevServer, type DevServer } from '../../lib/dev-server.js';
+import { startDevServer, type DevServer } from '../../devstack/dev-server.js';
 import { PIPELINES } from '../../pipelines/index.js';
 import { buildParams } from '../../pipelines/params.js';
 import { runWorkflowId } from '../../lib/contracts/run-id.js';

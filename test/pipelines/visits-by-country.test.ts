@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { generateIdentityJoin } from '../../bench/datagen/identity-join.js';
+import { generateIdentityJoin } from '../../datagen/identity-join.js';
 import type { DailyInput, DailyResult } from '../../lib/contracts/daily.js';
 import { describeLocalFile, commitOutput } from '../../lib/storage/manifest.js';
 import { catalogue } from '../../pipelines/index.js';

@@ -6,8 +6,8 @@
 //       (which hash to the same sha2), 5% null pii and 3% null ip.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { sqlString, withDuckDB } from '../../lib/duckdb.js';
-import { RAW, rawFolder } from '../../lib/datasets.js';
+import { sqlString, withDuckDB } from '../lib/duckdb.js';
+import { RAW, rawFolder } from '../lib/datasets.js';
 
 const DS1_DATASET = rawFolder(RAW.visitorEvents);
 const DS2_DATASET = rawFolder(RAW.liveramp);
