@@ -101,7 +101,6 @@ const layerRules = Object.keys(LAYERS).flatMap((layer) => {
   });
 });
 
-
 export default tseslint.config(
   { ignores: ['node_modules/**', '.daybreak/**', 'bench/results/**', 'test-artifacts/**'] },
   js.configs.recommended,
