@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { pipelineOutput, RAW } from '../lib/datasets.js';
 import { FEATURE_VIEWS } from '../lib/features/views/index.js';
 import { featureSync } from '../workflows/feature-sync.js';
-import { commaList, datasetUri, positiveInt } from './params.js';
+import { commaList, datasetUri, shardCount } from './params.js';
 import { definePipeline } from './types.js';
 
 const VIEW_NAMES = Object.keys(FEATURE_VIEWS);
@@ -45,7 +45,9 @@ const params = z
       })
       .optional()
       .describe("Redis URL without credentials; default the worker's REDIS_URL"),
-    shards: positiveInt().optional().describe('load shards per view; default one per 2M entities'),
+    shards: shardCount()
+      .optional()
+      .describe('load shards per view; default one per 2M entities (at most 256)'),
   })
   .transform(({ clusters, clustersFrom, ...rest }) => ({
     ...rest,

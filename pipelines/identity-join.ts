@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ADDED_COLUMNS } from '../activities/identity-join/types.js';
 import { pipelineOutput, RAW } from '../lib/datasets.js';
 import { identityJoin } from '../workflows/identity-join.js';
-import { commaList, datasetUri, positiveInt } from './params.js';
+import { commaList, datasetUri, positiveInt, shardCount } from './params.js';
 import { definePipeline } from './types.js';
 
 const params = z.object({
@@ -18,9 +18,11 @@ const params = z.object({
     .describe('comma-separated DS1 columns to keep; default all'),
   output: datasetUri().describe('output prefix'),
   targetFileMB: positiveInt().default(128).describe('target output file size in MB'),
-  shards: positiveInt()
+  shards: shardCount()
     .optional()
-    .describe('visitor_id buckets; default automatic from the DS2 size and DAYBREAK_DUCKDB_MEMORY_LIMIT'),
+    .describe(
+      'visitor_id buckets; default automatic from the DS2 size and DAYBREAK_DUCKDB_MEMORY_LIMIT (at most 256)',
+    ),
 });
 
 export type IdentityJoinParams = z.output<typeof params>;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { pipelineOutput, RAW } from '../lib/datasets.js';
 import { VERSION_PATTERN } from '../lib/identity/model.js';
 import { modelScoring } from '../workflows/model-scoring.js';
-import { datasetUri, positiveInt } from './params.js';
+import { datasetUri, positiveInt, shardCount } from './params.js';
 import { definePipeline } from './types.js';
 
 const version = () =>
@@ -33,7 +33,9 @@ const params = z
     labels: datasetUri()
       .optional()
       .describe('ground truth (record_id, person_id) Parquet, for precision/recall/F1 in the result'),
-    shards: positiveInt().optional().describe('blocking-key shards; default automatic from the input size'),
+    shards: shardCount()
+      .optional()
+      .describe('blocking-key shards; default one per 64 MB of input, at most 64'),
     maxBlockSize: positiveInt().default(1000).describe('blocking keys shared by more records are skipped'),
   })
   .refine((p) => p.challenger === undefined || p.challenger !== p.model, {

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { Config } from '../lib/config.js';
 import { inputDefault, type Dataset } from '../lib/datasets.js';
+import { MAX_SHARDS } from '../lib/shards.js';
 import { ParamError, type ParamsSchema, type PipelineDefinition } from './types.js';
 
 const got = (input: unknown) => JSON.stringify(String(input));
@@ -15,6 +16,13 @@ export function positiveInt() {
     .regex(/^\d+$/, { error: (iss) => `must be a positive whole number; got ${got(iss.input)}` })
     .transform(Number)
     .refine((n) => n > 0, { error: (iss) => `must be a positive whole number; got ${got(iss.input)}` });
+}
+
+/** An explicit shard count: a positive whole number up to MAX_SHARDS (lib/shards.ts). */
+export function shardCount(unit = 'one task each') {
+  return positiveInt().refine((n) => n <= MAX_SHARDS, {
+    error: (iss) => `must be at most ${MAX_SHARDS} (${unit}); got ${String(iss.input)}`,
+  });
 }
 
 /** One of `values`. */

@@ -2,11 +2,9 @@
 import { z } from 'zod';
 import { pipelineOutput, RAW } from '../lib/datasets.js';
 import { sessionRanking } from '../workflows/session-ranking.js';
-import { datasetUri, oneOf, positiveInt } from './params.js';
+import { datasetUri, oneOf, positiveInt, shardCount } from './params.js';
 import { definePipeline } from './types.js';
 
-/** Each shard is one reduce activity: more than this is a typo, not a plan. */
-export const MAX_SHARDS = 256;
 export const EXPERTS_STEP_MODES = ['auto', 'always', 'never'] as const;
 export type ExpertsStepMode = (typeof EXPERTS_STEP_MODES)[number];
 
@@ -21,10 +19,7 @@ const params = z.object({
     .describe('year to rank; default the latest year in the data'),
   top: positiveInt().default(10).describe('users per month'),
   output: datasetUri().describe('output prefix'),
-  shards: positiveInt()
-    .refine((n) => n <= MAX_SHARDS, {
-      error: (iss) => `must be at most ${MAX_SHARDS} (one reduce task each); got ${String(iss.input)}`,
-    })
+  shards: shardCount('one reduce task each')
     .optional()
     .describe('id buckets; default automatic from the input size (one per 512 MB, at most 256)'),
   /**
