@@ -9,11 +9,11 @@ import type {
   PublishedView,
   ShardLoad,
 } from '../activities/feature-sync/index.js';
-import { keptIncompleteMessage, MAX_PUBLISH_ROUNDS } from '../lib/features/reloads.js';
-import type { FeatureSyncParams } from '../lib/pipelines/feature-sync.js';
+import { keptIncompleteMessage, MAX_PUBLISH_ROUNDS } from '../lib/contracts/feature-sync-reloads.js';
+import type { FeatureSyncParams } from '../pipelines/feature-sync.js';
 import { shardActivity } from './common/activity-options.js';
-import { progressQuery } from './common/progress.js';
-import type { PipelineInput, RunProgress } from './common/types.js';
+import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
+import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
 // Every step heartbeats, the Redis ones also while they wait out a Redis outage (minutes).
 const heavy = proxyActivities<FeatureSyncActivities>(shardActivity);

@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Redis } from 'ioredis';
 import { CURRENT_BUCKET_HASH } from '../../lib/buckets.js';
 import { ErrorType } from '../../lib/errors.js';
+import { autoShards } from '../../lib/shards.js';
 import { fieldsSignature } from '../../lib/features/encoding.js';
 import {
   bucketCount,
@@ -97,7 +98,7 @@ export async function planLoad(input: PlanLoadInput): Promise<LoadPlan> {
   return withRedis(input.redisUrl, async (redis) => {
     const rawPointer = await redis.get(currentKey(view.name));
     const version = await allocateVersion(redis, view.name, now);
-    const shards = input.shards ?? Math.max(1, Math.ceil(computed.rows / ENTITIES_PER_SHARD));
+    const shards = input.shards ?? autoShards(computed.rows, ENTITIES_PER_SHARD);
     const base = {
       view: view.name,
       version,

@@ -9,7 +9,7 @@ import type { Config } from '../../lib/config.js';
 import { sqlFileList, withDuckDB } from '../../lib/duckdb.js';
 import { missingInput } from '../../lib/errors.js';
 import { fieldsSignature } from '../../lib/features/encoding.js';
-import { keptIncompleteMessage, MAX_PUBLISH_ROUNDS } from '../../lib/features/reloads.js';
+import { keptIncompleteMessage, MAX_PUBLISH_ROUNDS } from '../../lib/contracts/feature-sync-reloads.js';
 import type { FeatureView } from '../../lib/features/types.js';
 import { resolveDataset, joinUri } from '../../lib/storage/index.js';
 import { beginOutput, commitOutput, putOutputFile } from '../../lib/storage/manifest.js';

@@ -13,7 +13,9 @@ import { generateCustomers } from '../../datagen/customers.js';
 import type { FeatureSyncResult } from '../../activities/feature-sync/types.js';
 import type { Features } from '../../lib/features/encoding.js';
 import { FEATURE_VIEWS } from '../../lib/features/views/index.js';
-import { rootCause, startRun, waitForRun } from '../../lib/runs.js';
+import { rootCauseOf } from '../../lib/contracts/root-cause.js';
+import { waitForRun } from '../../lib/runs.js';
+import { startRun } from '../../pipelines/runs.js';
 import { startTestApi, type TestApi } from '../helpers/feature-api.js';
 import { readOfflineView } from '../helpers/feature-oracle.js';
 import { checkAnswers, startReaders } from '../helpers/feature-readers.js';
@@ -152,7 +154,7 @@ test('an outage longer than DAYBREAK_REDIS_WAIT_SECONDS: the step fails once, no
       () => undefined,
       (e: unknown) => e,
     );
-    const cause = rootCause(err);
+    const cause = rootCauseOf(err);
     expect(cause.type).toBe('RedisUnavailable');
     expect(cause.message).toMatch(
       /^Redis at 127\.0\.0\.1:\d+ did not come back within 3 s \(DAYBREAK_REDIS_WAIT_SECONDS\): .*ECONNREFUSED/,
