@@ -5,6 +5,7 @@
 // visitor_id bucket (activities/common/shuffle.ts) and one join per bucket holds 1/B of DS2 and
 // reads 1/B of DS1. DS1 is only streamed, so its size sets the file groups, not the buckets.
 import { missingInput } from '../../lib/errors.js';
+import { autoShards } from '../../lib/shards.js';
 import { hasGlob, joinUri, resolveDataset, type ObjectInfo } from '../../lib/storage/index.js';
 import { taskMemoryBytes } from '../common/memory.js';
 
@@ -17,7 +18,6 @@ export const DS2_BYTES_PER_TASK = 2 * 1024 ** 3;
  * but the 64-character sha2 does not (~120 B a row in memory vs ~25 B in Parquet on generated data).
  */
 export const DS2_MEMORY_PER_PARQUET_BYTE = 5;
-export const MAX_BUCKETS = 256;
 
 export interface JoinSizing {
   buckets: number;
@@ -52,7 +52,7 @@ export function sizeJoin(opts: {
       reason: `shards=${opts.shards} asked for`,
     };
   }
-  const buckets = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(ds2MemoryBytes / (perTask / 2))));
+  const buckets = autoShards(ds2MemoryBytes, perTask / 2);
   const fits = `DS2's hash table (~${gb(ds2MemoryBytes)})`;
   const reason =
     buckets === 1

@@ -3,6 +3,9 @@ import type { BucketHash } from '../../lib/buckets.js';
 import type { ManifestFile } from '../../lib/storage/manifest.js';
 import type { ShuffleMapResult } from '../common/shuffle.js';
 
+/** Columns the join adds; a DS1 column of the same name would be ambiguous in the output. */
+export const ADDED_COLUMNS = ['lvr_id', 'sha2'] as const;
+
 export interface IdentityJoinPlan {
   /** DS1 files of the run date's partition, split into groups of similar size (none when shuffling). */
   ds1Groups: string[][];

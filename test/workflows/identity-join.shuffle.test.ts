@@ -10,7 +10,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generateIdentityJoin } from '../../datagen/identity-join.js';
 import type { IdentityJoinPlan, IdentityJoinResult } from '../../activities/identity-join/types.js';
-import { startRun, waitForRun } from '../../lib/runs.js';
+import { waitForRun } from '../../lib/runs.js';
+import { startRun } from '../../pipelines/runs.js';
 import { MANIFEST_NAME, readManifest } from '../../lib/storage/manifest.js';
 import {
   canonical,
