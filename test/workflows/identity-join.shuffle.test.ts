@@ -31,7 +31,10 @@ import {
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 
 const DAY = '2025-05-01';
-/** With ~11 MB of DS2 Parquet (~55 MB estimated in memory), 8 MB per bucket: 8+ buckets. */
+/**
+ * ~13 MB of DS2 Parquet (~65 MB estimated in memory) against half of 16 MB per bucket: 9 buckets.
+ * DS2 comes in 16 files so that one Parquet row group (one file's) fits the map's 16 MB.
+ */
 const MEMORY_LIMIT = '16MB';
 const DS1_FILES = 400;
 
@@ -39,6 +42,7 @@ let inMemory: TestWorker;
 let limited: TestWorker;
 let dataDir: string;
 let ds1Bytes: number;
+let ds2Bytes: number;
 let expected: { rows: string[]; checksum: string };
 let needles: Set<string>;
 const workers: WorkerProcess[] = [];
@@ -59,13 +63,13 @@ beforeAll(async () => {
   // Many small DS1 files: the DS1 map walks 50 batches, heartbeating after each.
   await generateIdentityJoin({
     rows: 20_000,
-    visitors: 340_000,
+    visitors: 400_000,
     seed: 7,
     out: dataDir,
     days: 1,
     startDate: DAY,
     ds1FilesPerDay: DS1_FILES,
-    ds2Files: 4,
+    ds2Files: 16,
   });
   [inMemory, limited] = await Promise.all([
     startTestWorker(testConfig()),
@@ -82,7 +86,9 @@ beforeAll(async () => {
     (s, n) => s + n,
     0,
   );
-  const ds2 = await readRows(await parquetIn(path.join(dataDir, 'liveramp')));
+  const ds2Files = await parquetIn(path.join(dataDir, 'liveramp'));
+  ds2Bytes = (await Promise.all(ds2Files.map(async (f) => (await fs.stat(f)).size))).reduce((s, n) => s + n, 0);
+  const ds2 = await readRows(ds2Files);
   const rows = expectedJoin(await readRows(ds1Files), ds2);
   expected = { rows: canonical(rows), checksum: orderFreeChecksum(rows) };
   needles = piiNeedles(ds2);
@@ -154,7 +160,7 @@ describe('identity-join shuffle', () => {
     expect(plan.shuffle).toBeDefined();
     expect(plan.shuffle!.ds1.flat(2)).toHaveLength(DS1_FILES);
     expect(plan.sizing).toMatchObject({ taskMemoryBytes: 16e6 });
-    expect(plan.sizing!.ds2MemoryBytes).toBeGreaterThan(8 * 7e6);
+    expect(plan.sizing!.ds2MemoryBytes).toBe(5 * ds2Bytes);
     expect(plan.sizing!.reason).toMatch(new RegExp(`shuffled into ${plan.buckets} visitor_id buckets`));
 
     const mem = await published(memOut);
