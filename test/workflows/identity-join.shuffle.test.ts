@@ -87,7 +87,10 @@ beforeAll(async () => {
     0,
   );
   const ds2Files = await parquetIn(path.join(dataDir, 'liveramp'));
-  ds2Bytes = (await Promise.all(ds2Files.map(async (f) => (await fs.stat(f)).size))).reduce((s, n) => s + n, 0);
+  ds2Bytes = (await Promise.all(ds2Files.map(async (f) => (await fs.stat(f)).size))).reduce(
+    (s, n) => s + n,
+    0,
+  );
   const ds2 = await readRows(ds2Files);
   const rows = expectedJoin(await readRows(ds1Files), ds2);
   expected = { rows: canonical(rows), checksum: orderFreeChecksum(rows) };
