@@ -87,6 +87,16 @@ export function partitionedWriteSettings(opts: { memoryBytes: number; buckets: n
   };
 }
 
+/**
+ * Row-group bytes of a reduce task's Parquet output. A bucket's hash table takes up to half the
+ * task's memory, and every writing thread buffers a row group (122,880 rows by default, ~25 MB of
+ * joined rows): under a 128 MB limit with 2 threads that ran out of memory; with a thirty-second
+ * of the memory per row group it finished (BENCHMARKS.md).
+ */
+export function reduceRowGroupBytes(memoryBytes: number): number {
+  return Math.max(1024 ** 2, Math.min(64 * 1024 ** 2, Math.floor(memoryBytes / 32)));
+}
+
 /** Writes `rowsSql`'s rows to `<outDir>/<bucket column>=<b>/` by the bucket of `key`. */
 export function partitionedCopySql(opts: {
   rowsSql: string;

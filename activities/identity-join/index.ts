@@ -26,7 +26,13 @@ import { groupByTarget } from '../common/grouping.js';
 import { startHeartbeat } from '../common/heartbeat.js';
 import { stageAll } from '../common/staging.js';
 import { requireColumns } from '../common/schema.js';
-import { listBucketPartitions, runShuffleMap, shuffleMapGroups } from '../common/shuffle.js';
+import { configTaskMemory } from '../common/memory.js';
+import {
+  listBucketPartitions,
+  reduceRowGroupBytes,
+  runShuffleMap,
+  shuffleMapGroups,
+} from '../common/shuffle.js';
 import { DS1_BYTES_PER_TASK, DS2_BYTES_PER_TASK, selectDs1, sizeJoin } from './plan.js';
 import {
   countsSql,
@@ -378,7 +384,13 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
               beat({ step: 'joining' });
               const outDir = path.join(scratch, 'out');
               await conn.run(
-                joinSql({ ...joined, columns: input.columns, outDir, targetFileMB: input.targetFileMB }),
+                joinSql({
+                  ...joined,
+                  columns: input.columns,
+                  outDir,
+                  targetFileMB: input.targetFileMB,
+                  rowGroupBytes: reduceRowGroupBytes(configTaskMemory(config)),
+                }),
               );
               const written = (await listFiles(outDir)).sort(
                 (a, b) => Number(/part-(\d+)/.exec(a)![1]) - Number(/part-(\d+)/.exec(b)![1]),

@@ -112,14 +112,17 @@ export function joinSql(opts: {
   filter?: BucketFilter;
   outDir: string;
   targetFileMB: number;
+  /** Caps the output's row groups (the shuffle's joins, sized to the task's memory). */
+  rowGroupBytes?: number;
 }): string {
   const cols = opts.columns ? opts.columns.map((c) => `d1.${sqlIdent(c)}`).join(', ') : 'd1.*';
+  const rowGroups = opts.rowGroupBytes ? `, ROW_GROUP_SIZE_BYTES ${opts.rowGroupBytes}` : '';
   return `COPY (
       SELECT ${cols}, d2.lvr_id, d2.sha2
       FROM ${parquetSource(opts.ds1Files)} d1
       JOIN ${ds2Relation(opts.ds2)} d2 ON CAST(d1.visitor_id AS VARCHAR) = d2.visitor_id
       ${bucketFilter(opts.filter)}
-    ) TO ${sqlString(opts.outDir)} (FORMAT parquet, FILE_SIZE_BYTES '${opts.targetFileMB}MB', FILENAME_PATTERN 'part-{i}')`;
+    ) TO ${sqlString(opts.outDir)} (FORMAT parquet, FILE_SIZE_BYTES '${opts.targetFileMB}MB', FILENAME_PATTERN 'part-{i}'${rowGroups})`;
 }
 
 /**
