@@ -152,7 +152,7 @@ async function estimatedMasks(
   const share = Math.min(1, opts.sampleRecords / n);
   const joins = rules
     .map((_, i) => i)
-    .filter((i) => counts[i]! > 0 && counts[i]! * share <= opts.maxPairs * 4)
+    .filter((i) => counts[i]! > 0 && counts[i]! <= opts.maxPairs)
     .map(
       (i) =>
         `SELECT a.rid AS l, b.rid AS r FROM anchors a JOIN cand_keys b ON a.kq_${i} = b.kq_${i} AND a.rid <> b.rid`,
@@ -261,7 +261,7 @@ export async function proposeBlocking(
     masks = await estimatedMasks(conn, rules, counts, {
       ...opts.estimate,
       maxPairs: opts.maxPairs,
-      sampleRecords: opts.sampleRecords ?? 20_000,
+      sampleRecords: opts.sampleRecords ?? 5_000,
     });
   else throw new Error('proposeBlocking needs labels or a model to estimate recall');
   await conn.run('DROP TABLE cand_keys');
