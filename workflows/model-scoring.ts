@@ -61,6 +61,7 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
         keepScored: plan.labelFiles.length > 0,
         rules: prepared.rules,
         comparisons: prepared.comparisons,
+        records: prepared.records,
       });
       progress.shardsDone += 1;
       return r;

@@ -7,6 +7,7 @@ import { badInput } from '../../lib/errors.js';
 import { shardPairsSql, usableRules, type BlockingRule } from '../../lib/identity/blocking.js';
 import {
   comparisonByName,
+  comparisonColumns,
   comparisonColumnsSql,
   unionComparisons,
   usableComparisons,
@@ -146,7 +147,14 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
               const out = path.join(scratch, name);
               const where = rules.map((r) => `s_${r.name} = ${s}`).join(' OR ');
               await conn.run(`ATTACH ${sqlString(out)} AS shard_db`);
-              await conn.run(`CREATE TABLE shard_db.prep AS SELECT * FROM prep WHERE ${where}`);
+              // Only what the shard reads: row ids, the compared columns, keys and shards.
+              const cols = [
+                'rid',
+                'record_id',
+                ...comparisonColumns(comparisons),
+                ...rules.flatMap((r) => [`k_${r.name}`, `s_${r.name}`]),
+              ];
+              await conn.run(`CREATE TABLE shard_db.prep AS SELECT ${cols.join(', ')} FROM prep WHERE ${where}`);
               await conn.run('DETACH shard_db');
               const target = joinUri(input.workUri, name);
               await storageFor(target).putFile(out, target);
@@ -196,6 +204,8 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
       rules: BlockingRule[];
       /** Comparison names to compute: those of both models whose fields are present. */
       comparisons: string[];
+      /** Records in the run (a scaling model's prior depends on it). */
+      records: number;
     }): Promise<ShardResult> {
       return withScratch(config, `ms-score-${input.shard}`, (scratch) =>
         withDuckDB(duckdbOptions(config), async (conn) => {
@@ -211,8 +221,8 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
             // One pass: candidate pairs -> comparison levels -> scores, materialized once (the
             // levels themselves are never stored).
             await conn.run(`CREATE TABLE scored AS
-              SELECT left_id, right_id, rule, ${scoreSql(input.champion, { usable })} AS score
-                ${ch ? `, ${scoreSql(ch, { usable })} AS challenger_score` : ''}
+              SELECT left_id, right_id, rule, ${scoreSql(input.champion, { usable, records: input.records })} AS score
+                ${ch ? `, ${scoreSql(ch, { usable, records: input.records })} AS challenger_score` : ''}
               FROM (${shardPairsSql({ table: 'shard_db.prep', shard: input.shard, shards: input.shards, rules: input.rules, cols: comparisonColumnsSql(usable) })})`);
             const byRuleRows = (
               await conn.runAndReadAll('SELECT rule, count(*) FROM scored GROUP BY 1')

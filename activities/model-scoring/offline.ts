@@ -118,7 +118,7 @@ export async function trainIdentityModel(
       maxPairs: opts.maxPairs,
       targetPrecision: opts.targetPrecision,
       description: opts.description,
-      data: { dataset: opts.records, ...(opts.labels ? { labels: opts.labels } : {}) },
+      data: { records: opts.records, ...(opts.labels ? { labels: opts.labels } : {}) },
     });
   });
   opts.onResult?.(result);

@@ -178,7 +178,15 @@ async function estimatedMasks(
     levels: r.slice(0, k).map((x) => (x === null ? null : Number(x))),
     count: Number(r[k + 1]),
   }));
-  const lambda = emLambda(patterns, opts.m, opts.u);
+  // The all-pairs prior around the anchors (every pair no rule finds counted a non-match).
+  const anchors = Number(
+    (
+      await conn.runAndReadAll(
+        "SELECT count(*) FROM cand_keys WHERE hash(rid, 'anchor') % 1000000 < " + Math.ceil(share * 1e6),
+      )
+    ).getRows()[0]![0],
+  );
+  const lambda = emLambda(patterns, opts.m, opts.u, { totalPairs: anchors * (n - 1) });
   const post = posteriors(patterns, opts.m, opts.u, lambda);
   const masks = new Map<bigint, number>();
   rows.forEach((r, i) => {

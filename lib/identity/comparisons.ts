@@ -13,20 +13,34 @@ export interface Comparison {
   sql: string;
   /** The input fields it needs: absent fields leave the comparison out. */
   fields: FieldName[];
+  /** The prep columns its SQL reads (what a shard file must carry). */
+  columns: string[];
   /**
    * Term-frequency adjustment of the exact level (level 0): the prep column holding the share of
    * records with the value. A common value agreeing is weaker evidence than a rare one.
    */
   tf?: string;
+  /**
+   * Not scored (NULL) when an earlier comparison of the same list is at one of these levels:
+   * the two would count one fact twice (Fellegi-Sunter assumes them independent). Reads the
+   * earlier level column (DuckDB resolves a select-list alias defined before it).
+   */
+  skipWhen?: { comparison: string; levels: number[] };
 }
 
 const jw = (a: string, b: string) => `jaro_winkler_similarity(${a}, ${b})`;
 const lev = (a: string, b: string) => `levenshtein(${a}, ${b})`;
+/**
+ * First and last name swapped between the records: one name equal across, the other close
+ * (relatives share a surname, so one name equal across is not enough).
+ */
+const swapped = `((l.fn = r.ln AND ${jw('l.ln', 'r.fn')} >= 0.9) OR (l.ln = r.fn AND ${jw('l.fn', 'r.ln')} >= 0.9))`;
 
 /** The comparisons of the shipped v1 and v2 models. */
 export const LEGACY_COMPARISONS: Comparison[] = [
   {
     name: 'first_name',
+    columns: ['fn', 'fn_canon', 'ln'],
     levels: ['exact', 'nickname', 'swapped', 'close', 'different'],
     fields: ['first_name'],
     sql: `CASE WHEN l.fn IS NULL OR r.fn IS NULL THEN NULL
@@ -38,6 +52,7 @@ export const LEGACY_COMPARISONS: Comparison[] = [
   },
   {
     name: 'last_name',
+    columns: ['ln', 'fn'],
     levels: ['exact', 'swapped', 'close', 'different'],
     fields: ['last_name'],
     sql: `CASE WHEN l.ln IS NULL OR r.ln IS NULL THEN NULL
@@ -48,6 +63,7 @@ export const LEGACY_COMPARISONS: Comparison[] = [
   },
   {
     name: 'email',
+    columns: ['email', 'email_local'],
     levels: ['exact', 'same_local', 'close', 'different'],
     fields: ['email'],
     sql: `CASE WHEN l.email IS NULL OR r.email IS NULL THEN NULL
@@ -58,6 +74,10 @@ export const LEGACY_COMPARISONS: Comparison[] = [
   },
   {
     name: 'phone',
+    columns: ['phone'],
+    // With the street compared too, a shared landline at the same address is the home again
+    // (relatives share both): counted once, by the street.
+    skipWhen: { comparison: 'street', levels: [0, 1] },
     levels: ['exact', 'close', 'different'],
     fields: ['phone'],
     sql: `CASE WHEN l.phone IS NULL OR r.phone IS NULL THEN NULL
@@ -67,6 +87,7 @@ export const LEGACY_COMPARISONS: Comparison[] = [
   },
   {
     name: 'dob',
+    columns: ['dob'],
     levels: ['exact', 'swapped', 'close', 'different'],
     fields: ['dob'],
     sql: `CASE WHEN l.dob IS NULL OR r.dob IS NULL THEN NULL
@@ -78,6 +99,7 @@ export const LEGACY_COMPARISONS: Comparison[] = [
   },
   {
     name: 'address',
+    columns: ['addr', 'zip5', 'street'],
     levels: ['exact', 'street', 'close', 'same_zip', 'different'],
     fields: ['address_line'],
     sql: `CASE WHEN l.addr IS NULL OR r.addr IS NULL THEN NULL
@@ -97,31 +119,34 @@ export const LEGACY_COMPARISONS: Comparison[] = [
 export const FIELD_COMPARISONS: Comparison[] = [
   {
     name: 'given_name',
+    columns: ['fn', 'fn_canon', 'ln', 'tf_fn'],
     levels: ['exact', 'nickname', 'swapped', 'typo', 'close', 'different'],
     fields: ['first_name'],
     tf: 'tf_fn',
     sql: `CASE WHEN l.fn IS NULL OR r.fn IS NULL THEN NULL
       WHEN l.fn = r.fn THEN 0
       WHEN l.fn_canon = r.fn_canon THEN 1
-      WHEN l.fn = r.ln OR l.ln = r.fn THEN 2
+      WHEN ${swapped} THEN 2
       WHEN ${lev('l.fn', 'r.fn')} <= 1 OR ${jw('l.fn', 'r.fn')} >= 0.92 THEN 3
       WHEN ${jw('l.fn', 'r.fn')} >= 0.8 THEN 4
       ELSE 5 END`,
   },
   {
     name: 'surname',
+    columns: ['ln', 'fn', 'tf_ln'],
     levels: ['exact', 'swapped', 'typo', 'close', 'different'],
     fields: ['last_name'],
     tf: 'tf_ln',
     sql: `CASE WHEN l.ln IS NULL OR r.ln IS NULL THEN NULL
       WHEN l.ln = r.ln THEN 0
-      WHEN l.ln = r.fn OR l.fn = r.ln THEN 1
+      WHEN ${swapped} THEN 1
       WHEN ${lev('l.ln', 'r.ln')} <= 1 OR ${jw('l.ln', 'r.ln')} >= 0.92 THEN 2
       WHEN ${jw('l.ln', 'r.ln')} >= 0.8 THEN 3
       ELSE 4 END`,
   },
   {
     name: 'birth_date',
+    columns: ['dob_s'],
     levels: ['exact', 'typo', 'swapped', 'close', 'different'],
     fields: ['dob'],
     // On the date as written (YYYYMMDD, always 8 digits), so an impossible date from a typo
@@ -139,6 +164,7 @@ export const FIELD_COMPARISONS: Comparison[] = [
   },
   {
     name: 'street',
+    columns: ['addr', 'hn', 'st'],
     levels: ['exact', 'typo', 'same_street', 'close', 'different'],
     fields: ['address_line'],
     // typo: the same house number (or none on either side) and a street name a typo or a missed
@@ -153,9 +179,13 @@ export const FIELD_COMPARISONS: Comparison[] = [
   },
   {
     name: 'postcode',
+    columns: ['pc', 'tf_pc'],
     levels: ['exact', 'typo', 'prefix', 'different'],
     fields: ['zip'],
     tf: 'tf_pc',
+    // Not scored when the street agrees exactly (the same home: the postcode agrees too) or
+    // differs (a move: the postcode differs too); scored where the street is missing or close.
+    skipWhen: { comparison: 'street', levels: [0, 4] },
     sql: `CASE WHEN l.pc IS NULL OR r.pc IS NULL THEN NULL
       WHEN l.pc = r.pc THEN 0
       WHEN ${lev('l.pc', 'r.pc')} <= 1 THEN 1
@@ -164,19 +194,27 @@ export const FIELD_COMPARISONS: Comparison[] = [
   },
   {
     name: 'city',
+    columns: ['city_n', 'tf_city', 'pc'],
     levels: ['exact', 'close', 'different'],
     fields: ['city'],
     tf: 'tf_city',
-    sql: `CASE WHEN l.city_n IS NULL OR r.city_n IS NULL THEN NULL
+    // Location evidence comes from the most specific field both records have: the city counts
+    // only where a postcode is missing, the state only where postcode and city are. A postcode
+    // names its city and state, so counting all three (in agreement, or all three differing
+    // after a move) would count one fact three times: the independence Fellegi-Sunter assumes.
+    sql: `CASE WHEN l.city_n IS NULL OR r.city_n IS NULL OR (l.pc IS NOT NULL AND r.pc IS NOT NULL) THEN NULL
       WHEN l.city_n = r.city_n THEN 0
       WHEN ${jw('l.city_n', 'r.city_n')} >= 0.88 THEN 1
       ELSE 2 END`,
   },
   {
     name: 'state',
+    columns: ['state_n', 'pc', 'city_n'],
     levels: ['exact', 'different'],
     fields: ['state'],
-    sql: `CASE WHEN l.state_n IS NULL OR r.state_n IS NULL THEN NULL
+    // Scored only where the records lack a common postcode and city (see city).
+    sql: `CASE WHEN l.state_n IS NULL OR r.state_n IS NULL OR (l.pc IS NOT NULL AND r.pc IS NOT NULL)
+        OR (l.city_n IS NOT NULL AND r.city_n IS NOT NULL) THEN NULL
       WHEN l.state_n = r.state_n THEN 0
       ELSE 1 END`,
   },
@@ -218,12 +256,20 @@ export function tfColumn(c: Comparison): string {
 
 /** SELECT list computing every comparison level as TINYINT columns c_<name> (and t_<name>). */
 export function comparisonColumnsSql(list: readonly Comparison[] = COMPARISONS): string {
+  const before = (c: Comparison, name: string) => list.findIndex((x) => x.name === name) < list.indexOf(c);
   return list
     .flatMap((c) => [
-      `(${c.sql})::TINYINT AS ${levelColumn(c)}`,
+      c.skipWhen && list.some((x) => x.name === c.skipWhen!.comparison) && before(c, c.skipWhen.comparison)
+        ? `(CASE WHEN c_${c.skipWhen.comparison} IN (${c.skipWhen.levels.join(', ')}) THEN NULL ELSE ${c.sql} END)::TINYINT AS ${levelColumn(c)}`
+        : `(${c.sql})::TINYINT AS ${levelColumn(c)}`,
       ...(c.tf ? [`greatest(l.${c.tf}, r.${c.tf}) AS ${tfColumn(c)}`] : []),
     ])
     .join(',\n  ');
+}
+
+/** The prep columns a list of comparisons reads. */
+export function comparisonColumns(list: readonly Comparison[]): string[] {
+  return [...new Set(list.flatMap((c) => c.columns))];
 }
 
 /** The union of several lists, each comparison once, in first-seen order. */

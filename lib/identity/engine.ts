@@ -118,7 +118,7 @@ export async function randomPairPatterns(
   opts: { pairs?: number; seed?: number } = {},
 ): Promise<{ patterns: Pattern[]; pairs: number }> {
   const n = Number((await conn.runAndReadAll('SELECT count(*) FROM prep')).getRows()[0]![0]);
-  const perRecord = Math.max(1, Math.ceil((opts.pairs ?? 1_000_000) / n));
+  const perRecord = Math.max(1, Math.ceil((opts.pairs ?? 500_000) / n));
   // rid is the prep table's rowid: 0..n-1 without gaps.
   const pairs = `SELECT a.rid AS l, (hash(a.rid, k, ${opts.seed ?? 1}) % ${n})::INTEGER AS r
     FROM prep a, range(${perRecord}) t(k)`;
@@ -174,7 +174,8 @@ export async function evaluateModel(
   opts: { threshold?: number; usable?: readonly Comparison[] } = {},
 ): Promise<ModelEvaluation> {
   const threshold = opts.threshold ?? model.threshold;
-  const score = scoreSql(model, { usable: opts.usable });
+  const records = Number((await conn.runAndReadAll('SELECT count(*) FROM prep')).getRows()[0]![0]);
+  const score = scoreSql(model, { usable: opts.usable, records });
   const pairwise = await pairwiseMetrics(conn, {
     scored: 'SELECT * FROM cand',
     score,

@@ -108,8 +108,18 @@ export function emMatchProbabilities(
   return { m, lambda, iterations: it };
 }
 
-/** The match share of a population of patterns with m and u fixed (EM on lambda alone). */
-export function emLambda(patterns: Pattern[], m: number[][], u: number[][], start = 0.1): number {
+/**
+ * The match share of a population of patterns with m and u fixed (EM on lambda alone). With
+ * `totalPairs`, the population is every pair of the records and the pairs outside `patterns`
+ * (not candidates) count as non-matches: lambda is then the all-pairs prior.
+ */
+export function emLambda(
+  patterns: Pattern[],
+  m: number[][],
+  u: number[][],
+  opts: { start?: number; totalPairs?: number } = {},
+): number {
+  const start = opts.start ?? 0.1;
   const ratio = patterns.map((p) => {
     let r = 1;
     p.levels.forEach((l, i) => {
@@ -117,16 +127,17 @@ export function emLambda(patterns: Pattern[], m: number[][], u: number[][], star
     });
     return r;
   });
-  const total = patterns.reduce((s, p) => s + p.count, 0);
-  let lambda = start;
-  for (let it = 0; it < 500; it++) {
+  const total = opts.totalPairs ?? patterns.reduce((s, p) => s + p.count, 0);
+  // Start below the candidates' share: EM on lambda climbs to its fixed point from there.
+  let lambda = Math.min(start, (0.5 * patterns.reduce((s, p) => s + p.count, 0)) / Math.max(1, total));
+  for (let it = 0; it < 2000; it++) {
     let mass = 0;
     patterns.forEach((p, k) => {
       const odds = (lambda / (1 - lambda)) * ratio[k]!;
       mass += p.count * (Number.isFinite(odds) ? odds / (1 + odds) : 1);
     });
-    const next = Math.min(1 - EPS, Math.max(EPS, mass / total));
-    if (Math.abs(next - lambda) < 1e-10) return next;
+    const next = Math.min(1 - EPS, Math.max(1e-15, mass / total));
+    if (Math.abs(next - lambda) <= 1e-9 * lambda) return next;
     lambda = next;
   }
   return lambda;

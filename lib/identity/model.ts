@@ -13,8 +13,17 @@ export const MODEL_KINDS: ModelKind[] = ['fellegi-sunter', 'logistic'];
 export type LevelTable = Record<string, Record<string, number>>;
 
 export interface FellegiSunterParameters {
-  /** Prior share of matches among candidate pairs. */
+  /**
+   * Prior probability that two records match: among candidate pairs (v1), or among all pairs of
+   * the training records (trained with u by random sampling, as Splink's
+   * probability_two_random_records_match).
+   */
   lambda: number;
+  /**
+   * Expected true pairs per record in the training data. When present, a run over N records
+   * uses lambda = 2 * matchesPerRecord / (N - 1): the all-pairs prior shrinks as the data grows.
+   */
+  matchesPerRecord?: number;
   m: LevelTable;
   u: LevelTable;
 }
@@ -147,6 +156,17 @@ export function validateModel(raw: unknown, where: string): IdentityModel {
     if (p.lambda === undefined) throw new ModelError(`${where}: parameter lambda is missing`);
     if (!isProb(p.lambda, true))
       throw new ModelError(`${where}: parameter lambda must be in (0, 1); got ${JSON.stringify(p.lambda)}`);
+    if (
+      p.matchesPerRecord !== undefined &&
+      !(
+        typeof p.matchesPerRecord === 'number' &&
+        Number.isFinite(p.matchesPerRecord) &&
+        p.matchesPerRecord > 0
+      )
+    )
+      throw new ModelError(
+        `${where}: parameter matchesPerRecord must be a positive number; got ${JSON.stringify(p.matchesPerRecord)}`,
+      );
     const levels = (c: Comparison) => c.levels;
     const prob = (x: unknown) => isProb(x, true);
     checkTable(where, 'm', p.m, comparisons, levels, prob, 'a probability in (0, 1)');
@@ -173,11 +193,21 @@ function num(x: number): string {
   return `${x.toExponential(17)}`;
 }
 
-/** Additive weight of each comparison level in the model's own scale (log2 odds or logit). */
-export function levelWeights(model: IdentityModel): { base: number; weights: LevelTable } {
+/** The prior a Fellegi-Sunter model uses on `records` records (its lambda unless it scales). */
+export function priorFor(params: FellegiSunterParameters, records?: number): number {
+  if (params.matchesPerRecord === undefined || records === undefined || records < 2) return params.lambda;
+  return Math.min(0.5, Math.max(1e-12, (2 * params.matchesPerRecord) / (records - 1)));
+}
+
+/**
+ * Additive weight of each comparison level in the model's own scale (log2 odds or logit); the
+ * base of a scaling Fellegi-Sunter model is its prior on `records` records.
+ */
+export function levelWeights(model: IdentityModel, records?: number): { base: number; weights: LevelTable } {
   const weights: LevelTable = {};
   if (model.kind === 'fellegi-sunter') {
-    const { lambda, m, u } = model.parameters;
+    const { m, u } = model.parameters;
+    const lambda = priorFor(model.parameters, records);
     for (const c of modelComparisons(model)) {
       weights[c.name] = Object.fromEntries(
         c.levels.map((l) => [l, Math.log2(m[c.name]![l]! / u[c.name]![l]!)]),
@@ -208,10 +238,10 @@ export function scoredComparisons(model: IdentityModel, usable?: readonly Compar
  */
 export function scoreSql(
   model: IdentityModel,
-  opts: { prefix?: string; usable?: readonly Comparison[] } = {},
+  opts: { prefix?: string; usable?: readonly Comparison[]; records?: number } = {},
 ): string {
   const prefix = opts.prefix ?? '';
-  const { base, weights } = levelWeights(model);
+  const { base, weights } = levelWeights(model, opts.records);
   const terms = scoredComparisons(model, opts.usable).map((c) => {
     const w = weights[c.name]!;
     const whens = c.levels.map((l, i) => {
@@ -237,8 +267,9 @@ export function scoreLevels(
   model: IdentityModel,
   levels: Record<string, number | null>,
   tf: Record<string, number> = {},
+  records?: number,
 ): number {
-  const { base, weights } = levelWeights(model);
+  const { base, weights } = levelWeights(model, records);
   let total = base;
   for (const c of modelComparisons(model)) {
     const idx = levels[c.name];

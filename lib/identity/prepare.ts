@@ -162,26 +162,30 @@ export async function prepareRecords(conn: DuckDBConnection, opts: PrepareOption
         CASE WHEN regexp_full_match(pc0, '\\d{9}') THEN left(pc0, 5) ELSE nullif(pc0, '') END AS pc,
         city_n, state_n
       FROM n
-    ), d AS (
-      SELECT *, split_part(email, '@', 1) AS email_local,
-        nullif(regexp_extract(street, '^([0-9]+)', 1), '') AS hn,
-        nullif(trim(regexp_replace(street, '^[0-9]+[A-Z]?( |$)', '')), '') AS st,
-        db_soundex(fn_canon) AS fn_ph, db_soundex(ln) AS ln_ph
-      FROM c
     )
-    SELECT * FROM d`);
+    SELECT *, split_part(email, '@', 1) AS email_local,
+      -- The house number: leading (12 HIGH ST), else trailing (HAUPTSTRASSE 12, Dutch/German).
+      coalesce(nullif(regexp_extract(street, '^([0-9]+)', 1), ''), nullif(regexp_extract(street, ' ([0-9]+)[A-Z]?$', 1), '')) AS hn,
+      nullif(trim(regexp_replace(regexp_replace(street, '^[0-9]+[A-Z]?( |$)', ''), ' [0-9]+[A-Z]?$', '')), '') AS st
+    FROM c`);
+  // Soundex per distinct name (names repeat: ~30x fewer values than records), joined back.
+  await conn.run(`CREATE OR REPLACE TEMP TABLE prep_ph AS
+    SELECT p.*, f.ph AS fn_ph, l.ph AS ln_ph FROM prep_raw p
+    LEFT JOIN (SELECT v, db_soundex(v) AS ph FROM (SELECT DISTINCT fn_canon AS v FROM prep_raw)) f ON f.v = p.fn_canon
+    LEFT JOIN (SELECT v, db_soundex(v) AS ph FROM (SELECT DISTINCT ln AS v FROM prep_raw)) l ON l.v = p.ln`);
+  await conn.run('DROP TABLE prep_raw');
   // Term frequencies: the share of records with each value, for the exact levels' adjustment.
   const tf = Object.entries(TF_COLUMNS);
   await conn.run(`CREATE OR REPLACE TEMP TABLE prep_tf AS
     SELECT p.*, ${tf.map(([t]) => `${t}.f AS ${t}`).join(', ')}
-    FROM prep_raw p
+    FROM prep_ph p
     ${tf
       .map(
         ([t, v]) =>
-          `LEFT JOIN (SELECT ${v} AS v, count(*) / (SELECT count(*) FROM prep_raw)::DOUBLE AS f FROM prep_raw WHERE ${v} IS NOT NULL GROUP BY 1) ${t} ON ${t}.v = p.${v}`,
+          `LEFT JOIN (SELECT ${v} AS v, count(*) / (SELECT count(*) FROM prep_ph)::DOUBLE AS f FROM prep_ph WHERE ${v} IS NOT NULL GROUP BY 1) ${t} ON ${t}.v = p.${v}`,
       )
       .join('\n    ')}`);
-  await conn.run('DROP TABLE prep_raw');
+  await conn.run('DROP TABLE prep_ph');
   const cappedKeys = await keyRecords(conn, {
     from: 'prep_tf',
     table,

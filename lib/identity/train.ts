@@ -224,7 +224,7 @@ export async function trainModel(conn: DuckDBConnection, opts: TrainOptions): Pr
     blocking: rules,
   };
   const info = {
-    records: opts.records,
+    recordCount: opts.records,
     candidates,
     randomPairs: random.pairs,
     fields: present,
@@ -255,6 +255,9 @@ export async function trainModel(conn: DuckDBConnection, opts: TrainOptions): Pr
     };
   }
 
+  // The prior is over every pair of the records (u comes from random pairs, so the weights are
+  // likelihood ratios against a random pair): candidates are a selection, not the population.
+  const allPairs = (opts.records * (opts.records - 1)) / 2;
   let lambda: number;
   let scored: { score: number; count: number; matches: number }[];
   let threshold: number;
@@ -263,10 +266,8 @@ export async function trainModel(conn: DuckDBConnection, opts: TrainOptions): Pr
     // Supervised: m from the labelled matches among the candidates.
     const counts = comps.map((c) => c.levels.map(() => 0.5));
     let matches = 0;
-    let total = 0;
     for (const p of patterns) {
       matches += p.matches!;
-      total += p.count;
       p.levels.forEach((l, i) => {
         if (l !== null) counts[i]![l]! += p.matches!;
       });
@@ -275,13 +276,13 @@ export async function trainModel(conn: DuckDBConnection, opts: TrainOptions): Pr
       const s = row.reduce((a, b) => a + b, 0);
       return row.map((x) => Math.max(1e-4, x / s));
     });
-    lambda = Math.min(0.999, Math.max(1e-6, matches / Math.max(1, total)));
+    lambda = Math.min(0.5, Math.max(1e-15, matches / allPairs));
     const post = posteriors(patterns, m, u, lambda);
     scored = patterns.map((p, i) => ({ score: post[i]!, count: p.count, matches: p.matches! }));
     threshold = thresholdForPrecision(scored, opts.targetPrecision ?? 0.99).threshold;
     method = 'labels-m, random-sample-u';
   } else {
-    lambda = emLambda(patterns, m!, u);
+    lambda = emLambda(patterns, m!, u, { totalPairs: allPairs });
     const post = posteriors(patterns, m!, u, lambda);
     scored = patterns.map((p, i) => ({ score: post[i]!, count: p.count, matches: p.count * post[i]! }));
     threshold = bestThreshold(scored);
@@ -305,7 +306,12 @@ export async function trainModel(conn: DuckDBConnection, opts: TrainOptions): Pr
         targetPrecision: opts.labels ? (opts.targetPrecision ?? 0.99) : undefined,
         ...info,
       },
-      parameters: { lambda, m: toTable(m!, comps), u: toTable(u, comps) },
+      parameters: {
+        lambda,
+        matchesPerRecord: (lambda * (opts.records - 1)) / 2,
+        m: toTable(m!, comps),
+        u: toTable(u, comps),
+      },
     } as NewModel,
     blocking,
     curve: precisionRecallCurve(scored, CURVE_THRESHOLDS),
