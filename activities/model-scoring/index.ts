@@ -154,7 +154,9 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
                 ...comparisonColumns(comparisons),
                 ...rules.flatMap((r) => [`k_${r.name}`, `s_${r.name}`]),
               ];
-              await conn.run(`CREATE TABLE shard_db.prep AS SELECT ${cols.join(', ')} FROM prep WHERE ${where}`);
+              await conn.run(
+                `CREATE TABLE shard_db.prep AS SELECT ${cols.join(', ')} FROM prep WHERE ${where}`,
+              );
               await conn.run('DETACH shard_db');
               const target = joinUri(input.workUri, name);
               await storageFor(target).putFile(out, target);
