@@ -192,7 +192,7 @@ describe('identity-join shuffle', () => {
     expect(starts.filter((t) => t === 'mapIdentityJoinDs1')).toHaveLength(1);
     expect(starts.filter((t) => t === 'joinIdentityBucket')).toHaveLength(plan.buckets);
     expect(starts).not.toContain('joinIdentityShard');
-  });
+  }, 600_000); // two runs of a 9-bucket shuffle: minutes on a loaded machine
 
   test('a worker SIGKILLed in the DS1 map: the retry resumes from its heartbeat and the output is unchanged', async () => {
     expect(limitedResult).toBeDefined();
@@ -270,5 +270,5 @@ describe('identity-join shuffle', () => {
       const text = (await fs.readFile(path.join(e.parentPath, e.name))).toString('latin1');
       expect(findPii(text, needles), e.name).toEqual([]);
     }
-  }, 300_000);
+  }, 600_000);
 });
