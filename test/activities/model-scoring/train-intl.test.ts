@@ -88,7 +88,7 @@ test('the EM model links a held-out sample of its world better than the shipped 
   // v3 was trained by EM on the first generator's records: email and phone rules drop out here.
   expect(shippedV3!.rules).toEqual(['dob_s', 'street', 'fn_ph_ln1', 'ln_ph_fn1', 'pc_ln']);
   expect(shippedV3!.clusters.f1).toBeGreaterThanOrEqual(0.95);
-});
+}, 600_000);
 
 test('rules proposed by models blocking on labels reach the reported recall when run', async () => {
   const proposal = await proposeIdentityBlocking(config, { ...train, maxPairs: 150_000 });
@@ -103,7 +103,7 @@ test('rules proposed by models blocking on labels reach the reported recall when
   expect(e!.rules).toEqual(proposal.chosen.map((r) => r.name));
   expect(e!.pairwise.blockingRecall).toBeCloseTo(proposal.recall, 12);
   expect(e!.candidates).toBeLessThanOrEqual(proposal.pairs);
-});
+}, 600_000);
 
 test('daybreak models blocking prints the proposal; --json is a blocking file for models train', async () => {
   const env = {
@@ -140,4 +140,4 @@ test('daybreak models blocking prints the proposal; --json is a blocking file fo
   );
   expect((JSON.parse(trained.stdout) as IdentityModel).blocking).toEqual(parsed.chosen);
   expect(trained.stderr).toMatch(/estimated precision\/recall by threshold/);
-});
+}, 600_000);
