@@ -79,7 +79,7 @@ describe('runChecks', () => {
     expect(samples).toHaveLength(5);
     for (const row of samples) {
       expect(row.email).toBe('***');
-      expect(Number(row.visits)).toBeGreaterThan(3);
+      expect(row.visits).toBeGreaterThan(3);
     }
     // An extra PII column (declared with pii:) is masked too; a null stays null.
     expect(samples.some((r) => r.lvr_id === '***')).toBe(true);
@@ -147,7 +147,7 @@ describe('qualityFailure', () => {
       'check sql[0] [SELECT * FROM output WHERE visits <= 0] failed: 2, limit = 0 rows returned',
     );
     expect(failure.message).toMatch(
-      /violating rows \(up to 5, PII masked\):\n {4}\{"lvr_id":"L[49]","email":"\*\*\*","visits":"0"\}/,
+      /violating rows \(up to 5, PII masked\):\n {4}\{"lvr_id":"L[49]","email":"\*\*\*","visits":0\}/,
     );
     expect(failure.message).not.toMatch(/@example\.com/);
     expect(failure.details).toEqual([{ checks: results }]);
