@@ -1,11 +1,14 @@
-// Types of the daily DAG shared by the workflow, its activities and the clients that build its
-// input (schedules, CLI). Type-only: workflows may import it freely.
+// The daily DAG's contract, shared by the workflow, its activities and the clients that build its
+// input (schedules, CLI). Type-only but for the DAG's own pipeline name.
 
-/** One pipeline of the DAG. Built client-side from the pipeline registry (schedules/dag.ts). */
+/** The DAG runs as workflow type `daily`, id `daily/<date>`, search attribute `Pipeline=daily`. */
+export const DAILY_PIPELINE = 'daily';
+
+/** One pipeline of the DAG. Built client-side from the catalogue (pipelines/dag.ts). */
 export interface DailyBranch {
   /** Pipeline name: the child's workflow id is `<pipeline>/<date>`, its `Pipeline` search attribute. */
   pipeline: string;
-  /** Workflow type the child runs (the registry's `workflowType`). */
+  /** Workflow type the child runs (the name of its definition's workflow function). */
   workflowType: string;
   /** Typed parameters, already built by the client. */
   params?: unknown;

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { addDays, dateRange, isLogicalDate, parseLogicalDate } from '../../lib/dates.js';
+import { addDays, dateRange, isLogicalDate, parseLogicalDate } from '../../lib/contracts/logical-date.js';
 
 test('logical dates are real calendar dates', () => {
   expect(isLogicalDate('2024-02-29')).toBe(true);

@@ -4,7 +4,7 @@
 // chain stays attached as the cause.
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure } from '@temporalio/common';
 import type { WorkflowInterceptorsFactory } from '@temporalio/workflow';
-import { innermost, rootCauseOf } from './root-cause.js';
+import { rootCauseOf, rootFailure } from '../../lib/contracts/root-cause.js';
 
 export const interceptors: WorkflowInterceptorsFactory = () => ({
   inbound: [
@@ -15,14 +15,10 @@ export const interceptors: WorkflowInterceptorsFactory = () => ({
         } catch (err) {
           if (!(err instanceof ActivityFailure || err instanceof ChildWorkflowFailure)) throw err;
           const cause = rootCauseOf(err);
-          const root = innermost(err);
-          const where =
-            err instanceof ActivityFailure
-              ? `activity ${err.activityType}`
-              : `child ${err.execution.workflowId}`;
+          const { root } = rootFailure(err);
           throw ApplicationFailure.create({
             type: cause.type,
-            message: root instanceof ApplicationFailure ? cause.message : `${where}: ${cause.message}`,
+            message: cause.message,
             nonRetryable: true,
             details: root instanceof ApplicationFailure ? (root.details ?? undefined) : undefined,
             cause: err,
