@@ -7,8 +7,8 @@ import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow'
 import type { SqlPipelineActivities, SqlPipelineResult } from '../activities/sql-pipeline/index.js';
 import type { SqlPipelineParams } from '../lib/sql-pipelines/params.js';
 import { shardActivity, shortActivity } from './common/activity-options.js';
-import { progressQuery } from './common/progress.js';
-import type { PipelineInput, RunProgress } from './common/types.js';
+import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
+import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
 const quick = (summary: string) => proxyActivities<SqlPipelineActivities>({ ...shortActivity, summary });
 const heavy = (summary: string) => proxyActivities<SqlPipelineActivities>({ ...shardActivity, summary });

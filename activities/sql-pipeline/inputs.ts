@@ -70,39 +70,54 @@ async function schemaFromOtherPartitions(
 }
 
 export async function planInput(name: string, loc: SqlInputLocation, runDate: string): Promise<PlannedInput> {
-  if (loc.kind === 'output') {
-    const found = await manifestFiles(loc.uri);
-    if (!found) {
-      throw missingInput(
-        `input ${name} (${loc.dataset}): no published output for ${runDate}: ${joinUri(loc.uri, '_SUCCESS')} does not exist`,
-      );
-    }
-    const extra: Partial<PlannedInput> = { partition: runDate, manifestCreatedAt: found.createdAt };
-    if (found.objects.length === 0) extra.schemaFiles = await schemaFromOtherPartitions(name, loc, loc.uri);
-    return planned(loc, loc.uri, found.objects, extra);
+  const what = `input ${name} (${loc.dataset})`;
+  // A published prefix (another pipeline's output for the date, or an override naming one).
+  const published = await manifestFiles(loc.uri);
+  if (published) {
+    const extra: Partial<PlannedInput> = { partition: partitionDate(loc.uri), manifestCreatedAt: published.createdAt };
+    if (published.objects.length === 0) extra.schemaFiles = await schemaFromOtherPartitions(name, loc, loc.uri);
+    return planned(loc, loc.uri, published.objects, extra);
   }
-  if (loc.kind === 'dataset') {
+  if (loc.fromPipeline && partitionDate(loc.uri) !== undefined) {
+    // Files without a manifest are a run in progress or a failed one: never read them.
+    throw missingInput(`${what}: no published output for ${runDate}: ${joinUri(loc.uri, '_SUCCESS')} does not exist`);
+  }
+  if (!loc.fromPipeline) {
     const partitionUri = joinUri(loc.uri, `dt=${runDate}`);
-    const published = await manifestFiles(partitionUri);
-    if (published) {
-      const extra: Partial<PlannedInput> = { partition: runDate, manifestCreatedAt: published.createdAt };
-      if (published.objects.length === 0)
-        extra.schemaFiles = await schemaFromOtherPartitions(name, loc, partitionUri);
-      return planned(loc, partitionUri, published.objects, extra);
+    const partition = await manifestFiles(partitionUri);
+    if (partition) {
+      const extra: Partial<PlannedInput> = { partition: runDate, manifestCreatedAt: partition.createdAt };
+      if (partition.objects.length === 0) extra.schemaFiles = await schemaFromOtherPartitions(name, loc, partitionUri);
+      return planned(loc, partitionUri, partition.objects, extra);
     }
-    const partition = await resolveDataset(partitionUri);
-    if (partition.length) return planned(loc, partitionUri, partition, { partition: runDate });
-    const all = await resolveDataset(loc.uri);
-    if (all.some((o) => PARTITION.test(o.uri.slice(loc.uri.length)))) {
-      throw missingInput(
-        `input ${name} (${loc.dataset}): the partition dt=${runDate} is missing or empty at ${partitionUri}`,
-      );
-    }
-    if (all.length === 0)
-      throw missingInput(`input ${name} (${loc.dataset}): no Parquet files at ${loc.uri}`);
-    return planned(loc, loc.uri, all);
+    const files = await resolveDataset(partitionUri);
+    if (files.length) return planned(loc, partitionUri, files, { partition: runDate });
   }
-  const files = await resolveDataset(loc.uri);
-  if (files.length === 0) throw missingInput(`input ${name}: no Parquet files at ${loc.uri}`);
-  return planned(loc, loc.uri, files);
+  const all = await resolveDataset(loc.uri);
+  if (all.some((o) => PARTITION.test(o.uri.slice(loc.uri.length)))) {
+    throw missingInput(`${what}: the partition dt=${runDate} is missing or empty at ${joinUri(loc.uri, `dt=${runDate}`)}`);
+  }
+  if (all.length === 0) throw missingInput(`${what}: no Parquet files at ${loc.uri}`);
+  return planned(loc, loc.uri, all);
+}
+
+/** The date of a `.../dt=<date>` prefix. */
+function partitionDate(uri: string): string | undefined {
+  return /\/dt=(\d{4}-\d{2}-\d{2})\/?$/.exec(uri)?.[1];
+}
+
+/**
+ * The newest data of a dataset, for binding a query before it runs (`pipelines validate`): the
+ * newest published partition with files, else the newest `dt=` folder, else the whole dataset.
+ */
+export async function latestData(datasetRoot: string): Promise<{ partition?: string; files: ObjectInfo[] }> {
+  for (const date of await publishedPartitions(datasetRoot)) {
+    const found = await manifestFiles(joinUri(datasetRoot, `dt=${date}`));
+    if (found?.objects.length) return { partition: date, files: found.objects };
+  }
+  const all = await resolveDataset(datasetRoot);
+  const dates = [...new Set(all.flatMap((o) => PARTITION.exec(o.uri.slice(datasetRoot.length))?.[1] ?? []))].sort();
+  const newest = dates.at(-1);
+  if (newest) return { partition: newest, files: all.filter((o) => o.uri.slice(datasetRoot.length).includes(`/dt=${newest}/`)) };
+  return { files: all };
 }

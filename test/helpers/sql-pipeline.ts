@@ -8,9 +8,9 @@ import type { Client } from '@temporalio/client';
 import type { SqlPipelineResult } from '../../activities/sql-pipeline/types.js';
 import type { Config } from '../../lib/config.js';
 import { sqlString } from '../../lib/duckdb.js';
-import { runSearchAttributes, runWorkflowId, waitForRun } from '../../lib/runs.js';
-import { loadSqlPipelines } from '../../lib/sql-pipelines/load.js';
-import { buildSqlPipelineParams } from '../../lib/sql-pipelines/params.js';
+import { waitForRun } from '../../lib/runs.js';
+import { startRun } from '../../pipelines/runs.js';
+import { loadCatalogue } from '../../pipelines/sql.js';
 import { curatedOutput, rawDataset } from '../../lib/paths.js';
 import { commitOutput, describeLocalFile } from '../../lib/storage/manifest.js';
 
@@ -85,7 +85,7 @@ export async function writeRawDataset(
   return dir;
 }
 
-/** Loads `name` from the config's pipelines folder and starts `<name>/<date>` as `daybreak run` does. */
+/** Loads the catalogue with the config's SQL pipelines and runs `<name>/<date>` as `daybreak run` does. */
 export async function runSqlPipeline(
   client: Client,
   config: Config,
@@ -93,18 +93,8 @@ export async function runSqlPipeline(
   runDate: string,
   rawParams: Record<string, string> = {},
 ): Promise<SqlPipelineResult> {
-  const { pipelines, errors } = await loadSqlPipelines(config.DAYBREAK_PIPELINES_DIR);
+  const { catalogue, errors } = await loadCatalogue(config);
   if (errors.length) throw errors[0];
-  const found = pipelines.find((p) => p.definition.name === name);
-  if (!found) throw new Error(`no pipeline ${name} in ${config.DAYBREAK_PIPELINES_DIR}`);
-  const params = buildSqlPipelineParams(found.definition, rawParams, { config, runDate });
-  const handle = await client.workflow.start('sqlPipeline', {
-    taskQueue: config.DAYBREAK_TASK_QUEUE,
-    workflowId: runWorkflowId(name, runDate),
-    args: [{ runDate, params }],
-    typedSearchAttributes: runSearchAttributes(name, runDate),
-    workflowIdConflictPolicy: 'FAIL',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-  });
+  const handle = await startRun({ client, config, pipeline: name, runDate, rawParams, catalogue });
   return waitForRun<SqlPipelineResult>(handle);
 }

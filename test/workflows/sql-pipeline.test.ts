@@ -142,7 +142,7 @@ test('a file written after the worker started runs on it; its output equals the 
     file: path.join(pipelinesDir, 'visits.sql'),
     digest: expect.stringMatching(/^[0-9a-f]{64}$/),
     inputs: {
-      events: { dataset: 'identity-join', partition: DAY, files: 3 },
+      events: { dataset: 'curated/identity-join', partition: DAY, files: 3 },
       profiles: { dataset: 'raw/user_profile', files: 1 },
     },
   });
