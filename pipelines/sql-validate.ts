@@ -38,27 +38,42 @@ export interface ValidationResult {
 }
 
 /** Binds every loaded SQL pipeline; problems are collected per file, never thrown. */
-export async function validateSqlPipelines(config: Config, loaded: LoadedCatalogue): Promise<ValidationResult> {
+export async function validateSqlPipelines(
+  config: Config,
+  loaded: LoadedCatalogue,
+): Promise<ValidationResult> {
   const result: ValidationResult = { pipelines: [], errors: [...loaded.errors] };
   await fs.mkdir(config.DAYBREAK_SCRATCH_DIR, { recursive: true });
   const scratch = await fs.mkdtemp(path.join(config.DAYBREAK_SCRATCH_DIR, 'validate-'));
   try {
     for (const { definition, lineOf } of loaded.sqlPipelines) {
       const def = loaded.catalogue.get(definition.name);
-      const entry: ValidatedPipeline = { name: definition.name, file: definition.file, mode: definition.mode, inputs: [] };
+      const entry: ValidatedPipeline = {
+        name: definition.name,
+        file: definition.file,
+        mode: definition.mode,
+        inputs: [],
+      };
       const schemaFiles: Record<string, string[]> = {};
       const empty: string[] = [];
       let newest: string | undefined;
       for (const [view, dataset] of Object.entries(def.inputs)) {
         const data = await latestData(dataset.location(config.DAYBREAK_DATA_ROOT));
-        entry.inputs.push({ view, dataset: dataset.name, partition: data.partition, files: data.files.length });
+        entry.inputs.push({
+          view,
+          dataset: dataset.name,
+          partition: data.partition,
+          files: data.files.length,
+        });
         if (data.files.length === 0) {
           empty.push(`${view} (${dataset.name})`);
           continue;
         }
         if (data.partition && (!newest || data.partition > newest)) newest = data.partition;
         // Only the columns matter: one (the smallest) object of a remote dataset is staged.
-        const sample = data.files.some((f) => isGcsUri(f.uri)) ? [data.files.reduce((a, b) => (b.size < a.size ? b : a))] : data.files;
+        const sample = data.files.some((f) => isGcsUri(f.uri))
+          ? [data.files.reduce((a, b) => (b.size < a.size ? b : a))]
+          : data.files;
         schemaFiles[view] = await stageAll(
           sample.map((f) => f.uri),
           path.join(scratch, definition.name, view),

@@ -2,6 +2,7 @@
 // like a built-in's (its inputs are datasets, so the DAG, sensors and lineage follow), run by the
 // one generic workflow `sqlPipeline` whose input carries the file's definition. Loaded client-side
 // (CLI, schedules) at every command: a new or changed file takes effect at the next run or apply.
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { z } from 'zod';
@@ -18,7 +19,14 @@ import {
 } from '../lib/sql-pipelines/params.js';
 import { sqlPipeline } from '../workflows/sql-pipeline.js';
 import { parseRunWorkflowId } from '../lib/contracts/run-id.js';
-import { BUILT_IN_PIPELINES, catalogue, makeCatalogue, ParamError, type Catalogue } from './index.js';
+import {
+  BUILT_IN_PIPELINES,
+  catalogue,
+  CatalogueError,
+  makeCatalogue,
+  ParamError,
+  type Catalogue,
+} from './index.js';
 import { datasetUri } from './params.js';
 import { definePipeline, type PipelineDefinition } from './types.js';
 
@@ -26,7 +34,9 @@ import { definePipeline, type PipelineDefinition } from './types.js';
 function megabytes(fallback: number) {
   return z
     .string()
-    .regex(/^\d+(\.\d+)?$/, { error: (iss) => `must be a positive number of MB; got ${JSON.stringify(iss.input)}` })
+    .regex(/^\d+(\.\d+)?$/, {
+      error: (iss) => `must be a positive number of MB; got ${JSON.stringify(iss.input)}`,
+    })
     .transform(Number)
     .refine((n) => n > 0, { error: 'must be a positive number of MB' })
     .default(fallback);
@@ -36,7 +46,10 @@ function megabytes(fallback: number) {
  * The dataset an input names: another pipeline's name is its output; `raw/<name>` is the raw
  * dataset, declared as the built-ins declare it when one reads it too (partitioned, published).
  */
-export function inputDataset(ref: string, known: readonly PipelineDefinition[] = BUILT_IN_PIPELINES): Dataset {
+export function inputDataset(
+  ref: string,
+  known: readonly PipelineDefinition[] = BUILT_IN_PIPELINES,
+): Dataset {
   if (!ref.includes('/')) return pipelineOutput(ref);
   for (const p of known) {
     const same = Object.values(p.inputs).find((d) => d.name === ref);
@@ -47,7 +60,9 @@ export function inputDataset(ref: string, known: readonly PipelineDefinition[] =
 
 /** The catalogue definition of one SQL pipeline; `sql` is what its runs carry. */
 export function sqlPipelineDefinition(sql: SqlPipelineDefinition): PipelineDefinition {
-  const inputs = Object.fromEntries(Object.entries(sql.inputs).map(([view, ref]) => [view, inputDataset(ref)]));
+  const inputs = Object.fromEntries(
+    Object.entries(sql.inputs).map(([view, ref]) => [view, inputDataset(ref)]),
+  );
   const shape: Record<string, z.ZodType<unknown, string | undefined>> = {};
   for (const [view, dataset] of Object.entries(inputs)) {
     shape[view] = datasetUri().describe(`input ${view} (${dataset.name}): the view the query reads`);
@@ -59,7 +74,11 @@ export function sqlPipelineDefinition(sql: SqlPipelineDefinition): PipelineDefin
     const values = p as Record<string, unknown>;
     const locations: Record<string, SqlInputLocation> = {};
     for (const [view, dataset] of Object.entries(inputs)) {
-      locations[view] = { dataset: dataset.name, fromPipeline: dataset.producer !== undefined, uri: String(values[view]) };
+      locations[view] = {
+        dataset: dataset.name,
+        fromPipeline: dataset.producer !== undefined,
+        uri: String(values[view]),
+      };
     }
     return {
       definition: sql,
@@ -96,7 +115,11 @@ export interface LoadedCatalogue {
  * The problems of a SQL pipeline's inputs against the pipelines there are: an input naming no
  * pipeline, or a name clash with a built-in. Each names the file's line and key.
  */
-function catalogueProblems(loaded: LoadedSqlPipeline, pipelineNames: ReadonlySet<string>, builtIns: ReadonlySet<string>): FileProblem[] {
+function catalogueProblems(
+  loaded: LoadedSqlPipeline,
+  pipelineNames: ReadonlySet<string>,
+  builtIns: ReadonlySet<string>,
+): FileProblem[] {
   const { definition: def, lineOf } = loaded;
   const problems: FileProblem[] = [];
   if (builtIns.has(def.name)) {
@@ -110,7 +133,11 @@ function catalogueProblems(loaded: LoadedSqlPipeline, pipelineNames: ReadonlySet
         message: `no pipeline is named ${ref}; known: ${[...pipelineNames].sort().join(', ')}`,
       });
     } else if (ref === def.name) {
-      problems.push({ line: lineOf(['inputs', view]), key: `inputs.${view}`, message: 'a pipeline cannot read its own output' });
+      problems.push({
+        line: lineOf(['inputs', view]),
+        key: `inputs.${view}`,
+        message: 'a pipeline cannot read its own output',
+      });
     }
   }
   return problems;
@@ -124,7 +151,12 @@ function catalogueProblems(loaded: LoadedSqlPipeline, pipelineNames: ReadonlySet
 export async function loadCatalogue(config: Config): Promise<LoadedCatalogue> {
   const { pipelines, errors } = await loadSqlPipelines(config.DAYBREAK_PIPELINES_DIR);
   const builtIns = new Set(BUILT_IN_PIPELINES.map((p) => p.name));
-  const names = new Set([...builtIns, ...pipelines.map((p) => p.definition.name)]);
+  // A file that did not parse still names a pipeline: its readers are told it has problems (below).
+  const names = new Set([
+    ...builtIns,
+    ...pipelines.map((p) => p.definition.name),
+    ...errors.map((e) => path.basename(e.file, '.sql')),
+  ]);
   const usable: LoadedSqlPipeline[] = [];
   const failed = [...errors];
   for (const loaded of pipelines) {
@@ -133,15 +165,21 @@ export async function loadCatalogue(config: Config): Promise<LoadedCatalogue> {
     else usable.push(loaded);
   }
   // A pipeline reading a left-out one goes too (its upstream is gone), until none is left to drop.
-  for (let dropped = true; dropped; ) {
+  for (let dropped = true; dropped;) {
     dropped = false;
     const present = new Set([...builtIns, ...usable.map((p) => p.definition.name)]);
     for (const [i, loaded] of usable.entries()) {
-      const missing = Object.entries(loaded.definition.inputs).find(([, ref]) => !ref.includes('/') && !present.has(ref));
+      const missing = Object.entries(loaded.definition.inputs).find(
+        ([, ref]) => !ref.includes('/') && !present.has(ref),
+      );
       if (!missing) continue;
       failed.push(
         new PipelineFileError(loaded.definition.file, [
-          { line: loaded.lineOf(['inputs', missing[0]]), key: `inputs.${missing[0]}`, message: `reads ${missing[1]}, whose file has problems` },
+          {
+            line: loaded.lineOf(['inputs', missing[0]]),
+            key: `inputs.${missing[0]}`,
+            message: `reads ${missing[1]}, whose file has problems`,
+          },
         ]),
       );
       usable.splice(i, 1);
@@ -149,11 +187,31 @@ export async function loadCatalogue(config: Config): Promise<LoadedCatalogue> {
       break;
     }
   }
-  return {
-    catalogue: catalogue(usable.map((p) => sqlPipelineDefinition(p.definition))),
-    sqlPipelines: usable,
-    errors: failed.sort((a, b) => (a.file < b.file ? -1 : 1)),
-  };
+  // What only the whole catalogue shows (a cycle through SQL files): the files it names go.
+  for (;;) {
+    try {
+      const built = catalogue(usable.map((p) => sqlPipelineDefinition(p.definition)));
+      return {
+        catalogue: built,
+        sqlPipelines: usable,
+        errors: failed.sort((a, b) => (a.file < b.file ? -1 : 1)),
+      };
+    } catch (err) {
+      if (!(err instanceof CatalogueError)) throw err;
+      const named = usable.filter((p) =>
+        new RegExp(`(^|[^a-z0-9-])${p.definition.name}($|[^a-z0-9-])`).test(err.message),
+      );
+      if (named.length === 0) throw err;
+      for (const p of named) {
+        failed.push(
+          new PipelineFileError(p.definition.file, [
+            { line: p.lineOf(['inputs']), key: 'inputs', message: err.message },
+          ]),
+        );
+        usable.splice(usable.indexOf(p), 1);
+      }
+    }
+  }
 }
 
 /** `catalogue` with `sql` as the definition of its pipeline (an earlier run's SQL, `--as-of-run`). */
@@ -169,8 +227,13 @@ const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * The definition an earlier run of SQL pipeline `pipeline` carried in its input (found by its run
  * id), so a re-run can repeat exactly that SQL.
  */
-export async function earlierSqlDefinition(client: Client, pipeline: string, runId: string): Promise<SqlPipelineDefinition> {
-  if (!RUN_ID.test(runId)) throw new ParamError(`--as-of-run takes a run id (a UUID); got ${JSON.stringify(runId)}`);
+export async function earlierSqlDefinition(
+  client: Client,
+  pipeline: string,
+  runId: string,
+): Promise<SqlPipelineDefinition> {
+  if (!RUN_ID.test(runId))
+    throw new ParamError(`--as-of-run takes a run id (a UUID); got ${JSON.stringify(runId)}`);
   let workflowId: string | undefined;
   for await (const run of client.workflow.list({ query: `RunId = '${runId}'` })) workflowId = run.workflowId;
   if (workflowId === undefined) throw new ParamError(`no run ${runId} on this Temporal namespace`);
@@ -178,8 +241,11 @@ export async function earlierSqlDefinition(client: Client, pipeline: string, run
   if (ran !== pipeline) throw new ParamError(`run ${runId} is a run of ${workflowId}, not of ${pipeline}`);
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  const input = payload ? (defaultPayloadConverter.fromPayload(payload) as { params?: { definition?: SqlPipelineDefinition } }) : undefined;
+  const input = payload
+    ? (defaultPayloadConverter.fromPayload(payload) as { params?: { definition?: SqlPipelineDefinition } })
+    : undefined;
   const sql = input?.params?.definition;
-  if (!sql || typeof sql.sql !== 'string') throw new ParamError(`run ${runId} (${workflowId}) is not a SQL pipeline run`);
+  if (!sql || typeof sql.sql !== 'string')
+    throw new ParamError(`run ${runId} (${workflowId}) is not a SQL pipeline run`);
   return sql;
 }

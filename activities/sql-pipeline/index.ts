@@ -9,6 +9,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { Context } from '@temporalio/activity';
 import { sqlIdent, withDuckDB } from '../../lib/duckdb.js';
 import { badInput, sandboxViolation } from '../../lib/errors.js';
+import { registerPipelineLabels } from '../../lib/metrics.js';
 import { qualityFailure, runChecks } from '../../lib/quality/engine.js';
 import type { SqlPipelineDefinition } from '../../lib/sql-pipelines/definition.js';
 import { PipelineFileError } from '../../lib/sql-pipelines/errors.js';
@@ -120,6 +121,9 @@ export function createSqlPipelineActivities({ config }: ActivityDeps) {
     async planSqlPipeline(input: { runDate: string; params: SqlPipelineParams }): Promise<SqlPipelinePlan> {
       const { params, runDate } = input;
       const def = params.definition;
+      // A file newer than this worker: its name becomes a metric label from now on (file names are
+      // kebab-case and few, so the label set stays small).
+      registerPipelineLabels([def.name]);
       const inputs: Record<string, PlannedInput> = {};
       for (const [name, loc] of Object.entries(params.inputs))
         inputs[name] = await planInput(name, loc, runDate);

@@ -74,20 +74,27 @@ export async function planInput(name: string, loc: SqlInputLocation, runDate: st
   // A published prefix (another pipeline's output for the date, or an override naming one).
   const published = await manifestFiles(loc.uri);
   if (published) {
-    const extra: Partial<PlannedInput> = { partition: partitionDate(loc.uri), manifestCreatedAt: published.createdAt };
-    if (published.objects.length === 0) extra.schemaFiles = await schemaFromOtherPartitions(name, loc, loc.uri);
+    const extra: Partial<PlannedInput> = {
+      partition: partitionDate(loc.uri),
+      manifestCreatedAt: published.createdAt,
+    };
+    if (published.objects.length === 0)
+      extra.schemaFiles = await schemaFromOtherPartitions(name, loc, loc.uri);
     return planned(loc, loc.uri, published.objects, extra);
   }
   if (loc.fromPipeline && partitionDate(loc.uri) !== undefined) {
     // Files without a manifest are a run in progress or a failed one: never read them.
-    throw missingInput(`${what}: no published output for ${runDate}: ${joinUri(loc.uri, '_SUCCESS')} does not exist`);
+    throw missingInput(
+      `${what}: no published output for ${runDate}: ${joinUri(loc.uri, '_SUCCESS')} does not exist`,
+    );
   }
   if (!loc.fromPipeline) {
     const partitionUri = joinUri(loc.uri, `dt=${runDate}`);
     const partition = await manifestFiles(partitionUri);
     if (partition) {
       const extra: Partial<PlannedInput> = { partition: runDate, manifestCreatedAt: partition.createdAt };
-      if (partition.objects.length === 0) extra.schemaFiles = await schemaFromOtherPartitions(name, loc, partitionUri);
+      if (partition.objects.length === 0)
+        extra.schemaFiles = await schemaFromOtherPartitions(name, loc, partitionUri);
       return planned(loc, partitionUri, partition.objects, extra);
     }
     const files = await resolveDataset(partitionUri);
@@ -95,7 +102,9 @@ export async function planInput(name: string, loc: SqlInputLocation, runDate: st
   }
   const all = await resolveDataset(loc.uri);
   if (all.some((o) => PARTITION.test(o.uri.slice(loc.uri.length)))) {
-    throw missingInput(`${what}: the partition dt=${runDate} is missing or empty at ${joinUri(loc.uri, `dt=${runDate}`)}`);
+    throw missingInput(
+      `${what}: the partition dt=${runDate} is missing or empty at ${joinUri(loc.uri, `dt=${runDate}`)}`,
+    );
   }
   if (all.length === 0) throw missingInput(`${what}: no Parquet files at ${loc.uri}`);
   return planned(loc, loc.uri, all);
@@ -116,8 +125,14 @@ export async function latestData(datasetRoot: string): Promise<{ partition?: str
     if (found?.objects.length) return { partition: date, files: found.objects };
   }
   const all = await resolveDataset(datasetRoot);
-  const dates = [...new Set(all.flatMap((o) => PARTITION.exec(o.uri.slice(datasetRoot.length))?.[1] ?? []))].sort();
+  const dates = [
+    ...new Set(all.flatMap((o) => PARTITION.exec(o.uri.slice(datasetRoot.length))?.[1] ?? [])),
+  ].sort();
   const newest = dates.at(-1);
-  if (newest) return { partition: newest, files: all.filter((o) => o.uri.slice(datasetRoot.length).includes(`/dt=${newest}/`)) };
+  if (newest)
+    return {
+      partition: newest,
+      files: all.filter((o) => o.uri.slice(datasetRoot.length).includes(`/dt=${newest}/`)),
+    };
   return { files: all };
 }

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../../lib/config.js';
 import type { Catalogue, PipelineDefinition } from '../../pipelines/index.js';
 import { loadCatalogue } from '../../pipelines/sql.js';
+import { commandCatalogue } from '../catalogue.js';
 import type { ValidationResult } from '../../pipelines/sql-validate.js';
 import { paramHelp } from '../../pipelines/params.js';
 import { formatTable } from '../table.js';
@@ -100,7 +101,10 @@ function printValidation(result: ValidationResult, json: boolean): number {
   }
   for (const p of result.pipelines) {
     const reads = p.inputs
-      .map((i) => `${i.view} = ${i.dataset} (${[i.partition ? `dt=${i.partition}` : 'whole', `${i.files} file(s)`].join(', ')})`)
+      .map(
+        (i) =>
+          `${i.view} = ${i.dataset} (${[i.partition ? `dt=${i.partition}` : 'whole', `${i.files} file(s)`].join(', ')})`,
+      )
       .join('; ');
     process.stdout.write(`${p.file}: ok, ${p.name} (mode ${p.mode})\n  reads ${reads}\n`);
     process.stdout.write(
@@ -120,9 +124,7 @@ function printValidation(result: ValidationResult, json: boolean): number {
 /** The catalogue a command shows: the given one (tests), else the built-ins and the SQL files. */
 async function catalogueFor(given: Catalogue | undefined): Promise<Catalogue> {
   if (given) return given;
-  const loaded = await loadCatalogue(loadConfig());
-  for (const e of loaded.errors) process.stderr.write(`daybreak: left out: ${e.message}\n`);
-  return loaded.catalogue;
+  return commandCatalogue(loadConfig());
 }
 
 export function pipelinesCommand(given?: Catalogue): Command {
@@ -162,7 +164,10 @@ export function pipelinesCommand(given?: Catalogue): Command {
     .action(async (opts: { json: boolean }) => {
       const config = loadConfig();
       const { validateSqlPipelines } = await import('../../pipelines/sql-validate.js');
-      process.exitCode = printValidation(await validateSqlPipelines(config, await loadCatalogue(config)), opts.json);
+      process.exitCode = printValidation(
+        await validateSqlPipelines(config, await loadCatalogue(config)),
+        opts.json,
+      );
     });
   return cmd;
 }
