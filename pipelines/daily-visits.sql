@@ -15,4 +15,5 @@ SELECT lvr_id,
        count(DISTINCT visitor_id) AS visitors,
        getvariable('run_date') AS dt
 FROM events
+WHERE lvr_id IS NOT NULL   -- visitors LiveRamp does not know
 GROUP BY lvr_id
