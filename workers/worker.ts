@@ -32,7 +32,7 @@ export async function workerActivities(
         : buildParams(sqlPipelineDefinition(sql as SqlPipelineDefinition), raw, { config, runDate }),
   });
   for (const def of catalogue.pipelines) {
-    const own = (await def.activities())({ config });
+    const own = (await def.activities())({ config, checks: def.checks });
     for (const [name, fn] of Object.entries(own)) {
       if (Object.hasOwn(activities, name) && activities[name] !== fn)
         throw new Error(`${def.name}: activity ${name} is also registered by another pipeline`);

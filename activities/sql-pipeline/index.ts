@@ -25,7 +25,7 @@ import { withScratch } from '../common/scratch.js';
 import { stageAll } from '../common/staging.js';
 import { planInput } from './inputs.js';
 import { PLANNERS } from './modes.js';
-import { previousPublished } from './previous.js';
+import { previousPublished } from '../common/previous-output.js';
 import { fileRowsSql, writeResultSql } from './sql.js';
 import type { PlannedInput, SqlPipelinePlan, SqlPipelineReport, SqlTask, SqlTaskResult } from './types.js';
 

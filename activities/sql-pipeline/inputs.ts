@@ -1,12 +1,14 @@
 // Finding a SQL pipeline's inputs for the run date: another pipeline's output is read through its
 // `_SUCCESS` manifest (only the files it lists), a dataset through its `dt=<date>` folder (or all
 // of it when unpartitioned), an explicit path as it is. A missing partition is MissingInput.
-import path from 'node:path';
 import { missingInput } from '../../lib/errors.js';
 import type { SqlInputLocation } from '../../lib/sql-pipelines/params.js';
-import { joinUri, resolveDataset, storageFor, type ObjectInfo } from '../../lib/storage/index.js';
+import { joinUri, resolveDataset, type ObjectInfo } from '../../lib/storage/index.js';
 import { readManifest } from '../../lib/storage/manifest.js';
+import { publishedPartitions } from '../common/previous-output.js';
 import type { PlannedInput } from './types.js';
+
+export { publishedPartitions };
 
 const PARTITION = /(?:^|\/)dt=(\d{4}-\d{2}-\d{2})(?:\/|$)/;
 
@@ -37,17 +39,6 @@ async function manifestFiles(
       .map((f) => ({ uri: joinUri(prefix, f.name), size: f.bytes })),
     createdAt: manifest.createdAt,
   };
-}
-
-/** Dates of a dataset's `dt=` partitions that hold a `_SUCCESS` manifest, newest first. */
-export async function publishedPartitions(datasetRoot: string): Promise<string[]> {
-  const dates = new Set<string>();
-  for (const o of await storageFor(datasetRoot).list(datasetRoot)) {
-    const rel = o.uri.slice(datasetRoot.length);
-    const m = PARTITION.exec(rel);
-    if (m && path.posix.basename(o.uri) === '_SUCCESS') dates.add(m[1]!);
-  }
-  return [...dates].sort().reverse();
 }
 
 /**

@@ -185,6 +185,13 @@ function reportChecks(input: QualityInput): CheckResult[] {
   const out: CheckResult[] = [];
   for (const [name, bounds] of Object.entries(input.checks.report ?? {})) {
     const value = input.report?.[name];
+    if (value === null) {
+      // The run says there is nothing to measure (e.g. a match rate over no input rows).
+      const skipped = bounded(`report.${name}`, 0, bounds.min, bounds.max);
+      for (const r of skipped)
+        out.push({ check: r.check, status: 'skipped', limit: r.limit, detail: `no ${name} this run` });
+      continue;
+    }
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       out.push({
         check: `report.${name}`,

@@ -113,6 +113,15 @@ describe('runChecks', () => {
       detail: /no figure matchRate/,
     });
   });
+
+  test('a null report figure skips its check (the run had nothing to measure)', async () => {
+    const checks = checksSchema.parse({ report: { matchRate: { min: 0.5, max: 1 } } });
+    const results = await runChecks({ conn, checks, rows: 0, report: { matchRate: null } });
+    expect(results).toEqual([
+      { check: 'report.matchRate.min', status: 'skipped', limit: '>= 0.5', detail: 'no matchRate this run' },
+      { check: 'report.matchRate.max', status: 'skipped', limit: '<= 1', detail: 'no matchRate this run' },
+    ]);
+  });
 });
 
 describe('qualityFailure', () => {
