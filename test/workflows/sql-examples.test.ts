@@ -15,7 +15,8 @@ import type { Catalogue } from '../../pipelines/index.js';
 import { expectedJoin, readRows } from '../helpers/identity-join.js';
 import { startTestWorker, testConfig, type TestWorker } from '../helpers/temporal.js';
 
-const RUN_DATE = '2025-04-01';
+// A date no other test runs identity-join or session-ranking for (run ids are namespace-wide).
+const RUN_DATE = '2025-06-17';
 const PIPELINES = ['identity-join', 'daily-visits', 'session-ranking', 'expert-profiles'];
 let env: TestWorker;
 let root: string;
