@@ -133,6 +133,12 @@ export const envSchema = z.object({
     .string()
     .min(1)
     .default(fileURLToPath(new URL('../models/identity', import.meta.url))),
+
+  /** SQL pipelines: every `*.sql` file here is a pipeline named after it (read client-side). */
+  DAYBREAK_PIPELINES_DIR: z
+    .string()
+    .min(1)
+    .default(fileURLToPath(new URL('../pipelines', import.meta.url))),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -7,7 +7,10 @@ import { createMachineryActivities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
 import { registerPipelineLabels } from '../lib/metrics.js';
 import { connectWorkerConnection } from '../lib/temporal.js';
+import type { SqlPipelineDefinition } from '../lib/sql-pipelines/definition.js';
 import { PIPELINES, type Catalogue } from '../pipelines/index.js';
+import { buildParams } from '../pipelines/params.js';
+import { sqlPipelineDefinition } from '../pipelines/sql.js';
 import { observingActivityInterceptor } from './activity-interceptor.js';
 import { workflowBundleFor } from './bundle.js';
 import { installRuntime } from './runtime.js';
@@ -23,10 +26,13 @@ export async function workerActivities(
 ): Promise<Record<string, unknown>> {
   const activities: Record<string, unknown> = createMachineryActivities({
     config,
-    buildParams: (pipeline, raw, runDate) => catalogue.buildParams(pipeline, raw, { config, runDate }),
+    buildParams: (pipeline, raw, runDate, sql) =>
+      sql === undefined
+        ? catalogue.buildParams(pipeline, raw, { config, runDate })
+        : buildParams(sqlPipelineDefinition(sql as SqlPipelineDefinition), raw, { config, runDate }),
   });
   for (const def of catalogue.pipelines) {
-    const own = (await def.activities())({ config });
+    const own = (await def.activities())({ config, checks: def.checks });
     for (const [name, fn] of Object.entries(own)) {
       if (Object.hasOwn(activities, name) && activities[name] !== fn)
         throw new Error(`${def.name}: activity ${name} is also registered by another pipeline`);

@@ -20,6 +20,7 @@ import {
 } from '../../lib/storage/manifest.js';
 import { runWorkUri } from '../common/work.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
+import { checkOutput } from '../common/quality.js';
 import { groupByTarget } from '../common/grouping.js';
 import { startHeartbeat } from '../common/heartbeat.js';
 import { stageAll } from '../common/staging.js';
@@ -120,7 +121,8 @@ async function requireDs2Columns(conn: DuckDBConnection, locals: string[], uris:
   }
 }
 
-export function createIdentityJoinActivities({ config }: ActivityDeps) {
+export function createIdentityJoinActivities(deps: ActivityDeps) {
+  const { config } = deps;
   return {
     async planIdentityJoin(input: {
       runDate: string;
@@ -298,9 +300,18 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
       files: ManifestFile[];
       report: IdentityJoinReport;
     }): Promise<Pick<Manifest, 'totals'>> {
+      const { report } = input;
+      const checks = await checkOutput(config, {
+        pipeline: 'identity-join',
+        runDate: input.runDate,
+        output: input.output,
+        files: input.files,
+        checks: deps.checks,
+        report: { ...report, matchRate: report.rowsIn > 0 ? report.matchRate : null },
+      });
       const manifest = await commitOutput(
         input.output,
-        { pipeline: 'identity-join', runDate: input.runDate, report: input.report },
+        { pipeline: 'identity-join', runDate: input.runDate, report: { ...report, checks } },
         input.files,
       );
       return { totals: manifest.totals };
