@@ -7,6 +7,7 @@ import { createSessionRankingActivities } from './session-ranking/index.js';
 import { createFeatureSyncActivities } from './feature-sync/index.js';
 import { createDailyActivities } from './daily/index.js';
 import { createAlertActivities } from './alerts/index.js';
+import { createOutputActivities } from './common/output.js';
 
 export function createActivities(deps: ActivityDeps) {
   registerConfiguredGcs(deps.config); // gs:// URIs in any pipeline's parameters
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createModelScoringActivities(deps),
     ...createDailyActivities(deps),
     ...createAlertActivities(deps),
+    ...createOutputActivities(deps),
   };
 }
 

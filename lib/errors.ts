@@ -11,6 +11,12 @@ export const ErrorType = {
   WorkerLost: 'WorkerLost',
   /** Another run published newer output meanwhile (e.g. two syncs of one feature view at once). */
   Superseded: 'Superseded',
+  /** Another running run holds the output prefix, or reads from it (lib/storage/publish.ts). */
+  OutputBusy: 'OutputBusy',
+  /** The output prefix holds files but no Daybreak manifest: they are not Daybreak's to replace. */
+  OutputNotEmpty: 'OutputNotEmpty',
+  /** A file the run staged changed or vanished before commit, or the run lost the output's lock. */
+  OutputChanged: 'OutputChanged',
 } as const;
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -20,6 +26,9 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   ErrorType.MissingInput,
   ErrorType.PermissionDenied,
   ErrorType.Superseded,
+  ErrorType.OutputBusy,
+  ErrorType.OutputNotEmpty,
+  ErrorType.OutputChanged,
 ];
 
 /** Bad input (missing column, wrong type, unreadable file): the message names the file and column. */
@@ -42,4 +51,12 @@ export function permissionDenied(message: string): ApplicationFailure {
 
 export function superseded(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: ErrorType.Superseded, message, nonRetryable: true });
+}
+
+/** A failure of the publish protocol (OutputBusy, OutputNotEmpty, OutputChanged): never retried. */
+export function outputFailure(
+  type: typeof ErrorType.OutputBusy | typeof ErrorType.OutputNotEmpty | typeof ErrorType.OutputChanged,
+  message: string,
+): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
 }

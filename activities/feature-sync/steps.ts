@@ -25,13 +25,8 @@ import {
 import { RespPipe } from '../../lib/features/resp-pipe.js';
 import type { FeatureView } from '../../lib/features/types.js';
 import { resolveDataset, joinUri } from '../../lib/storage/index.js';
-import {
-  beginOutput,
-  commitOutput,
-  putOutputFile,
-  readManifest,
-  type Manifest,
-} from '../../lib/storage/manifest.js';
+import { readManifest, type Manifest } from '../../lib/storage/manifest.js';
+import { commitOutput, openRunOutput, putOutputFile } from '../common/output.js';
 import { duckdbOptions } from '../common/deps.js';
 import { requireColumns } from '../common/schema.js';
 import { copyViewSql, invalidKeysSql, loadRowsSql, respRowsSql, viewTableSql } from './sql.js';
@@ -116,6 +111,10 @@ export interface ComputeViewInput {
 
 /** Computes `view` over the records (and clusters) and publishes it under `output` with a manifest. */
 export async function computeView(config: Config, input: ComputeViewInput): Promise<ComputedView> {
+  const output = await openRunOutput(config, input.output, [
+    input.records,
+    ...(input.clusters ? [input.clusters] : []),
+  ]);
   return withScratch(config, `fs-compute-${input.view.name}`, (scratch) =>
     withDuckDB(duckdbOptions(config), async (conn) => {
       await installAddressMacros(conn);
@@ -132,7 +131,6 @@ export async function computeView(config: Config, input: ComputeViewInput): Prom
       const outDir = path.join(scratch, 'out');
       await conn.run(copyViewSql(input.view, outDir));
       const names = (await fs.readdir(outDir)).filter((n) => n.endsWith('.parquet')).sort();
-      await beginOutput(input.output);
       const files = [];
       for (const name of names) {
         const local = path.join(outDir, name);
@@ -141,10 +139,11 @@ export async function computeView(config: Config, input: ComputeViewInput): Prom
             await conn.runAndReadAll(`SELECT count(*) FROM read_parquet('${local.replaceAll("'", "''")}')`)
           ).getRows()[0]![0],
         );
-        files.push(await putOutputFile(input.output, local, name, rows));
+        files.push(await putOutputFile(output, local, name, rows));
       }
       const manifest = await commitOutput(
-        input.output,
+        config,
+        output,
         {
           pipeline: 'feature-sync',
           runDate: input.runDate,

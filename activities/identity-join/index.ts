@@ -11,13 +11,8 @@ import { badInput, missingInput } from '../../lib/errors.js';
 import type { IdentityJoinParams } from '../../lib/pipelines/identity-join.js';
 import { ADDED_COLUMNS } from '../../lib/pipelines/identity-join.js';
 import { joinUri, resolveDataset, storageFor } from '../../lib/storage/index.js';
-import {
-  beginOutput,
-  commitOutput,
-  putOutputFile,
-  type Manifest,
-  type ManifestFile,
-} from '../../lib/storage/manifest.js';
+import type { Manifest } from '../../lib/storage/manifest.js';
+import { commitOutput, openRunOutput, putOutputFile, type StagedFile } from '../common/output.js';
 import { runWorkUri } from '../common/work.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { groupByTarget } from '../common/grouping.js';
@@ -39,7 +34,10 @@ import { withScratch } from '../common/scratch.js';
 
 export * from './types.js';
 
-/** part-<task>-<n>.parquet: deterministic, so a retried or re-run task overwrites its own files. */
+/**
+ * part-<task>-<n>.parquet, published as part-<task>-<n>-<run tag>.parquet: a retried task
+ * overwrites its own files, a re-run writes beside the previous output until it commits.
+ */
 export function outputFileName(task: number, n: number): string {
   return `part-${String(task).padStart(5, '0')}-${String(n).padStart(5, '0')}.parquet`;
 }
@@ -98,8 +96,8 @@ async function publishOutputFiles(
   task: number,
   written: string[],
   rows: Map<string, number>,
-): Promise<ManifestFile[]> {
-  const files: ManifestFile[] = [];
+): Promise<StagedFile[]> {
+  const files: StagedFile[] = [];
   for (const local of written) {
     const n = rows.get(local) ?? 0;
     if (n === 0) continue; // an empty bucket writes one empty file: not worth publishing
@@ -139,7 +137,7 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
           memoryLimit: config.DAYBREAK_DUCKDB_MEMORY_LIMIT,
           concurrentTasks: config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES,
         });
-      await beginOutput(params.output);
+      await openRunOutput(config, params.output, [params.ds1, params.ds2]);
       return {
         ds1Groups: ds1.files.length ? groupByTarget(ds1.files, DS1_BYTES_PER_TASK) : [],
         ds2Groups: groupByTarget(ds2, DS2_BYTES_PER_TASK),
@@ -291,14 +289,15 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
       );
     },
 
-    /** Removes what the manifest does not list (old files, the hashed DS2) and writes it last. */
+    /** Commits the output: the new manifest, then the previous output's files and the hashed DS2 go. */
     async publishIdentityJoin(input: {
       runDate: string;
       output: string;
-      files: ManifestFile[];
+      files: StagedFile[];
       report: IdentityJoinReport;
     }): Promise<Pick<Manifest, 'totals'>> {
       const manifest = await commitOutput(
+        config,
         input.output,
         { pipeline: 'identity-join', runDate: input.runDate, report: input.report },
         input.files,

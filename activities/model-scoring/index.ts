@@ -13,8 +13,8 @@ import { prepareRecords } from '../../lib/identity/prepare.js';
 import { loadModel } from '../../lib/identity/registry.js';
 import type { ModelScoringParams } from '../../lib/pipelines/model-scoring.js';
 import { joinUri, resolveDataset, storageFor } from '../../lib/storage/index.js';
-import { beginOutput, commitOutput, putOutputFile, type ManifestFile } from '../../lib/storage/manifest.js';
 import { runWorkUri } from '../common/work.js';
+import { commitOutput, openRunOutput, putOutputFile, type StagedFile } from '../common/output.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { startHeartbeat } from '../common/heartbeat.js';
 import type { LinkResult, ModelReport, ModelScoringPlan, PreparedRecords, ShardResult } from './types.js';
@@ -59,7 +59,7 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
       const shards =
         params.shards ?? Math.min(MAX_SHARDS, Math.max(1, Math.ceil(inputBytes / TARGET_BYTES_PER_SHARD)));
       const workUri = runWorkUri(params.output);
-      await beginOutput(params.output);
+      await openRunOutput(config, params.output, [params.records, ...(params.labels ? [params.labels] : [])]);
       return {
         recordFiles: records.map((f) => f.uri),
         labelFiles: labels.map((f) => f.uri),
@@ -321,11 +321,12 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
     async publishModelScoring(input: {
       runDate: string;
       output: string;
-      files: ManifestFile[];
+      files: StagedFile[];
       report: Record<string, unknown>;
     }): Promise<void> {
-      // commitOutput also removes the _work files: they are not in the manifest.
+      // Committing also removes the run's _work files.
       await commitOutput(
+        config,
         input.output,
         { pipeline: 'model-scoring', runDate: input.runDate, report: input.report },
         input.files,

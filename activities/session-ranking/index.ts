@@ -7,12 +7,12 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { missingInput } from '../../lib/errors.js';
 import { resolveDataset, storageFor, joinUri, type ObjectInfo } from '../../lib/storage/index.js';
-import { beginOutput, commitOutput, putOutputFile } from '../../lib/storage/manifest.js';
 import type { SessionRankingParams } from '../../lib/pipelines/session-ranking.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { previousHeartbeat, startHeartbeat } from '../common/heartbeat.js';
 import { groupBySize } from '../common/grouping.js';
 import { runWorkUri } from '../common/work.js';
+import { commitOutput, openRunOutput, putOutputFile } from '../common/output.js';
 import { requireColumns } from '../common/schema.js';
 import {
   expertsSql,
@@ -139,7 +139,7 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       const workUri = runWorkUri(params.output);
       const profileBytes = profile.reduce((s, f) => s + f.size, 0);
       const mode = params.expertsStep ?? 'auto';
-      await beginOutput(params.output);
+      await openRunOutput(config, params.output, [params.activity, params.profile]);
       return {
         mapGroups,
         partitioned: buckets > SINGLE_FILE_MAX_BUCKETS,
@@ -355,6 +355,7 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
             await putOutputFile(input.output, parquet, 'ranking.parquet', rows.length),
           ];
           await commitOutput(
+            config,
             input.output,
             { pipeline: 'session-ranking', runDate: input.runDate, report: input.report },
             files,

@@ -10,7 +10,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
 import { PIPELINES } from '../../lib/pipelines/index.js';
-import { commitOutput, putOutputFile } from '../../lib/storage/manifest.js';
+import { publishLocalFiles } from '../../lib/storage/publish.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
 import type { DailyBranch, DailyInput, DailyResult, RerunMode } from '../../workflows/common/daily-types.js';
 import { PipelineKey, RunDateKey } from '../../workflows/common/search-attributes.js';
@@ -144,8 +144,8 @@ test('sensors: a late input is waited for; one that never appears fails at its d
     await new Promise((r) => setTimeout(r, 1500));
     const file = path.join(tempDir('late'), 'part-0.txt');
     await fs.writeFile(file, 'x\n');
-    await commitOutput(late, { pipeline: 'upstream', runDate: RUN_DATE }, [
-      await putOutputFile(late, file, 'part-0.txt', 1),
+    await publishLocalFiles(late, { pipeline: 'upstream', runDate: RUN_DATE }, [
+      { localPath: file, name: 'part-0.txt', rows: 1 },
     ]);
   })();
   const started = Date.now();
