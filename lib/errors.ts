@@ -17,6 +17,10 @@ export const ErrorType = {
   OutputNotEmpty: 'OutputNotEmpty',
   /** A file the run staged changed or vanished before commit, or the run lost the output's lock. */
   OutputChanged: 'OutputChanged',
+  /** A pipeline's SQL tried to read, write or configure something its sandbox does not allow. */
+  SandboxViolation: 'SandboxViolation',
+  /** A data-quality check on a staged output failed; the output was not published. */
+  DataQuality: 'DataQuality',
 } as const;
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -29,6 +33,8 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   ErrorType.OutputBusy,
   ErrorType.OutputNotEmpty,
   ErrorType.OutputChanged,
+  ErrorType.SandboxViolation,
+  ErrorType.DataQuality,
 ];
 
 /** Bad input (missing column, wrong type, unreadable file): the message names the file and column. */
@@ -59,4 +65,18 @@ export function outputFailure(
   message: string,
 ): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+export function sandboxViolation(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: ErrorType.SandboxViolation, message, nonRetryable: true });
+}
+
+/** `details` carries every check result (the alert and `run --json` show them). */
+export function dataQuality(message: string, details: unknown): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ErrorType.DataQuality,
+    message,
+    nonRetryable: true,
+    details: [details],
+  });
 }

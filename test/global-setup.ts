@@ -3,8 +3,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startDevServer, type DevServer } from '../lib/dev-server.js';
-import { findOrBuildTemporalCli } from '../lib/temporal-cli.js';
+import { startDevServer, type DevServer } from '../devstack/dev-server.js';
+import { findOrBuildTemporalCli } from '../devstack/temporal-cli.js';
 
 let server: DevServer | undefined;
 

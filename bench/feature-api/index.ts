@@ -7,11 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { generateCustomers } from '../datagen/customers.js';
+import { generateCustomers } from '../../datagen/customers.js';
 import { syncViewInProcess } from '../../activities/feature-sync/steps.js';
 import { loadConfig } from '../../lib/config.js';
-import { freePort } from '../../lib/dev-server.js';
-import { startLocalRedis } from '../../lib/features/redis-server.js';
+import { freePort } from '../../devstack/dev-server.js';
+import { startLocalRedis } from '../../devstack/redis-server.js';
 import { FEATURE_VIEWS } from '../../lib/features/views/index.js';
 import { machineNote, writeBenchmarkSection } from '../feature-sync/report.js';
 

@@ -10,10 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { generateCustomers } from '../datagen/customers.js';
+import { generateCustomers } from '../../datagen/customers.js';
 import { computeView, loadShard, planLoad, publishVersion } from '../../activities/feature-sync/steps.js';
 import { loadConfig } from '../../lib/config.js';
-import { startLocalRedis } from '../../lib/features/redis-server.js';
+import { startLocalRedis } from '../../devstack/redis-server.js';
 import { FEATURE_VIEWS } from '../../lib/features/views/index.js';
 import { machineNote, writeBenchmarkSection } from './report.js';
 

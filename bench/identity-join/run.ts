@@ -12,14 +12,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { generateIdentityJoin } from '../datagen/identity-join.js';
+import { generateIdentityJoin } from '../../datagen/identity-join.js';
 import { loadConfig } from '../../lib/config.js';
-import { freePort, startDevServer } from '../../lib/dev-server.js';
+import { freePort, startDevServer } from '../../devstack/dev-server.js';
 import { sqlFileList, withDuckDB } from '../../lib/duckdb.js';
 import { DS1_DATASET, DS2_DATASET } from '../../lib/pipelines/identity-join.js';
 import { startRun, waitForRun } from '../../lib/runs.js';
 import { connectClient } from '../../lib/temporal.js';
-import { findOrBuildTemporalCli } from '../../lib/temporal-cli.js';
+import { findOrBuildTemporalCli } from '../../devstack/temporal-cli.js';
 import { writeWorkflowBundle } from '../../workers/bundle.js';
 import type { IdentityJoinResult } from '../../activities/identity-join/types.js';
 

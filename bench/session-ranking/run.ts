@@ -10,12 +10,12 @@ import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateSessionRanking } from '../datagen/session-ranking.js';
+import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { loadConfig } from '../../lib/config.js';
-import { startDevServer } from '../../lib/dev-server.js';
+import { startDevServer } from '../../devstack/dev-server.js';
 import { startRun, waitForRun } from '../../lib/runs.js';
 import { connectClient } from '../../lib/temporal.js';
-import { findOrBuildTemporalCli } from '../../lib/temporal-cli.js';
+import { findOrBuildTemporalCli } from '../../devstack/temporal-cli.js';
 import { writeWorkflowBundle } from '../../workers/bundle.js';
 import { MONTHS, type SessionRankingResult } from '../../activities/session-ranking/types.js';
 

@@ -51,7 +51,7 @@ export function datagenCommand(): Command {
     .action(async (opts: DatagenOptions) => {
       const started = Date.now();
       if (opts.pipeline === 'model-scoring') {
-        const { generateCustomers } = await import('../../bench/datagen/customers.js');
+        const { generateCustomers } = await import('../../datagen/customers.js');
         const r = await generateCustomers({
           records: opts.records,
           seed: opts.seed,
@@ -64,7 +64,7 @@ export function datagenCommand(): Command {
         return;
       }
       if (opts.pipeline === 'identity-join') {
-        const { generateIdentityJoin } = await import('../../bench/datagen/identity-join.js');
+        const { generateIdentityJoin } = await import('../../datagen/identity-join.js');
         const result = await generateIdentityJoin({
           rows: opts.rows,
           visitors: opts.users,
@@ -78,7 +78,7 @@ export function datagenCommand(): Command {
         );
         return;
       }
-      const { generateSessionRanking } = await import('../../bench/datagen/session-ranking.js');
+      const { generateSessionRanking } = await import('../../datagen/session-ranking.js');
       const result = await generateSessionRanking({
         rows: opts.rows,
         users: opts.users,

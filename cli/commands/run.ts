@@ -28,7 +28,7 @@ async function execute(pipeline: string, opts: RunOptions): Promise<number> {
   let stop: () => Promise<void>;
   if (opts.embedded) {
     process.stderr.write('daybreak: starting an embedded Temporal dev server and worker for this run\n');
-    const { startEmbedded } = await import('../../lib/embedded.js');
+    const { startEmbedded } = await import('../../devstack/embedded.js');
     const embedded = await startEmbedded({ config: baseConfig, persistent: false });
     ({ client, config } = embedded);
     stop = embedded.stop;

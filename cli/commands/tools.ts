@@ -10,7 +10,7 @@ export function toolsCommand(): Command {
     .action(async () => {
       const config = loadConfig();
       const [{ findOrBuildFakeGcsServer }, { findOrBuildTemporalCli, temporalCliVersion }] =
-        await Promise.all([import('../../lib/fake-gcs.js'), import('../../lib/temporal-cli.js')]);
+        await Promise.all([import('../../devstack/fake-gcs.js'), import('../../devstack/temporal-cli.js')]);
       const temporal = await findOrBuildTemporalCli({
         explicitPath: config.TEMPORAL_CLI,
         cacheDir: config.DAYBREAK_CACHE_DIR,

@@ -26,8 +26,8 @@ export function upCommand(): Command {
         { webUiRunUrl },
       ] = await Promise.all([
         import('@temporalio/client'),
-        import('../../bench/datagen/session-ranking.js'),
-        import('../../lib/embedded.js'),
+        import('../../datagen/session-ranking.js'),
+        import('../../devstack/embedded.js'),
         import('../../lib/storage/index.js'),
         import('../../lib/runs.js'),
         import('../../lib/temporal.js'),

@@ -1,7 +1,7 @@
 #!/bin/sh
 # One-shot (temporalio/admin-tools, or any machine with the `temporal` CLI): wait for the
 # frontend, create the Daybreak namespace and the search attributes every run sets (Pipeline,
-# RunDate; see lib/dev-server.ts). Idempotent: what exists is left alone.
+# RunDate; see devstack/dev-server.ts). Idempotent: what exists is left alone.
 set -eu
 address=${TEMPORAL_ADDRESS:-temporal:7233}
 namespace=${TEMPORAL_NAMESPACE:-default}

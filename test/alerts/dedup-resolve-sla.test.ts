@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
-import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
+import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { closeEmailTransports } from '../../alerts/email.js';
 import { registry } from '../../lib/metrics.js';
 import { runSearchAttributes, runWorkflowId, startRun } from '../../lib/runs.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { closeEmailTransports } from '../../alerts/email.js';
-import { startDevServer, type DevServer } from '../../lib/dev-server.js';
+import { startDevServer, type DevServer } from '../../devstack/dev-server.js';
 import { startRun } from '../../lib/runs.js';
 import { webUiRunUrl } from '../../lib/temporal.js';
 import { workerIdentity } from '../../workers/worker.js';

@@ -4,9 +4,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { Client } from '@temporalio/client';
-import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
+import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
-import { startDevServer, type DevServer } from '../../lib/dev-server.js';
+import { startDevServer, type DevServer } from '../../devstack/dev-server.js';
 import { pipelineByName } from '../../lib/pipelines/index.js';
 import { runSearchAttributes, runWorkflowId } from '../../lib/runs.js';
 import { connectClient } from '../../lib/temporal.js';

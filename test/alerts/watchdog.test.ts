@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { Worker } from '@temporalio/worker';
-import { startDevServer, type DevServer } from '../../lib/dev-server.js';
+import { startDevServer, type DevServer } from '../../devstack/dev-server.js';
 import { createWorker } from '../../workers/worker.js';
 import { startSlackReceiver, type SlackReceiver } from '../helpers/slack-receiver.js';
 import { tempDir, testConfig } from '../helpers/temporal.js';

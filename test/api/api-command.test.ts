@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { freePort } from '../../lib/dev-server.js';
-import { startLocalRedis, type LocalRedis } from '../../lib/features/redis-server.js';
+import { freePort } from '../../devstack/dev-server.js';
+import { startLocalRedis, type LocalRedis } from '../../devstack/redis-server.js';
 
 let redis: LocalRedis;
 const children: ChildProcess[] = [];

@@ -4,10 +4,10 @@
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { generateCustomers } from '../../bench/datagen/customers.js';
+import { generateCustomers } from '../../datagen/customers.js';
 import { syncViewInProcess } from '../../activities/feature-sync/steps.js';
 import { loadConfig } from '../../lib/config.js';
-import { startLocalRedis, type LocalRedis } from '../../lib/features/redis-server.js';
+import { startLocalRedis, type LocalRedis } from '../../devstack/redis-server.js';
 import { FEATURE_VIEWS } from '../../lib/features/views/index.js';
 import { startTestApi, TEST_TOKEN, type TestApi } from '../helpers/feature-api.js';
 import { readOfflineView } from '../helpers/feature-oracle.js';

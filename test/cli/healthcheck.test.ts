@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { freePort } from '../../lib/dev-server.js';
+import { freePort } from '../../devstack/dev-server.js';
 import { REPO_ROOT } from '../helpers/compose.js';
 
 const run = promisify(execFile);

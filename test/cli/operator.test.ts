@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { Command } from 'commander';
-import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
+import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { dailyCommand } from '../../cli/commands/daily.js';
 import { schedulesCommand } from '../../cli/commands/schedules.js';
 import { statusCommand, type RunStatus } from '../../cli/commands/status.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expect, test } from 'vitest';
 import { inject } from 'vitest';
 import { Connection, Client } from '@temporalio/client';
-import { freePort } from '../../lib/dev-server.js';
+import { freePort } from '../../devstack/dev-server.js';
 import { tempDir } from '../helpers/temporal.js';
 
 function startUp(env: Record<string, string>): {

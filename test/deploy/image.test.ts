@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { Connection } from '@temporalio/client';
-import { freePort } from '../../lib/dev-server.js';
+import { freePort } from '../../devstack/dev-server.js';
 import { copyDockerContext } from '../helpers/docker-context.js';
 import { AWAITING_MERGE, ENTRY_POINTS, type EntryPoint } from './entry-points.js';
 

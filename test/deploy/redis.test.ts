@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, expect, test } from 'vitest';
-import { freePort } from '../../lib/dev-server.js';
+import { freePort } from '../../devstack/dev-server.js';
 import { commandArgs, exampleCompose, serviceEnvironment } from '../helpers/compose.js';
 
 const run = promisify(execFile);

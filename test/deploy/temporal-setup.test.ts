@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, inject, test } from 'vitest';
 import { Connection } from '@temporalio/client';
-import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../lib/dev-server.js';
+import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../devstack/dev-server.js';
 import { REPO_ROOT, exampleCompose, mounts, serviceEnvironment } from '../helpers/compose.js';
 
 const run = promisify(execFile);

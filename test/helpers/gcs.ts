@@ -5,8 +5,8 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { findOrBuildFakeGcsServer, startFakeGcsServer, type FakeGcsServer } from '../../lib/fake-gcs.js';
-import { freePort } from '../../lib/dev-server.js';
+import { findOrBuildFakeGcsServer, startFakeGcsServer, type FakeGcsServer } from '../../devstack/fake-gcs.js';
+import { freePort } from '../../devstack/dev-server.js';
 import type { GcsStorage } from '../../lib/storage/gcs.js';
 
 export async function startEmulator(): Promise<FakeGcsServer> {

@@ -4,9 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
+import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
-import { freePort } from '../../lib/dev-server.js';
+import { freePort } from '../../devstack/dev-server.js';
 import { publishLocalFiles } from '../../lib/storage/publish.js';
 import { startRun } from '../../lib/runs.js';
 import { seedLastSuccess, startMetricsServer, type MetricsServer } from '../../workers/metrics-server.js';

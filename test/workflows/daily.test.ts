@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
+import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { PIPELINES } from '../../lib/pipelines/index.js';
 import { publishLocalFiles } from '../../lib/storage/publish.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';

@@ -5,9 +5,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { generateIdentityJoin } from '../../bench/datagen/identity-join.js';
+import { generateIdentityJoin } from '../../datagen/identity-join.js';
 import { withDuckDB, sqlString } from '../../lib/duckdb.js';
-import type { FakeGcsServer } from '../../lib/fake-gcs.js';
+import type { FakeGcsServer } from '../../devstack/fake-gcs.js';
 import { startRun } from '../../lib/runs.js';
 import { GcsStorage } from '../../lib/storage/gcs.js';
 import {

@@ -4,9 +4,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { generateIdentityJoin } from '../../bench/datagen/identity-join.js';
+import { generateIdentityJoin } from '../../datagen/identity-join.js';
 import type { IdentityJoinResult } from '../../activities/identity-join/types.js';
-import type { FakeGcsServer } from '../../lib/fake-gcs.js';
+import type { FakeGcsServer } from '../../devstack/fake-gcs.js';
 import { startRun, waitForRun } from '../../lib/runs.js';
 import { GcsStorage } from '../../lib/storage/gcs.js';
 import { readManifest, MANIFEST_NAME } from '../../lib/storage/manifest.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { generateCustomers } from '../../bench/datagen/customers.js';
+import { generateCustomers } from '../../datagen/customers.js';
 import { withCandidates } from '../../activities/model-scoring/offline.js';
 import type { ModelScoringResult } from '../../activities/model-scoring/types.js';
 import { BLOCKING_RULES } from '../../lib/identity/blocking.js';

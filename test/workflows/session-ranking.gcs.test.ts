@@ -4,8 +4,8 @@
 // two outputs and the manifest (no intermediates).
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
-import type { FakeGcsServer } from '../../lib/fake-gcs.js';
+import { generateSessionRanking } from '../../datagen/session-ranking.js';
+import type { FakeGcsServer } from '../../devstack/fake-gcs.js';
 import { GcsStorage } from '../../lib/storage/gcs.js';
 import { MANIFEST_NAME, readManifest } from '../../lib/storage/manifest.js';
 import { logicalName, publishedFile } from '../../lib/storage/publish.js';

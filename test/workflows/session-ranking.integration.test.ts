@@ -3,7 +3,7 @@
 // single-shard run. The published JSON and Parquet must say what the workflow returned.
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
+import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { readManifest } from '../../lib/storage/manifest.js';
 import { logicalName } from '../../lib/storage/publish.js';
 import { MONTHS, type SessionRankingResult } from '../../activities/session-ranking/types.js';

@@ -3,9 +3,9 @@
 // worker process reconnects and the run completes with the right answer.
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
+import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { loadConfig, type Config } from '../../lib/config.js';
-import { freePort, startDevServer, type DevServer } from '../../lib/dev-server.js';
+import { freePort, startDevServer, type DevServer } from '../../devstack/dev-server.js';
 import { startRun, waitForRun } from '../../lib/runs.js';
 import { connectClient } from '../../lib/temporal.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';

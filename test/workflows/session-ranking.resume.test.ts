@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
+import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { readManifest } from '../../lib/storage/manifest.js';
 import { startRun, waitForRun } from '../../lib/runs.js';

@@ -2,7 +2,7 @@
 // worker, publishes a manifest and a 12-month ranking.
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { generateSessionRanking } from '../../bench/datagen/session-ranking.js';
+import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { readManifest } from '../../lib/storage/manifest.js';
 import { logicalName } from '../../lib/storage/publish.js';
 import { startRun, waitForRun } from '../../lib/runs.js';

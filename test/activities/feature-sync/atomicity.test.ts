@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { generateCustomers } from '../../../bench/datagen/customers.js';
+import { generateCustomers } from '../../../datagen/customers.js';
 import {
   loadViewInProcess,
   publishConflict,
@@ -17,7 +17,7 @@ import type { LoadPlan } from '../../../activities/feature-sync/types.js';
 import { ErrorType } from '../../../lib/errors.js';
 import { loadConfig, type Config } from '../../../lib/config.js';
 import type { Features } from '../../../lib/features/encoding.js';
-import { startLocalRedis, type LocalRedis } from '../../../lib/features/redis-server.js';
+import { startLocalRedis, type LocalRedis } from '../../../devstack/redis-server.js';
 import { FEATURE_VIEWS } from '../../../lib/features/views/index.js';
 import { startTestApi, unavailableCauses, type TestApi } from '../../helpers/feature-api.js';
 import { readOfflineView } from '../../helpers/feature-oracle.js';

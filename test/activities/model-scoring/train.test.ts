@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, expect, test } from 'vitest';
-import { generateCustomers } from '../../../bench/datagen/customers.js';
+import { generateCustomers } from '../../../datagen/customers.js';
 import { evaluateIdentityModels, trainIdentityModel } from '../../../activities/model-scoring/offline.js';
 import type { Config } from '../../../lib/config.js';
 import type { ModelEvaluation } from '../../../lib/identity/engine.js';

@@ -4,7 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test } from 'vitest';
-import { generateSessionRanking } from '../../../bench/datagen/session-ranking.js';
+import { generateSessionRanking } from '../../../datagen/session-ranking.js';
 import { sqlFileList, sqlString, withDuckDB } from '../../../lib/duckdb.js';
 import { expertsSql, mapFilesSql } from '../../../activities/session-ranking/sql.js';
 import { tempDir } from '../../helpers/temporal.js';

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { currentKey, entityKey, formatPointer } from '../../../lib/features/keys.js';
 import { lookupEntities, OnlineReader } from '../../../lib/features/online.js';
-import { startLocalRedis, type LocalRedis } from '../../../lib/features/redis-server.js';
+import { startLocalRedis, type LocalRedis } from '../../../devstack/redis-server.js';
 
 let server: LocalRedis;
 let redis: Redis;

@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { FakeGcsServer } from '../../../lib/fake-gcs.js';
+import type { FakeGcsServer } from '../../../devstack/fake-gcs.js';
 import { GcsStorage } from '../../../lib/storage/gcs.js';
 import {
   createBucket,

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { FakeGcsServer } from '../../../lib/fake-gcs.js';
+import type { FakeGcsServer } from '../../../devstack/fake-gcs.js';
 import { GcsStorage } from '../../../lib/storage/gcs.js';
 import { registerGcsBackend, resolveDataset, storageFor } from '../../../lib/storage/index.js';
 import { readManifest, sha256File } from '../../../lib/storage/manifest.js';

@@ -4,7 +4,7 @@
 // durations, sessions spanning a month boundary, ties in total time.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { sqlString, withDuckDB } from '../../lib/duckdb.js';
+import { sqlString, withDuckDB } from '../lib/duckdb.js';
 
 export interface SessionRankingDatagenOptions {
   rows: number;

@@ -2,7 +2,7 @@
 // stopped and restartable on the same port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { freePort } from '../dev-server.js';
+import { freePort } from './dev-server.js';
 
 export interface LocalRedis {
   port: number;

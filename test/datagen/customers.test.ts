@@ -5,11 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import {
-  CUSTOMER_COLUMNS,
-  generateCustomers,
-  type GeneratedCustomers,
-} from '../../../bench/datagen/customers.js';
+import { CUSTOMER_COLUMNS, generateCustomers, type GeneratedCustomers } from '../../datagen/customers.js';
 
 const N = 20_000;
 let dir: string;

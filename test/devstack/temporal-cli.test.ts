@@ -5,7 +5,7 @@ import {
   findOrBuildTemporalCli,
   locateTemporalCli,
   TemporalCliNotFoundError,
-} from '../../lib/temporal-cli.js';
+} from '../../devstack/temporal-cli.js';
 import { tempDir } from '../helpers/temporal.js';
 
 function fakeBinary(dir: string, name = 'temporal'): string {

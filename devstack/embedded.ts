@@ -4,9 +4,9 @@
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import type { Config } from './config.js';
+import type { Config } from '../lib/config.js';
 import { startDevServer, type DevServer } from './dev-server.js';
-import { connectClient } from './temporal.js';
+import { connectClient } from '../lib/temporal.js';
 import { findOrBuildTemporalCli } from './temporal-cli.js';
 import { createWorker } from '../workers/worker.js';
 

@@ -2,7 +2,7 @@
 // Nothing is ever downloaded as a prebuilt binary: offline machines build from the Go module proxy.
 import { spawnSync } from 'node:child_process';
 import { findOrBuildGoTool, locateGoTool, type FindGoToolOptions, type GoTool } from './go-tools.js';
-import { processEnvironment } from './config.js';
+import { processEnvironment } from '../lib/config.js';
 
 /** v1.5.1 bundles server 1.29 and the Web UI; later releases carry a replace directive `go install` refuses. */
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { processEnvironment } from './config.js';
+import { processEnvironment } from '../lib/config.js';
 
 export interface GoTool {
   /** Binary name, e.g. `temporal`. */

@@ -14,7 +14,7 @@
 // and <out>/labels/part-00000.parquet with (record_id, person_id).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { sqlString, withDuckDB } from '../../lib/duckdb.js';
+import { sqlString, withDuckDB } from '../lib/duckdb.js';
 
 export interface CustomersDatagenOptions {
   /** Exact number of customer records to write. */

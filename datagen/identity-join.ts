@@ -6,8 +6,8 @@
 //       (which hash to the same sha2), 5% null pii and 3% null ip.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { sqlString, withDuckDB } from '../../lib/duckdb.js';
-import { DS1_DATASET, DS2_DATASET } from '../../lib/pipelines/identity-join.js';
+import { sqlString, withDuckDB } from '../lib/duckdb.js';
+import { DS1_DATASET, DS2_DATASET } from '../lib/pipelines/identity-join.js';
 
 export interface IdentityJoinDatagenOptions {
   /** DS1 rows per date partition. */
