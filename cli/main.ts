@@ -3,15 +3,15 @@
 // instead of ~1 s.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config.js';
-import { ParamError } from '../lib/pipelines/types.js';
 import { apiCommand } from './commands/api.js';
 import { bundleCommand } from './commands/bundle.js';
 import { ModelError } from '../lib/identity/model.js';
-import { UnknownPipelineError } from '../lib/pipelines/index.js';
+import { CatalogueError, ParamError, UnknownPipelineError } from '../pipelines/index.js';
 import { dailyCommand } from './commands/daily.js';
 import { datagenCommand } from './commands/datagen.js';
 import { modelsCommand } from './commands/models.js';
 import { healthcheckCommand } from './commands/healthcheck.js';
+import { pipelinesCommand } from './commands/pipelines.js';
 import { runCommand } from './commands/run.js';
 import { schedulesCommand } from './commands/schedules.js';
 import { statusCommand } from './commands/status.js';
@@ -35,6 +35,7 @@ const program = new Command('daybreak')
   .showHelpAfterError()
   .addCommand(upCommand())
   .addCommand(runCommand())
+  .addCommand(pipelinesCommand())
   .addCommand(workerCommand())
   .addCommand(bundleCommand())
   .addCommand(datagenCommand())
@@ -67,6 +68,7 @@ try {
     err instanceof ConfigError ||
     err instanceof ParamError ||
     err instanceof UnknownPipelineError ||
+    err instanceof CatalogueError ||
     err instanceof ModelError ||
     isBadInput(err)
   ) {

@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 
-/** Custom search attributes every Daybreak run sets (see workflows/common/search-attributes.ts). */
+/** Custom search attributes every Daybreak run sets (see lib/contracts/search-attributes.ts). */
 export const DEV_SERVER_SEARCH_ATTRIBUTES = { Pipeline: 'Keyword', RunDate: 'Datetime' } as const;
 
 export interface DevServerOptions {

@@ -17,6 +17,10 @@ export const ErrorType = {
   OutputNotEmpty: 'OutputNotEmpty',
   /** A file the run staged changed or vanished before commit, or the run lost the output's lock. */
   OutputChanged: 'OutputChanged',
+  /** Redis stayed unreachable (or loading) longer than a feature sync waits (DAYBREAK_REDIS_WAIT_SECONDS). */
+  RedisUnavailable: 'RedisUnavailable',
+  /** A run planned by an earlier release that this release cannot continue (the plan's shape changed). */
+  IncompatiblePlan: 'IncompatiblePlan',
   /** A pipeline's SQL tried to read, write or configure something its sandbox does not allow. */
   SandboxViolation: 'SandboxViolation',
   /** A data-quality check on a staged output failed; the output was not published. */
@@ -33,6 +37,8 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   ErrorType.OutputBusy,
   ErrorType.OutputNotEmpty,
   ErrorType.OutputChanged,
+  ErrorType.RedisUnavailable,
+  ErrorType.IncompatiblePlan,
   ErrorType.SandboxViolation,
   ErrorType.DataQuality,
 ];

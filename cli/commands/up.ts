@@ -3,6 +3,7 @@
 // session-ranking run. Ctrl-C stops everything.
 import { Command } from 'commander';
 import { loadConfig } from '../../lib/config.js';
+import { runWorkflowId } from '../../lib/contracts/run-id.js';
 import { rawDataset } from '../../lib/paths.js';
 import { today } from '../params.js';
 
@@ -22,7 +23,8 @@ export function upCommand(): Command {
         { generateSessionRanking },
         { startEmbedded },
         { resolveDataset, isGcsUri },
-        { describeRunFailure, startRun, waitForRun, runWorkflowId },
+        { describeRunFailure, waitForRun },
+        { startRun },
         { webUiRunUrl },
       ] = await Promise.all([
         import('@temporalio/client'),
@@ -30,6 +32,7 @@ export function upCommand(): Command {
         import('../../devstack/embedded.js'),
         import('../../lib/storage/index.js'),
         import('../../lib/runs.js'),
+        import('../../pipelines/runs.js'),
         import('../../lib/temporal.js'),
       ]);
       const embedded = await startEmbedded({

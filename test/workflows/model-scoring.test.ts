@@ -16,7 +16,9 @@ import { scoreSql } from '../../lib/identity/model.js';
 import { loadModel } from '../../lib/identity/registry.js';
 import { readManifest } from '../../lib/storage/manifest.js';
 import { logicalName } from '../../lib/storage/publish.js';
-import { rootCause, startRun, waitForRun } from '../../lib/runs.js';
+import { rootCauseOf } from '../../lib/contracts/root-cause.js';
+import { waitForRun } from '../../lib/runs.js';
+import { startRun } from '../../pipelines/runs.js';
 import { startTestWorker, testConfig, tempDir, type TestWorker } from '../helpers/temporal.js';
 import { unionFindClusters } from '../helpers/union-find.js';
 
@@ -54,7 +56,7 @@ async function failure(
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(WorkflowFailedError);
-  return rootCause(err);
+  return rootCauseOf(err);
 }
 
 beforeAll(async () => {
