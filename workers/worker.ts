@@ -5,6 +5,7 @@ import os from 'node:os';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createMachineryActivities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
+import { initDeliveryCounters } from '../alerts/deliver.js';
 import { registerPipelineLabels } from '../lib/metrics.js';
 import { connectWorkerConnection } from '../lib/temporal.js';
 import { PIPELINES, type Catalogue } from '../pipelines/index.js';
@@ -56,6 +57,7 @@ export async function createWorker({
 }: CreateWorkerOptions): Promise<Worker> {
   installRuntime(config);
   registerPipelineLabels(catalogue.names());
+  initDeliveryCounters();
   const conn = connection ?? (await connectWorkerConnection(config));
   return Worker.create({
     connection: conn,

@@ -31,7 +31,7 @@ import {
 } from '../../lib/contracts/search-attributes.js';
 
 /** Workflows that are Daybreak's own machinery, not pipeline runs. */
-const INTERNAL_WORKFLOW_TYPES = new Set(['alertState', 'watchdog']);
+const INTERNAL_WORKFLOW_TYPES = new Set(['alertState', 'alertRedelivery', 'watchdog']);
 
 const alerts = proxyActivities<AlertActivities>({
   startToCloseTimeout: '2m',
