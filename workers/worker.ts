@@ -7,6 +7,7 @@ import { createMachineryActivities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
 import { initDeliveryCounters } from '../alerts/deliver.js';
 import { registerPipelineLabels } from '../lib/metrics.js';
+import { sweepScratch } from '../lib/scratch.js';
 import { connectWorkerConnection } from '../lib/temporal.js';
 import { PIPELINES, type Catalogue } from '../pipelines/index.js';
 import { observingActivityInterceptor } from './activity-interceptor.js';
@@ -58,6 +59,8 @@ export async function createWorker({
   installRuntime(config);
   registerPipelineLabels(catalogue.names());
   initDeliveryCounters();
+  // What a killed worker left in scratch (raw inputs among it) goes before this one takes tasks.
+  await sweepScratch(config.DAYBREAK_SCRATCH_DIR);
   const conn = connection ?? (await connectWorkerConnection(config));
   return Worker.create({
     connection: conn,

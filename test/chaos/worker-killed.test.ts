@@ -1,8 +1,10 @@
-// Issue 14.8: a worker lost mid-activity and replaced by one with the same identity (a restarted
-// container keeps its hostname and pid; or a fixed DAYBREAK_WORKER_IDENTITY). A real worker
-// process running a heartbeating map shard is SIGKILLed, a new process with the same identity
-// takes over after the heartbeat timeout (30 s): the run completes, one "worker lost" alert goes
-// out and daybreak_workers_lost_total counts it.
+// Issues 14.7 and 14.8: a worker killed mid-activity and replaced by one with the same identity (a
+// restarted container keeps its hostname and pid; or a fixed DAYBREAK_WORKER_IDENTITY). A real
+// worker process running a heartbeating map shard is SIGKILLed, a new process with the same
+// identity starts on the same scratch folder and takes over after the heartbeat timeout (30 s):
+// the killed task's scratch (input data) is swept when the replacement starts, the run completes,
+// one "worker lost" alert goes out and daybreak_workers_lost_total counts it.
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { Client } from '@temporalio/client';
@@ -27,6 +29,7 @@ let client: Client;
 let data: string;
 let childEnv: Record<string, string>;
 let metricsPort: number;
+let scratch: string;
 const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
@@ -49,12 +52,13 @@ beforeAll(async () => {
     rowsPerFile: 3_000,
   });
   metricsPort = await freePort();
+  scratch = path.join(root, 'scratch');
   childEnv = {
     TEMPORAL_ADDRESS: server.address,
     DAYBREAK_TASK_QUEUE: QUEUE,
     DAYBREAK_DATA_ROOT: path.join(root, 'data'),
     DAYBREAK_STATE_DIR: path.join(root, 'state'),
-    DAYBREAK_SCRATCH_DIR: path.join(root, 'scratch'),
+    DAYBREAK_SCRATCH_DIR: scratch,
     DAYBREAK_DUCKDB_THREADS: '1',
     DAYBREAK_MAX_CONCURRENT_ACTIVITIES: '2',
     SLACK_WEBHOOK_URL: slack.url(),
@@ -107,12 +111,17 @@ test('a worker killed mid-shard and replaced under the same identity: the run co
       pending.some((a) => a.activityType?.name === 'mapSessionFiles' && a.lastHeartbeatTime) || undefined
     );
   });
-  await workers.pop()!.kill();
+  const victim = workers.pop()!;
+  const victimsScratch = () => fs.readdirSync(scratch).filter((n) => n.includes(`.p${victim.child.pid}.`));
+  await victim.kill();
+  expect(victimsScratch().length, 'the killed task left its scratch behind').toBeGreaterThan(0);
   // The replacement comes back as the same worker, as a restarted container does.
   workers.push(await startWorkerProcess(IDENTITY, childEnv));
+  expect(victimsScratch(), 'swept when the replacement started').toEqual([]);
 
   const result = (await handle.result()) as SessionRankingResult;
   expect(result.inputRows).toBe(600_000);
+  expect(fs.readdirSync(scratch), 'nothing at rest after the run').toEqual([]);
 
   const lost = await waitFor(
     'the worker-lost alert',
