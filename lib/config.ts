@@ -97,6 +97,10 @@ export const envSchema = z.object({
   ALERT_EMAIL_TO: z.string().optional(),
   SLACK_WEBHOOK_URL: url.optional(),
   ALERT_DEDUP_WINDOW_MINUTES: positiveInt.default(24 * 60),
+  /** An alert a channel failed to deliver is retried this long (with backoff) before giving up. */
+  ALERT_RETRY_HOURS: positiveInt.default(24),
+  /** First wait before an undelivered alert is retried; doubles up to 30 minutes. */
+  ALERT_RETRY_FIRST_SECONDS: positiveInt.default(60),
   /** Extra named Slack webhooks for alert routes: `name=https://hooks...,other=https://...` (secret). */
   SLACK_WEBHOOK_URLS: z
     .string()

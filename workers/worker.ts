@@ -5,7 +5,9 @@ import os from 'node:os';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createMachineryActivities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
+import { initDeliveryCounters } from '../alerts/deliver.js';
 import { registerPipelineLabels } from '../lib/metrics.js';
+import { sweepScratch } from '../lib/scratch.js';
 import { connectWorkerConnection } from '../lib/temporal.js';
 import type { SqlPipelineDefinition } from '../lib/sql-pipelines/definition.js';
 import { PIPELINES, type Catalogue } from '../pipelines/index.js';
@@ -62,6 +64,9 @@ export async function createWorker({
 }: CreateWorkerOptions): Promise<Worker> {
   installRuntime(config);
   registerPipelineLabels(catalogue.names());
+  initDeliveryCounters();
+  // What a killed worker left in scratch (raw inputs among it) goes before this one takes tasks.
+  await sweepScratch(config.DAYBREAK_SCRATCH_DIR);
   const conn = connection ?? (await connectWorkerConnection(config));
   return Worker.create({
     connection: conn,

@@ -11,13 +11,8 @@ import { badInput, missingInput } from '../../lib/errors.js';
 import type { IdentityJoinParams } from '../../pipelines/identity-join.js';
 import { ADDED_COLUMNS } from './types.js';
 import { joinUri, resolveDataset, storageFor } from '../../lib/storage/index.js';
-import {
-  beginOutput,
-  commitOutput,
-  putOutputFile,
-  type Manifest,
-  type ManifestFile,
-} from '../../lib/storage/manifest.js';
+import type { Manifest } from '../../lib/storage/manifest.js';
+import { commitOutput, openRunOutput, putOutputFile, type StagedFile } from '../common/output.js';
 import { runWorkUri } from '../common/work.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { checkOutput } from '../common/quality.js';
@@ -40,7 +35,10 @@ import { withScratch } from '../common/scratch.js';
 
 export * from './types.js';
 
-/** part-<task>-<n>.parquet: deterministic, so a retried or re-run task overwrites its own files. */
+/**
+ * part-<task>-<n>.parquet, published as part-<task>-<n>-<run tag>.parquet: a retried task
+ * overwrites its own files, a re-run writes beside the previous output until it commits.
+ */
 export function outputFileName(task: number, n: number): string {
   return `part-${String(task).padStart(5, '0')}-${String(n).padStart(5, '0')}.parquet`;
 }
@@ -99,8 +97,8 @@ async function publishOutputFiles(
   task: number,
   written: string[],
   rows: Map<string, number>,
-): Promise<ManifestFile[]> {
-  const files: ManifestFile[] = [];
+): Promise<StagedFile[]> {
+  const files: StagedFile[] = [];
   for (const local of written) {
     const n = rows.get(local) ?? 0;
     if (n === 0) continue; // an empty bucket writes one empty file: not worth publishing
@@ -141,7 +139,7 @@ export function createIdentityJoinActivities(deps: ActivityDeps) {
           memoryLimit: config.DAYBREAK_DUCKDB_MEMORY_LIMIT,
           concurrentTasks: config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES,
         });
-      await beginOutput(params.output);
+      await openRunOutput(config, params.output, [params.ds1, params.ds2]);
       return {
         ds1Groups: ds1.files.length ? groupByTarget(ds1.files, DS1_BYTES_PER_TASK) : [],
         ds2Groups: groupByTarget(ds2, DS2_BYTES_PER_TASK),
@@ -293,11 +291,11 @@ export function createIdentityJoinActivities(deps: ActivityDeps) {
       );
     },
 
-    /** Removes what the manifest does not list (old files, the hashed DS2) and writes it last. */
+    /** Commits the output: the new manifest, then the previous output's files and the hashed DS2 go. */
     async publishIdentityJoin(input: {
       runDate: string;
       output: string;
-      files: ManifestFile[];
+      files: StagedFile[];
       report: IdentityJoinReport;
     }): Promise<Pick<Manifest, 'totals'>> {
       const { report } = input;
@@ -310,6 +308,7 @@ export function createIdentityJoinActivities(deps: ActivityDeps) {
         report: { ...report, matchRate: report.rowsIn > 0 ? report.matchRate : null },
       });
       const manifest = await commitOutput(
+        config,
         input.output,
         { pipeline: 'identity-join', runDate: input.runDate, report: { ...report, checks } },
         input.files,

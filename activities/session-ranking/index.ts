@@ -8,13 +8,13 @@ import { sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { missingInput } from '../../lib/errors.js';
 import { autoShards } from '../../lib/shards.js';
 import { resolveDataset, storageFor, joinUri, type ObjectInfo } from '../../lib/storage/index.js';
-import { beginOutput, commitOutput, putOutputFile } from '../../lib/storage/manifest.js';
 import type { SessionRankingParams } from '../../pipelines/session-ranking.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { checkOutput } from '../common/quality.js';
 import { previousHeartbeat, startHeartbeat } from '../common/heartbeat.js';
 import { groupBySize } from '../common/grouping.js';
 import { runWorkUri } from '../common/work.js';
+import { commitOutput, openRunOutput, putOutputFile } from '../common/output.js';
 import { requireColumns } from '../common/schema.js';
 import {
   expertsSql,
@@ -140,7 +140,7 @@ export function createSessionRankingActivities(deps: ActivityDeps) {
       const workUri = runWorkUri(params.output);
       const profileBytes = profile.reduce((s, f) => s + f.size, 0);
       const mode = params.expertsStep ?? 'auto';
-      await beginOutput(params.output);
+      await openRunOutput(config, params.output, [params.activity, params.profile]);
       return {
         mapGroups,
         partitioned: buckets > SINGLE_FILE_MAX_BUCKETS,
@@ -369,6 +369,7 @@ export function createSessionRankingActivities(deps: ActivityDeps) {
             },
           });
           await commitOutput(
+            config,
             input.output,
             { pipeline: 'session-ranking', runDate: input.runDate, report: { ...input.report, checks } },
             files,

@@ -2,11 +2,9 @@
 // comes in the input): plan (find the inputs' files for the date, bind the query against them,
 // split into tasks by mode), run one query task in the sandbox (its result written straight to
 // output files), and publish (data-quality checks on the staged output, then the manifest).
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { Context } from '@temporalio/activity';
 import { sqlIdent, withDuckDB } from '../../lib/duckdb.js';
 import { badInput, sandboxViolation } from '../../lib/errors.js';
 import { registerPipelineLabels } from '../../lib/metrics.js';
@@ -18,7 +16,8 @@ import { checkQuery } from '../../lib/sql-pipelines/query-check.js';
 import type { OutputColumn } from '../../lib/sql-pipelines/bind.js';
 import { enterSandbox, refusalsAsViolations, sandboxRefusal } from '../../lib/sql-pipelines/sandbox.js';
 import { isGcsUri, joinUri } from '../../lib/storage/index.js';
-import { commitOutput, putOutputFile, type ManifestFile } from '../../lib/storage/manifest.js';
+import type { ManifestFile } from '../../lib/storage/manifest.js';
+import { commitOutput, openRunOutput, putOutputFile } from '../common/output.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { startHeartbeat } from '../common/heartbeat.js';
 import { withScratch } from '../common/scratch.js';
@@ -32,11 +31,11 @@ import type { PlannedInput, SqlPipelinePlan, SqlPipelineReport, SqlTask, SqlTask
 export * from './types.js';
 
 /**
- * part-<run>-<task>-<n>.parquet: a retried task overwrites its own files, and a new run never
- * touches the files the published manifest lists (they stay valid until its manifest replaces it).
+ * part-<task>-<n>.parquet; the publish protocol adds the run's tag (a retried task overwrites its
+ * own files, and a new run never touches the files the published manifest lists).
  */
-export function outputFileName(runId: string, task: number, n: number): string {
-  return `part-${runId.replaceAll('-', '').slice(0, 12)}-${String(task).padStart(5, '0')}-${String(n).padStart(5, '0')}.parquet`;
+export function outputFileName(task: number, n: number): string {
+  return `part-${String(task).padStart(5, '0')}-${String(n).padStart(5, '0')}.parquet`;
 }
 
 /** DuckDB errors that the same query on the same data would raise again: no retry helps. */
@@ -138,8 +137,13 @@ export function createSqlPipelineActivities({ config }: ActivityDeps) {
           throw err instanceof PipelineFileError ? definitionFailure(err) : err;
         }
       });
-      // The published output stays as it is until publish replaces its manifest (no beginOutput):
-      // new files get run-scoped names, and a failed check leaves the old output readable.
+      // The output is opened (locked for this run) before any work; the published output stays as
+      // it is until publish commits: new files get run-scoped names, a failed check leaves it readable.
+      await openRunOutput(
+        config,
+        params.output,
+        Object.values(inputs).map((i) => i.uri),
+      );
       const tasks = PLANNERS[def.mode](inputs, { groupBytes: params.groupMB * 1024 * 1024 });
       return {
         mode: def.mode,
@@ -160,7 +164,6 @@ export function createSqlPipelineActivities({ config }: ActivityDeps) {
       targetFileMB: number;
     }): Promise<SqlTaskResult> {
       const { task, definition: def } = input;
-      const runId = Context.current().info.workflowExecution?.runId ?? randomUUID();
       return withScratch(config, `sql-${def.name}-${task.task}`, async (scratch) => {
         const stage = async (views: Record<string, string[]>, dir: string) =>
           Object.fromEntries(
@@ -207,7 +210,7 @@ export function createSqlPipelineActivities({ config }: ActivityDeps) {
               const n = rows.get(local) ?? 0;
               if (n === 0) continue; // an empty result writes one empty file: not worth publishing
               files.push(
-                await putOutputFile(input.output, local, outputFileName(runId, task.task, files.length), n),
+                await putOutputFile(input.output, local, outputFileName(task.task, files.length), n),
               );
             }
             const read = await Promise.all(
@@ -270,6 +273,7 @@ export function createSqlPipelineActivities({ config }: ActivityDeps) {
       if (failure) throw failure;
       const report: SqlPipelineReport = { ...input.report, checks: results };
       await commitOutput(
+        config,
         input.output,
         { pipeline: def.name, runDate: input.runDate, report: { ...report } },
         input.files,

@@ -29,6 +29,10 @@ export function workerCommand(): Command {
       );
       await worker.run();
       await metrics?.close();
+      // Pooled SMTP connections of sent alerts would keep the process alive until their socket
+      // timeout (~30 s after "worker stopped").
+      const { closeEmailTransports } = await import('../../alerts/email.js');
+      closeEmailTransports();
       process.stderr.write('daybreak: worker stopped\n');
     });
 }

@@ -65,10 +65,11 @@ test('up starts everything, runs the sample, stops on Ctrl-C, and keeps runs acr
   expect(fs.existsSync(path.join(root, 'state', 'temporal.db'))).toBe(true);
   const runDirs = fs.readdirSync(path.join(root, 'data', 'curated', 'session-ranking'));
   expect(runDirs).toHaveLength(1);
+  // The manifest and the two files it lists, named with the run's tag.
   expect(fs.readdirSync(path.join(root, 'data', 'curated', 'session-ranking', runDirs[0]!)).sort()).toEqual([
     '_SUCCESS',
-    'ranking.json',
-    'ranking.parquet',
+    expect.stringMatching(/^ranking-[0-9a-f]{10}\.json$/),
+    expect.stringMatching(/^ranking-[0-9a-f]{10}\.parquet$/),
   ]);
   const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
   expect(ui.status).toBe(200);

@@ -12,7 +12,7 @@ import { waitForRun } from '../../lib/runs.js';
 import { startRun } from '../../pipelines/runs.js';
 import { loadCatalogue } from '../../pipelines/sql.js';
 import { curatedOutput, rawDataset } from '../../lib/paths.js';
-import { commitOutput, describeLocalFile } from '../../lib/storage/manifest.js';
+import { publishLocalFiles } from '../../lib/storage/publish.js';
 
 export type Row = Record<string, string | number | null>;
 
@@ -65,12 +65,18 @@ export async function publishUpstream(
   files = 1,
 ): Promise<string> {
   const prefix = curatedOutput(root, pipeline, date);
-  const written = await writeParquet(prefix, rows, schema, files);
+  // Written beside the output, then published into it through the protocol (run-scoped names).
+  const written = await writeParquet(`${prefix}.staged`, rows, schema, files);
   const per = Math.ceil(rows.length / files);
-  const entries = await Promise.all(
-    written.map((f, i) => describeLocalFile(f, path.basename(f), rows.slice(i * per, (i + 1) * per).length)),
+  await publishLocalFiles(
+    prefix,
+    { pipeline, runDate: date },
+    written.map((f, i) => ({
+      localPath: f,
+      name: path.basename(f),
+      rows: rows.slice(i * per, (i + 1) * per).length,
+    })),
   );
-  await commitOutput(prefix, { pipeline, runDate: date }, entries);
   return prefix;
 }
 

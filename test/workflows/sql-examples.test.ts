@@ -8,7 +8,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateIdentityJoin } from '../../datagen/identity-join.js';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import type { DailyInput, DailyResult } from '../../lib/contracts/daily.js';
-import { commitOutput, describeLocalFile, readManifest } from '../../lib/storage/manifest.js';
+import { readManifest } from '../../lib/storage/manifest.js';
+import { publishLocalFiles } from '../../lib/storage/publish.js';
 import { buildBranches } from '../../pipelines/dag.js';
 import { loadCatalogue } from '../../pipelines/sql.js';
 import type { Catalogue } from '../../pipelines/index.js';
@@ -36,11 +37,13 @@ beforeAll(async () => {
     ds2Files: 1,
   });
   const partition = path.join(generated.ds1Dir, `dt=${RUN_DATE}`);
-  const files = (await fs.readdir(partition)).filter((f) => f.endsWith('.parquet'));
-  await commitOutput(
+  const generatedFiles = `${partition}.generated`;
+  await fs.rename(partition, generatedFiles);
+  const files = (await fs.readdir(generatedFiles)).filter((f) => f.endsWith('.parquet'));
+  await publishLocalFiles(
     partition,
     { pipeline: 'export', runDate: RUN_DATE },
-    await Promise.all(files.map((f) => describeLocalFile(path.join(partition, f), f, 0))),
+    files.map((f) => ({ localPath: path.join(generatedFiles, f), name: f, rows: 0 })),
   );
   await generateSessionRanking({ rows: 4_000, users: 300, seed: 8, out: path.join(root, 'raw'), year: 2024 });
   const loaded = await loadCatalogue(config);
