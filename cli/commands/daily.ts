@@ -7,7 +7,8 @@ import { compileSchedule } from '../../schedules/compile.js';
 import { SCHEDULES } from '../../schedules/definitions/index.js';
 import type { DailyInput, DailyResult, RerunMode } from '../../workflows/common/daily-types.js';
 import { parseDateOption, today } from '../params.js';
-import { formatDuration, formatTable } from '../table.js';
+import { formatDuration } from '../../lib/durations.js';
+import { formatTable } from '../table.js';
 
 interface DailyOptions {
   date: string;

@@ -5,7 +5,8 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { PIPELINES } from '../../lib/pipelines/index.js';
 import { RunDateKey } from '../../workflows/common/search-attributes.js';
-import { formatDuration, formatTable } from '../table.js';
+import { formatDuration } from '../../lib/durations.js';
+import { formatTable } from '../table.js';
 
 export interface RunStatus {
   pipeline: string;
