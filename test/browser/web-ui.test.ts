@@ -28,7 +28,7 @@ beforeAll(async () => {
     testConfig({ TEMPORAL_ADDRESS: server.address, TEMPORAL_UI_URL: server.uiUrl! }),
   );
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: inject('tools').chromium,
     args: [
       '--headless',
       '--no-sandbox',
