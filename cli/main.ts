@@ -7,6 +7,7 @@ import { ParamError } from '../lib/pipelines/types.js';
 import { apiCommand } from './commands/api.js';
 import { bundleCommand } from './commands/bundle.js';
 import { ModelError } from '../lib/identity/model.js';
+import { PortInUseError } from '../devstack/ports.js';
 import { ProvisionError } from '../devstack/provision.js';
 import { UnknownPipelineError } from '../lib/pipelines/index.js';
 import { dailyCommand } from './commands/daily.js';
@@ -70,6 +71,7 @@ try {
     err instanceof UnknownPipelineError ||
     err instanceof ModelError ||
     err instanceof ProvisionError ||
+    err instanceof PortInUseError ||
     isBadInput(err)
   ) {
     process.stderr.write(`daybreak: ${(err as Error).message}\n`);

@@ -2,7 +2,8 @@
 // The SDK's runtime drains the worker on SIGINT/SIGTERM: in-flight activities finish or heartbeat
 // out, then the process exits.
 import os from 'node:os';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type LogEntry } from '@temporalio/worker';
+import type { Duration } from '@temporalio/common';
 import { createActivities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
 import { connectWorkerConnection } from '../lib/temporal.js';
@@ -19,10 +20,26 @@ export interface CreateWorkerOptions {
   /** Reuse a connection (tests, `up`); otherwise one is opened from config. */
   connection?: NativeConnection;
   taskQueue?: string;
+  /** Where the SDK's log entries go instead of the console (installed with the process runtime). */
+  logSink?: (entry: LogEntry) => void;
+  /**
+   * How long running activities get to finish on shutdown before they are cancelled (default
+   * 30s: a deployed worker lets shards finish; `daybreak up` cancels at once, see README).
+   */
+  shutdownGraceTime?: Duration;
+  /** After this, shutdown stops waiting for activities that ignore their cancellation. */
+  shutdownForceTime?: Duration;
 }
 
-export async function createWorker({ config, connection, taskQueue }: CreateWorkerOptions): Promise<Worker> {
-  installRuntime(config);
+export async function createWorker({
+  config,
+  connection,
+  taskQueue,
+  logSink,
+  shutdownGraceTime,
+  shutdownForceTime,
+}: CreateWorkerOptions): Promise<Worker> {
+  installRuntime(config, logSink);
   const conn = connection ?? (await connectWorkerConnection(config));
   return Worker.create({
     connection: conn,
@@ -38,6 +55,7 @@ export async function createWorker({ config, connection, taskQueue }: CreateWork
     // default is 80% of the heartbeat timeout), so a killed worker loses little finished work.
     maxHeartbeatThrottleInterval: config.DAYBREAK_HEARTBEAT_FLUSH_MS,
     // Give running shards time to finish (or heartbeat out) on SIGTERM before exiting.
-    shutdownGraceTime: '30s',
+    shutdownGraceTime: shutdownGraceTime ?? '30s',
+    shutdownForceTime,
   });
 }
