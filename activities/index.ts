@@ -1,23 +1,14 @@
-// Every activity the worker registers, built from shared dependencies. One folder per pipeline.
+// The activities of Daybreak's own machinery, which every worker registers beside the pipelines'
+// own (each pipeline's definition names its activities; workers/worker.ts puts them together).
 import { registerConfiguredGcs } from '../lib/storage/gcs.js';
 import type { ActivityDeps } from './common/deps.js';
-import { createIdentityJoinActivities } from './identity-join/index.js';
-import { createModelScoringActivities } from './model-scoring/index.js';
-import { createSessionRankingActivities } from './session-ranking/index.js';
-import { createFeatureSyncActivities } from './feature-sync/index.js';
-import { createDailyActivities } from './daily/index.js';
+import { createDailyActivities, type PipelineParamsBuilder } from './daily/index.js';
 import { createAlertActivities } from './alerts/index.js';
 
-export function createActivities(deps: ActivityDeps) {
+export function createMachineryActivities(deps: ActivityDeps & { buildParams: PipelineParamsBuilder }) {
   registerConfiguredGcs(deps.config); // gs:// URIs in any pipeline's parameters
   return {
-    ...createSessionRankingActivities(deps),
-    ...createIdentityJoinActivities(deps),
-    ...createFeatureSyncActivities(deps),
-    ...createModelScoringActivities(deps),
     ...createDailyActivities(deps),
     ...createAlertActivities(deps),
   };
 }
-
-export type Activities = ReturnType<typeof createActivities>;

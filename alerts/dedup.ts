@@ -1,7 +1,7 @@
 // Client side of the durable dedup state (workflows/alert-state.ts): open an alert for
 // (scope, error class) or resolve every open alert of a scope.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { openAlertUpdate, resolveAlertsUpdate } from '../workflows/alert-state.js';
+import { openAlertUpdate, resolveAlertsUpdate } from '../lib/contracts/alert-state.js';
 
 export const ALERT_STATE_PREFIX = 'daybreak-alerts/';
 

@@ -4,8 +4,9 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { formatDuration } from '../lib/durations.js';
 import { describeRunFailure } from '../lib/runs.js';
-import { progressQuery } from '../workflows/common/progress.js';
-import type { BranchOutcome, DailyResult } from '../workflows/common/daily-types.js';
+import type { BranchOutcome, DailyResult } from '../lib/contracts/daily.js';
+import { progressQuery } from '../lib/contracts/progress.js';
+import { runWorkflowId } from '../lib/contracts/run-id.js';
 
 export interface WatchDailyOptions {
   client: Client;
@@ -52,7 +53,7 @@ export async function watchDaily(opts: WatchDailyOptions): Promise<DailyResult |
       () => '',
     );
     for (const branch of opts.branches) {
-      const id = `${branch.pipeline}/${runDate}`;
+      const id = runWorkflowId(branch.pipeline, runDate);
       if (!seen.has(id) && phase.includes(`${branch.pipeline} (waiting for`)) {
         seen.set(id, 'waiting');
         say(`${id} waiting for ${branch.inputs.map((u) => `${u}/_SUCCESS`).join(', ')}`);

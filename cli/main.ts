@@ -3,17 +3,17 @@
 // instead of ~1 s.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config.js';
-import { ParamError } from '../lib/pipelines/types.js';
 import { apiCommand } from './commands/api.js';
 import { bundleCommand } from './commands/bundle.js';
 import { ModelError } from '../lib/identity/model.js';
 import { PortInUseError } from '../devstack/ports.js';
 import { ProvisionError } from '../devstack/provision.js';
-import { UnknownPipelineError } from '../lib/pipelines/index.js';
+import { CatalogueError, ParamError, UnknownPipelineError } from '../pipelines/index.js';
 import { dailyCommand } from './commands/daily.js';
 import { datagenCommand } from './commands/datagen.js';
 import { modelsCommand } from './commands/models.js';
 import { healthcheckCommand } from './commands/healthcheck.js';
+import { pipelinesCommand } from './commands/pipelines.js';
 import { runCommand } from './commands/run.js';
 import { schedulesCommand } from './commands/schedules.js';
 import { statusCommand } from './commands/status.js';
@@ -37,6 +37,7 @@ const program = new Command('daybreak')
   .showHelpAfterError()
   .addCommand(upCommand())
   .addCommand(runCommand())
+  .addCommand(pipelinesCommand())
   .addCommand(workerCommand())
   .addCommand(bundleCommand())
   .addCommand(datagenCommand())
@@ -69,6 +70,7 @@ try {
     err instanceof ConfigError ||
     err instanceof ParamError ||
     err instanceof UnknownPipelineError ||
+    err instanceof CatalogueError ||
     err instanceof ModelError ||
     err instanceof ProvisionError ||
     err instanceof PortInUseError ||

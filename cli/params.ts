@@ -1,6 +1,6 @@
 // Parsing of repeatable `--param key=value` options and dates on the command line.
 import { InvalidArgumentError } from 'commander';
-import { isLogicalDate, logicalDateOf } from '../lib/dates.js';
+import { isLogicalDate, logicalDateOf } from '../lib/contracts/logical-date.js';
 
 export function collectParam(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const eq = value.indexOf('=');

@@ -1,7 +1,7 @@
 // A live progress bar on stderr (never stdout, so `--json` output stays clean), fed by a run's
 // `progress` query: shards done / total, rows and the phase. Silent when stderr is not a terminal.
 import cliProgress from 'cli-progress';
-import type { RunProgress } from '../workflows/common/types.js';
+import type { RunProgress } from '../lib/contracts/progress.js';
 
 export interface ProgressBar {
   update(p: RunProgress): void;

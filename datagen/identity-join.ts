@@ -7,7 +7,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sqlString, withDuckDB } from '../lib/duckdb.js';
-import { DS1_DATASET, DS2_DATASET } from '../lib/pipelines/identity-join.js';
+import { RAW, rawFolder } from '../lib/datasets.js';
+
+const DS1_DATASET = rawFolder(RAW.visitorEvents);
+const DS2_DATASET = rawFolder(RAW.liveramp);
 
 export interface IdentityJoinDatagenOptions {
   /** DS1 rows per date partition. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { requireFreePort } from './ports.js';
 
-/** Custom search attributes every Daybreak run sets (see workflows/common/search-attributes.ts). */
+/** Custom search attributes every Daybreak run sets (see lib/contracts/search-attributes.ts). */
 export const DEV_SERVER_SEARCH_ATTRIBUTES = { Pipeline: 'Keyword', RunDate: 'Datetime' } as const;
 
 export interface DevServerOptions {

@@ -1,12 +1,13 @@
-// Sample data for `daybreak up`: every raw dataset the daily DAG reads, at each pipeline's default
-// location, generated only where a dataset is absent (a dataset already there, generated or the
-// user's own, is left alone). identity-join's visitor events get the run date's partition and its
-// `_SUCCESS` manifest, as an upstream export would publish them, so its sensor is satisfied.
+// Sample data for `daybreak up`: the raw datasets the pipelines it runs declare as inputs, at their
+// locations under the data root, generated only where one is absent (a dataset already there,
+// generated or the user's own, is left alone). A published raw dataset (identity-join's visitor
+// events) gets the run date's partition and its `_SUCCESS` manifest, as its upstream export would
+// publish it, so the sensor that waits for it is satisfied.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { RAW, type Dataset } from '../lib/datasets.js';
 import { sqlString, withDuckDB } from '../lib/duckdb.js';
-import { rawDataset } from '../lib/paths.js';
 import { resolveDataset } from '../lib/storage/index.js';
 import { commitOutput, describeLocalFile } from '../lib/storage/manifest.js';
 import { generateCustomers } from '../datagen/customers.js';
@@ -22,24 +23,76 @@ export const SAMPLE_SIZES = {
   customerRecords: 20_000,
 } as const;
 
+/** Same seed every time: a later date's visitor events match the LiveRamp mapping kept from before. */
 const SEED = 1;
+
+const count = (n: number) => n.toLocaleString('en');
+
+interface SampleGenerator {
+  /** The datasets one run of the generator writes, with what each holds (for the log line). */
+  writes: { dataset: Dataset; holds: string }[];
+  /** Generates into `dir`; returns where each dataset's data for the date is, by dataset name. */
+  generate(dir: string, runDate: string): Promise<Record<string, string>>;
+}
+
+const GENERATORS: SampleGenerator[] = [
+  {
+    writes: [
+      { dataset: RAW.userActivity, holds: `${count(SAMPLE_SIZES.sessions)} sessions` },
+      { dataset: RAW.userProfile, holds: `${count(SAMPLE_SIZES.users)} users` },
+    ],
+    async generate(dir) {
+      const gen = await generateSessionRanking({
+        rows: SAMPLE_SIZES.sessions,
+        users: SAMPLE_SIZES.users,
+        seed: SEED,
+        out: dir,
+      });
+      return { [RAW.userActivity.name]: gen.activityDir, [RAW.userProfile.name]: gen.profileDir };
+    },
+  },
+  {
+    writes: [
+      { dataset: RAW.visitorEvents, holds: `${count(SAMPLE_SIZES.visitorEvents)} events of the day` },
+      { dataset: RAW.liveramp, holds: `mappings of ${count(SAMPLE_SIZES.visitors)} visitors` },
+    ],
+    async generate(dir, runDate) {
+      const gen = await generateIdentityJoin({
+        rows: SAMPLE_SIZES.visitorEvents,
+        visitors: SAMPLE_SIZES.visitors,
+        seed: SEED,
+        out: dir,
+        days: 1,
+        startDate: runDate,
+      });
+      return {
+        [RAW.visitorEvents.name]: path.join(gen.ds1Dir, `dt=${runDate}`),
+        [RAW.liveramp.name]: gen.ds2Dir,
+      };
+    },
+  },
+  {
+    writes: [{ dataset: RAW.customerRecords, holds: `${count(SAMPLE_SIZES.customerRecords)} records` }],
+    async generate(dir, runDate) {
+      const gen = await generateCustomers({
+        records: SAMPLE_SIZES.customerRecords,
+        seed: SEED,
+        out: dir,
+        asOf: runDate,
+      });
+      return { [RAW.customerRecords.name]: gen.recordsDir };
+    },
+  },
+];
 
 export interface SampleDataOptions {
   /** A local data root (DAYBREAK_DATA_ROOT). */
   dataRoot: string;
   runDate: string;
-  /** Generate only what these pipelines read (default: every pipeline's data). */
-  pipelines?: readonly string[];
+  /** The raw datasets to provide (what the pipelines to run read). */
+  datasets: readonly Dataset[];
   log: (line: string) => void;
 }
-
-/** The raw datasets each pipeline reads by default (until pipelines declare their inputs). */
-const READS: Record<string, string[]> = {
-  'session-ranking': ['user_activity', 'user_profile'],
-  'identity-join': ['visitor_events', 'liveramp'],
-  'model-scoring': ['customer_records'],
-  'feature-sync': ['customer_records'],
-};
 
 async function present(uri: string): Promise<boolean> {
   return (await resolveDataset(uri)).length > 0;
@@ -78,78 +131,32 @@ async function publishPartition(dir: string, runDate: string): Promise<void> {
   await commitOutput(dir, { pipeline: 'sample-data', runDate }, files);
 }
 
-const count = (n: number) => n.toLocaleString('en');
-
-/** Generates what is missing; returns the datasets it generated (empty when all were there). */
+/** Generates what is missing; returns the names of the datasets it generated. */
 export async function ensureSampleData(opts: SampleDataOptions): Promise<string[]> {
   const { dataRoot, runDate, log } = opts;
-  const raw = (name: string) => rawDataset(dataRoot, name);
-  const wanted = new Set((opts.pipelines ?? Object.keys(READS)).flatMap((p) => READS[p] ?? []));
+  const where = (d: Dataset) => d.uri(dataRoot, runDate);
+  const missing: Dataset[] = [];
+  for (const d of opts.datasets) if (!(await present(where(d)))) missing.push(d);
   const generated: string[] = [];
-
-  if (
-    (wanted.has('user_activity') && !(await present(raw('user_activity')))) ||
-    (wanted.has('user_profile') && !(await present(raw('user_profile'))))
-  ) {
+  for (const generator of GENERATORS) {
+    const writes = generator.writes.filter((w) => missing.some((d) => d.name === w.dataset.name));
+    if (!writes.length) continue;
     log(
-      `generating session-ranking sample data: ${count(SAMPLE_SIZES.sessions)} sessions of ${count(SAMPLE_SIZES.users)} users`,
+      `generating sample data: ${writes
+        .map((w) => `${w.dataset.name}${w.dataset.partitioned ? ` dt=${runDate}` : ''} (${w.holds})`)
+        .join(', ')}`,
     );
     await scratchUnder(dataRoot, async (dir) => {
-      const gen = await generateSessionRanking({
-        rows: SAMPLE_SIZES.sessions,
-        users: SAMPLE_SIZES.users,
-        seed: SEED,
-        out: dir,
-      });
-      await moveInto(gen.activityDir, raw('user_activity'));
-      await moveInto(gen.profileDir, raw('user_profile'));
+      const made = await generator.generate(dir, runDate);
+      for (const { dataset } of writes) await moveInto(made[dataset.name]!, where(dataset));
     });
-    generated.push('user_activity', 'user_profile');
-  }
-
-  const partition = path.join(raw('visitor_events'), `dt=${runDate}`);
-  const needEvents = wanted.has('visitor_events') && !(await present(partition));
-  const needLiveRamp = wanted.has('liveramp') && !(await present(raw('liveramp')));
-  if (needEvents || needLiveRamp) {
-    const what = [
-      needEvents ? `${count(SAMPLE_SIZES.visitorEvents)} visitor events for ${runDate}` : '',
-      needLiveRamp ? `LiveRamp mappings of ${count(SAMPLE_SIZES.visitors)} visitors` : '',
-    ].filter(Boolean);
-    log(`generating identity-join sample data: ${what.join(', ')}`);
-    await scratchUnder(dataRoot, async (dir) => {
-      // Same seed and visitors every time: a later date's events match the LiveRamp kept from before.
-      const gen = await generateIdentityJoin({
-        rows: SAMPLE_SIZES.visitorEvents,
-        visitors: SAMPLE_SIZES.visitors,
-        seed: SEED,
-        out: dir,
-        days: 1,
-        startDate: runDate,
-      });
-      if (needLiveRamp) await moveInto(gen.ds2Dir, raw('liveramp'));
-      if (needEvents) await moveInto(path.join(gen.ds1Dir, `dt=${runDate}`), partition);
-    });
-    if (needEvents) {
-      await publishPartition(partition, runDate);
-      generated.push(`visitor_events/dt=${runDate}`);
+    for (const { dataset } of writes) {
+      if (dataset.published) await publishPartition(where(dataset), runDate);
+      generated.push(dataset.name);
     }
-    if (needLiveRamp) generated.push('liveramp');
   }
-
-  if (wanted.has('customer_records') && !(await present(raw('customer_records')))) {
-    log(
-      `generating model-scoring and feature-sync sample data: ${count(SAMPLE_SIZES.customerRecords)} customer records`,
-    );
-    await scratchUnder(dataRoot, async (dir) => {
-      const gen = await generateCustomers({
-        records: SAMPLE_SIZES.customerRecords,
-        seed: SEED,
-        out: dir,
-        asOf: runDate,
-      });
-      await moveInto(gen.recordsDir, raw('customer_records'));
-    });
-    generated.push('customer_records');
-  }
+  for (const d of missing)
+    if (!generated.includes(d.name))
+      log(`${d.name} is empty and has no sample generator: add data at ${where(d)}`);
   return generated;
 }

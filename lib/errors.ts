@@ -11,6 +11,10 @@ export const ErrorType = {
   WorkerLost: 'WorkerLost',
   /** Another run published newer output meanwhile (e.g. two syncs of one feature view at once). */
   Superseded: 'Superseded',
+  /** A pipeline's SQL tried to read, write or configure something its sandbox does not allow. */
+  SandboxViolation: 'SandboxViolation',
+  /** A data-quality check on a staged output failed; the output was not published. */
+  DataQuality: 'DataQuality',
 } as const;
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -20,6 +24,8 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   ErrorType.MissingInput,
   ErrorType.PermissionDenied,
   ErrorType.Superseded,
+  ErrorType.SandboxViolation,
+  ErrorType.DataQuality,
 ];
 
 /** Bad input (missing column, wrong type, unreadable file): the message names the file and column. */
@@ -42,4 +48,18 @@ export function permissionDenied(message: string): ApplicationFailure {
 
 export function superseded(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: ErrorType.Superseded, message, nonRetryable: true });
+}
+
+export function sandboxViolation(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: ErrorType.SandboxViolation, message, nonRetryable: true });
+}
+
+/** `details` carries every check result (the alert and `run --json` show them). */
+export function dataQuality(message: string, details: unknown): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ErrorType.DataQuality,
+    message,
+    nonRetryable: true,
+    details: [details],
+  });
 }

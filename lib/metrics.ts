@@ -1,8 +1,7 @@
 // Daybreak's own Prometheus metrics (prom-client), one registry per process. Label values are
-// bounded: pipeline names come from the registry (anything else is "other"), error classes are
-// capped, never ids, dates or messages.
+// bounded: pipeline names come from the catalogue the worker runs (anything else is "other"),
+// error classes are capped, never ids, dates or messages.
 import client from 'prom-client';
-import { PIPELINES } from './pipelines/index.js';
 
 export const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry, prefix: 'daybreak_' });
@@ -89,9 +88,16 @@ export const slaMissed = new client.Counter({
   registers: [registry],
 });
 
+const pipelineNames = new Set<string>();
+
+/** The pipelines whose names are label values (the worker registers its catalogue's). */
+export function registerPipelineLabels(names: readonly string[]): void {
+  for (const name of names) pipelineNames.add(name);
+}
+
 /** A pipeline name safe as a label: a registered pipeline, or "other". */
 export function pipelineLabel(name: string | undefined): string {
-  return name !== undefined && Object.hasOwn(PIPELINES, name) ? name : 'other';
+  return name !== undefined && pipelineNames.has(name) ? name : 'other';
 }
 
 const MAX_ERROR_CLASSES = 40;

@@ -1,50 +1,8 @@
-// Starting and following pipeline runs from a client (CLI, schedules, tests).
-import {
-  type Client,
-  type WorkflowHandle,
-  type WorkflowHandleWithFirstExecutionRunId,
-  WorkflowFailedError,
-} from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
-import type { Config } from './config.js';
-import { pipelineByName } from './pipelines/index.js';
-import { PipelineKey, RunDateKey } from '../workflows/common/search-attributes.js';
-import { progressQuery } from '../workflows/common/progress.js';
-import type { RunProgress } from '../workflows/common/types.js';
-
-export function runWorkflowId(pipeline: string, runDate: string): string {
-  return `${pipeline}/${runDate}`;
-}
-
-export function runSearchAttributes(pipeline: string, runDate: string): TypedSearchAttributes {
-  return new TypedSearchAttributes([
-    { key: PipelineKey, value: pipeline },
-    { key: RunDateKey, value: new Date(`${runDate}T00:00:00Z`) },
-  ]);
-}
-
-export interface StartRunOptions {
-  client: Client;
-  config: Config;
-  pipeline: string;
-  runDate: string;
-  rawParams?: Record<string, string>;
-  taskQueue?: string;
-}
-
-/** Starts `<pipeline>/<date>`. A finished run of the same date is replaced by a new run (re-run). */
-export async function startRun(opts: StartRunOptions): Promise<WorkflowHandleWithFirstExecutionRunId> {
-  const def = pipelineByName(opts.pipeline);
-  const params = def.buildParams(opts.rawParams ?? {}, { config: opts.config, runDate: opts.runDate });
-  return opts.client.workflow.start(def.workflowType, {
-    taskQueue: opts.taskQueue ?? opts.config.DAYBREAK_TASK_QUEUE,
-    workflowId: runWorkflowId(def.name, opts.runDate),
-    args: [{ runDate: opts.runDate, params }],
-    typedSearchAttributes: runSearchAttributes(def.name, opts.runDate),
-    workflowIdConflictPolicy: 'FAIL',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-  });
-}
+// Following runs from a client (CLI, schedules, tests): progress while waiting, and the one-line
+// failure. Starting a catalogue pipeline's run is pipelines/runs.ts.
+import { type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
+import { progressQuery, type RunProgress } from './contracts/progress.js';
+import { describeRootCause } from './contracts/root-cause.js';
 
 /**
  * Waits for the result, calling `onProgress` with the workflow's progress query every second.
@@ -75,17 +33,8 @@ export async function waitForRun<T>(
   }
 }
 
-/** The innermost cause of a failure: what on-call needs, not the wrapper around it. */
-export function rootCause(err: unknown): { type: string; message: string } {
-  let current: unknown = err;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  const e = current as Error & { type?: string };
-  const type = e?.type ?? e?.name ?? 'Error';
-  return { type, message: e?.message ?? String(err) };
-}
-
+/** A failed run's root cause as `Type: message`; any other error (connection, ...) as its message. */
 export function describeRunFailure(err: unknown): string {
   if (!(err instanceof WorkflowFailedError)) return err instanceof Error ? err.message : String(err);
-  const cause = rootCause(err);
-  return `${cause.type}: ${cause.message}`;
+  return describeRootCause(err);
 }

@@ -1,15 +1,15 @@
 // Turns a validated schedule definition into Temporal ScheduleOptions. The action starts the
-// generic `daily` workflow with the DAG's branches (built from the registry here, client-side),
+// generic `daily` workflow with the DAG's branches (derived from the catalogue here, client-side),
 // the memo the alert interceptor reads (`slaSeconds`, `alertRoute`) and the `Pipeline` search
 // attribute; the run's logical date and `RunDate` come from its scheduled time, in the workflow.
 import { createHash } from 'node:crypto';
 import type { ScheduleOptions, ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import type { Config } from '../lib/config.js';
-import type { PipelineDefinition } from '../lib/pipelines/index.js';
-import { PipelineKey } from '../workflows/common/search-attributes.js';
-import type { DailyInput } from '../workflows/common/daily-types.js';
+import { PipelineKey } from '../lib/contracts/search-attributes.js';
+import { DAILY_PIPELINE, type DailyInput } from '../lib/contracts/daily.js';
 import type { daily } from '../workflows/daily.js';
-import { buildBranches } from './dag.js';
+import { makeCatalogue, type Catalogue, type PipelineDefinition } from '../pipelines/index.js';
+import { buildBranches } from '../pipelines/dag.js';
 import {
   durationMs,
   parseScheduleDefinition,
@@ -20,7 +20,6 @@ import {
 
 /** Schedules Daybreak manages live under this id prefix; `apply --prune` touches nothing else. */
 export const SCHEDULE_ID_PREFIX = 'daybreak/';
-export const DAILY_WORKFLOW_TYPE = 'daily';
 /** Key of the action memo holding the definition's fingerprint (what `apply` compares). */
 export const VERSION_MEMO_KEY = 'definitionVersion';
 
@@ -42,7 +41,8 @@ const WEEKDAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDA
 
 export interface CompileContext {
   config: Config;
-  registry: Record<string, PipelineDefinition>;
+  /** The catalogue's definitions (built-ins, plus loaded or test ones): checked as one catalogue. */
+  pipelines: readonly PipelineDefinition[];
   idPrefix?: string;
 }
 
@@ -71,18 +71,19 @@ export function scheduleIdOf(name: string, idPrefix = SCHEDULE_ID_PREFIX): strin
   return `${idPrefix}${name}`;
 }
 
-/** Checks a definition against the registry: parameter names and values must build for a sample date. */
+/** Checks a definition against the catalogue: parameter names and values must build for a sample date. */
 function checkParams(
   def: ScheduleDefinition,
   branches: ReturnType<typeof buildBranches>,
-  ctx: CompileContext,
+  catalogue: Catalogue,
+  config: Config,
 ) {
   for (const branch of branches) {
     const raw = Object.fromEntries(
       Object.entries(branch.rawParams ?? {}).map(([k, v]) => [k, v.replaceAll('{date}', '2000-01-01')]),
     );
     try {
-      ctx.registry[branch.pipeline]!.buildParams(raw, { config: ctx.config, runDate: '2000-01-01' });
+      catalogue.buildParams(branch.pipeline, raw, { config, runDate: '2000-01-01' });
     } catch (err) {
       throw new ScheduleDefinitionError(`schedule ${def.name}: ${(err as Error).message}`);
     }
@@ -93,9 +94,11 @@ export function compileSchedule(input: ScheduleDefinitionInput, ctx: CompileCont
   const def = parseScheduleDefinition(input);
   const scheduleId = scheduleIdOf(def.name, ctx.idPrefix);
   let branches;
+  let catalogue: Catalogue;
   try {
+    catalogue = makeCatalogue(ctx.pipelines);
     branches = buildBranches({
-      registry: ctx.registry,
+      catalogue,
       pipelines: def.pipelines,
       rawParams: def.params,
       inputs: def.inputs,
@@ -105,7 +108,7 @@ export function compileSchedule(input: ScheduleDefinitionInput, ctx: CompileCont
   } catch (err) {
     throw new ScheduleDefinitionError(`schedule ${def.name}: ${(err as Error).message}`);
   }
-  checkParams(def, branches, ctx);
+  checkParams(def, branches, catalogue, ctx.config);
   const dailyInput: DailyInput = {
     timeZone: def.timeZone,
     logicalDateOffsetDays: def.logicalDateOffsetDays,
@@ -165,12 +168,12 @@ export function compileSchedule(input: ScheduleDefinitionInput, ctx: CompileCont
       policies,
       action: {
         type: 'startWorkflow',
-        workflowType: DAILY_WORKFLOW_TYPE,
+        workflowType: DAILY_PIPELINE,
         workflowId: scheduleId,
         taskQueue,
         args: [dailyInput],
         memo: { ...memo, [VERSION_MEMO_KEY]: version },
-        typedSearchAttributes: [{ key: PipelineKey, value: DAILY_WORKFLOW_TYPE }],
+        typedSearchAttributes: [{ key: PipelineKey, value: DAILY_PIPELINE }],
         staticSummary,
       },
       memo: { description: def.description },

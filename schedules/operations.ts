@@ -1,8 +1,7 @@
 // Operator actions on managed schedules: list, pause, unpause, trigger, backfill, delete.
 import type { Client, ScheduleDescription } from '@temporalio/client';
-import { dateRange } from '../lib/dates.js';
-import type { DailyInput } from '../workflows/common/daily-types.js';
-import { logicalDateOf, scheduledWindowFor } from '../workflows/common/logical-date.js';
+import type { DailyInput } from '../lib/contracts/daily.js';
+import { dateRange, logicalDateOf, scheduledWindowFor } from '../lib/contracts/logical-date.js';
 import { describeOrUndefined, listManagedScheduleIds } from './apply.js';
 import { SCHEDULE_ID_PREFIX, scheduleIdOf } from './compile.js';
 import { retryTransient } from './retry.js';

@@ -39,7 +39,10 @@ export const scheduleDefinitionSchema = z
     /** Kebab-case; the server id is `daybreak/<name>`. */
     name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'kebab-case letters, digits and -'),
     description: z.string().min(1),
-    /** Pipelines to run, with the DAG's dependencies among them; `all` means every registered one. */
+    /**
+     * Pipelines to run (`all`: the whole catalogue), in the order their datasets give; an upstream
+     * left out becomes a sensor on its output for the logical date.
+     */
     pipelines: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]),
     /** Cron expression (5 fields) in `timeZone`; exactly one of `cron` and `calendar`. */
     cron: z.string().min(9).optional(),
@@ -56,7 +59,10 @@ export const scheduleDefinitionSchema = z
     jitter: duration.optional(),
     /** Pipeline parameters per pipeline (`key: value`, as `--param`); `{date}` becomes the logical date. */
     params: z.record(z.string(), z.record(z.string(), z.string())).default({}),
-    /** Sensor inputs per pipeline: URI prefixes whose `_SUCCESS` must exist; `{root}` and `{date}` are replaced. */
+    /**
+     * Extra sensor inputs per pipeline, beyond its declared datasets: URI prefixes whose `_SUCCESS`
+     * must exist; `{root}` and `{date}` are replaced.
+     */
     inputs: z.record(z.string(), z.array(z.string().min(1))).default({}),
     sensor: z
       .object({ pokeInterval: duration.default('1m'), timeout: duration.default('6h') })

@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { previousHeartbeatWorker, workerIdentityStorage } from '../activities/common/heartbeat.js';
 import { raiseAlert, runScope } from '../alerts/service.js';
 import type { Config } from '../lib/config.js';
+import { parseRunWorkflowId } from '../lib/contracts/run-id.js';
 import {
   activityDuration,
   activityFailures,
@@ -20,16 +21,6 @@ import {
 
 // temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT
 const TIMEOUT_TYPE_HEARTBEAT = 4;
-
-export function splitWorkflowId(workflowId: string | undefined): { pipeline?: string; runDate?: string } {
-  if (!workflowId) return {};
-  const slash = workflowId.indexOf('/');
-  if (slash < 0) return {};
-  return {
-    pipeline: workflowId.slice(0, slash),
-    runDate: /^\d{4}-\d{2}-\d{2}/.exec(workflowId.slice(slash + 1))?.[0],
-  };
-}
 
 function errorClassOf(err: unknown): string {
   if (err instanceof ApplicationFailure) return err.type ?? 'ApplicationFailure';
@@ -61,7 +52,7 @@ async function detectLostWorker(config: Config, identity: string): Promise<void>
   const description = await ctx.client.workflow.getHandle(execution.workflowId, execution.runId).describe();
   const pending = description.raw.pendingActivities?.find((a) => a.activityId === info.activityId);
   if (pending?.lastFailure?.timeoutFailureInfo?.timeoutType !== TIMEOUT_TYPE_HEARTBEAT) return;
-  const { pipeline = info.workflowType ?? 'unknown', runDate } = splitWorkflowId(execution.workflowId);
+  const { pipeline = info.workflowType ?? 'unknown', runDate } = parseRunWorkflowId(execution.workflowId);
   workersLost.inc({ pipeline: pipelineLabel(pipeline) });
   const memo = (description.memo ?? {}) as Record<string, unknown>;
   await raiseAlert(
@@ -93,7 +84,7 @@ export function observingActivityInterceptor(config: Config, identity: string): 
     inbound: {
       async execute(input, next) {
         const info = ctx.info;
-        const pipeline = pipelineLabel(splitWorkflowId(info.workflowExecution?.workflowId).pipeline);
+        const pipeline = pipelineLabel(parseRunWorkflowId(info.workflowExecution?.workflowId).pipeline);
         if (info.attempt > 1) {
           // Never delays or fails the activity itself.
           void workerIdentityStorage
@@ -104,7 +95,7 @@ export function observingActivityInterceptor(config: Config, identity: string): 
         try {
           const result = await workerIdentityStorage.run(identity, () => next(input));
           stop({ outcome: 'success' });
-          recordResultVolumes(splitWorkflowId(info.workflowExecution?.workflowId).pipeline ?? '', result);
+          recordResultVolumes(parseRunWorkflowId(info.workflowExecution?.workflowId).pipeline ?? '', result);
           return result;
         } catch (err) {
           stop({ outcome: 'failure' });

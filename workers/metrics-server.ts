@@ -3,10 +3,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../lib/config.js';
-import { recordLastSuccess, registry } from '../lib/metrics.js';
+import { recordLastSuccess, registerPipelineLabels, registry } from '../lib/metrics.js';
 import { readManifest } from '../lib/storage/manifest.js';
-import { joinUri, storageFor } from '../lib/storage/index.js';
-import { PIPELINES } from '../lib/pipelines/index.js';
+import { storageFor } from '../lib/storage/index.js';
+import { PIPELINES, type Catalogue } from '../pipelines/index.js';
 
 export interface MetricsServer {
   port: number;
@@ -43,12 +43,17 @@ export async function startMetricsServer(config: Config, port = config.METRICS_P
 
 /**
  * Sets `daybreak_pipeline_last_success_timestamp_seconds` from the newest `_SUCCESS` manifest of
- * each registered pipeline under `<DAYBREAK_DATA_ROOT>/curated/<pipeline>/dt=*`. Returns what it set.
+ * each catalogue pipeline's output (`<DAYBREAK_DATA_ROOT>/curated/<pipeline>/dt=*`). Returns what it set.
  */
-export async function seedLastSuccess(config: Config): Promise<Record<string, string>> {
+export async function seedLastSuccess(
+  config: Config,
+  catalogue: Catalogue = PIPELINES,
+): Promise<Record<string, string>> {
   const seeded: Record<string, string> = {};
-  for (const pipeline of Object.keys(PIPELINES)) {
-    const prefix = joinUri(config.DAYBREAK_DATA_ROOT, 'curated', pipeline);
+  registerPipelineLabels(catalogue.names());
+  for (const def of catalogue.pipelines) {
+    const pipeline = def.name;
+    const prefix = def.output.location(config.DAYBREAK_DATA_ROOT);
     let objects;
     try {
       objects = await storageFor(prefix).list(prefix);
@@ -62,7 +67,9 @@ export async function seedLastSuccess(config: Config): Promise<Record<string, st
     // The newest few dates: a re-run of an older date may be the latest success.
     let newest: Date | undefined;
     for (const dt of partitions.slice(-3)) {
-      const manifest = await readManifest(joinUri(prefix, `dt=${dt}`)).catch(() => undefined);
+      const manifest = await readManifest(def.output.uri(config.DAYBREAK_DATA_ROOT, dt)).catch(
+        () => undefined,
+      );
       const created = manifest ? new Date(manifest.createdAt) : undefined;
       if (created && !Number.isNaN(created.getTime()) && (!newest || created > newest)) newest = created;
     }

@@ -1,18 +1,40 @@
-// Creates a Daybreak worker: bundled workflows, every activity, an identity naming host and pid.
-// The SDK's runtime drains the worker on SIGINT/SIGTERM: in-flight activities finish or heartbeat
-// out, then the process exits.
+// Creates a Daybreak worker: bundled workflows, the machinery's activities and every catalogue
+// pipeline's, an identity naming host and pid. The SDK's runtime drains the worker on
+// SIGINT/SIGTERM: in-flight activities finish or heartbeat out, then the process exits.
 import os from 'node:os';
 import { NativeConnection, Worker, type LogEntry } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
-import { createActivities } from '../activities/index.js';
+import { createMachineryActivities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
+import { registerPipelineLabels } from '../lib/metrics.js';
 import { connectWorkerConnection } from '../lib/temporal.js';
+import { PIPELINES, type Catalogue } from '../pipelines/index.js';
 import { observingActivityInterceptor } from './activity-interceptor.js';
 import { workflowBundleFor } from './bundle.js';
 import { installRuntime } from './runtime.js';
 
 export function workerIdentity(config: Config): string {
   return config.DAYBREAK_WORKER_IDENTITY ?? `daybreak-worker@${os.hostname()}:${process.pid}`;
+}
+
+/** Every activity a worker registers: the machinery's, then each pipeline's (names never collide). */
+export async function workerActivities(
+  config: Config,
+  catalogue: Catalogue,
+): Promise<Record<string, unknown>> {
+  const activities: Record<string, unknown> = createMachineryActivities({
+    config,
+    buildParams: (pipeline, raw, runDate) => catalogue.buildParams(pipeline, raw, { config, runDate }),
+  });
+  for (const def of catalogue.pipelines) {
+    const own = (await def.activities())({ config });
+    for (const [name, fn] of Object.entries(own)) {
+      if (Object.hasOwn(activities, name) && activities[name] !== fn)
+        throw new Error(`${def.name}: activity ${name} is also registered by another pipeline`);
+      activities[name] = fn;
+    }
+  }
+  return activities;
 }
 
 export interface CreateWorkerOptions {
@@ -29,25 +51,32 @@ export interface CreateWorkerOptions {
   shutdownGraceTime?: Duration;
   /** After this, shutdown stops waiting for activities that ignore their cancellation. */
   shutdownForceTime?: Duration;
+  /** The pipelines it runs; default the product catalogue (tests add their own). */
+  catalogue?: Catalogue;
+  /** Workflow modules (absolute paths) bundled beside workflows/index.ts: a test pipeline's workflow. */
+  extraWorkflowModules?: readonly string[];
 }
 
 export async function createWorker({
   config,
   connection,
   taskQueue,
+  catalogue = PIPELINES,
+  extraWorkflowModules = [],
   logSink,
   shutdownGraceTime,
   shutdownForceTime,
 }: CreateWorkerOptions): Promise<Worker> {
   installRuntime(config, logSink);
+  registerPipelineLabels(catalogue.names());
   const conn = connection ?? (await connectWorkerConnection(config));
   return Worker.create({
     connection: conn,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: taskQueue ?? config.DAYBREAK_TASK_QUEUE,
     identity: workerIdentity(config),
-    workflowBundle: await workflowBundleFor(config),
-    activities: createActivities({ config }),
+    workflowBundle: await workflowBundleFor(config, extraWorkflowModules),
+    activities: await workerActivities(config, catalogue),
     // Workflow interceptors (alerts, SLA) are bundled in (workers/bundle.ts); activity ones here.
     interceptors: { activity: [observingActivityInterceptor(config, workerIdentity(config))] },
     maxConcurrentActivityTaskExecutions: config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES,

@@ -3,10 +3,8 @@
 // current window: `openAlert` answers whether a class is new (send) or already open (suppress);
 // `resolveAlerts` returns the open classes (send "resolved" when any) and ends it. Temporal keeps
 // it across worker restarts and serialises concurrent updates from every worker.
-import { allHandlersFinished, condition, defineUpdate, setHandler } from '@temporalio/workflow';
-
-export const openAlertUpdate = defineUpdate<boolean, [string]>('openAlert');
-export const resolveAlertsUpdate = defineUpdate<string[], []>('resolveAlerts');
+import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
+import { openAlertUpdate, resolveAlertsUpdate } from '../lib/contracts/alert-state.js';
 
 export interface AlertStateInput {
   windowMs: number;

@@ -1,13 +1,8 @@
 // daily: the DAG of one logical date. Sensors wait for each branch's inputs, then the pipelines
 // run as child workflows `<pipeline>/<date>` in dependency order; a branch whose upstream failed
 // is skipped, independent branches keep going. Generic: the branches come in the input (built
-// client-side from the registry by schedules/dag.ts), so this file imports no registry.
-import {
-  ApplicationFailure,
-  defineSearchAttributeKey,
-  SearchAttributeType,
-  type ActivityOptions,
-} from '@temporalio/common';
+// client-side from the catalogue by pipelines/dag.ts), so this file imports no catalogue.
+import { ApplicationFailure, type ActivityOptions } from '@temporalio/common';
 import {
   proxyActivities,
   setCurrentDetails,
@@ -18,28 +13,22 @@ import {
 } from '@temporalio/workflow';
 import type { DailyActivities } from '../activities/daily/index.js';
 import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../lib/errors.js';
-import type {
-  BranchOutcome,
-  BranchPlan,
-  DailyBranch,
-  DailyInput,
-  DailyResult,
-  SensorOptions,
-} from './common/daily-types.js';
+import {
+  DAILY_PIPELINE,
+  type BranchOutcome,
+  type BranchPlan,
+  type DailyBranch,
+  type DailyInput,
+  type DailyResult,
+  type SensorOptions,
+} from '../lib/contracts/daily.js';
+import { logicalDateOf } from '../lib/contracts/logical-date.js';
+import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
+import { rootCauseOf } from '../lib/contracts/root-cause.js';
+import { runWorkflowId } from '../lib/contracts/run-id.js';
+import { runSearchAttributes, ScheduledStartTimeKey } from '../lib/contracts/search-attributes.js';
 import { shortActivity } from './common/activity-options.js';
-import { logicalDateOf } from './common/logical-date.js';
-import { progressQuery } from './common/progress.js';
-import { rootCauseOf } from './common/root-cause.js';
-import { PipelineKey, RunDateKey } from './common/search-attributes.js';
-import type { RunProgress } from './common/types.js';
 
-/** Set by the server on every run a schedule starts (also on backfills and triggers). */
-const ScheduledStartTimeKey = defineSearchAttributeKey(
-  'TemporalScheduledStartTime',
-  SearchAttributeType.DATETIME,
-);
-
-export const DAILY_PIPELINE = 'daily';
 export const DAG_FAILED = 'DagBranchFailed';
 const DEFAULT_SENSOR: SensorOptions = { pokeIntervalMs: 60_000, timeoutMs: 6 * 3600_000 };
 
@@ -80,10 +69,7 @@ const withDate = (value: string, runDate: string) => value.replaceAll('{date}', 
 
 export async function daily(input: DailyInput): Promise<DailyResult> {
   const { runDate, dateSource, scheduledTime } = resolveRunDate(input);
-  upsertSearchAttributes([
-    { key: PipelineKey, value: DAILY_PIPELINE },
-    { key: RunDateKey, value: new Date(`${runDate}T00:00:00Z`) },
-  ]);
+  upsertSearchAttributes(runSearchAttributes(DAILY_PIPELINE, runDate));
   const branches = input.branches;
   const order = topologicalOrder(branches);
   const progress: RunProgress = { phase: 'planning', shardsDone: 0, shardsTotal: branches.length, rows: 0 };
@@ -114,7 +100,7 @@ export async function daily(input: DailyInput): Promise<DailyResult> {
 
   const outcomes = new Map<string, Promise<BranchOutcome>>();
   const runBranch = async (branch: DailyBranch): Promise<BranchOutcome> => {
-    const workflowId = `${branch.pipeline}/${runDate}`;
+    const workflowId = runWorkflowId(branch.pipeline, runDate);
     const plan = planOf.get(branch.pipeline)!;
     const upstream = await Promise.all(branch.dependsOn.map((d) => outcomes.get(d)!));
     const blocked = upstream.filter((o) => o.status === 'failed' || o.status === 'skipped');
@@ -175,10 +161,7 @@ export async function daily(input: DailyInput): Promise<DailyResult> {
       const child = await startChild(branch.workflowType, {
         workflowId,
         args: [{ runDate, params: plan.params }],
-        typedSearchAttributes: [
-          { key: PipelineKey, value: branch.pipeline },
-          { key: RunDateKey, value: new Date(`${runDate}T00:00:00Z`) },
-        ],
+        typedSearchAttributes: runSearchAttributes(branch.pipeline, runDate),
         memo: branch.memo,
         staticSummary: `${branch.pipeline} for ${runDate} (from ${workflowInfo().workflowId})`,
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',

@@ -6,10 +6,10 @@ import type {
   FeatureSyncResult,
   PublishedView,
 } from '../activities/feature-sync/index.js';
-import type { FeatureSyncParams } from '../lib/pipelines/feature-sync.js';
+import type { FeatureSyncParams } from '../pipelines/feature-sync.js';
 import { shardActivity, shortActivity } from './common/activity-options.js';
-import { progressQuery } from './common/progress.js';
-import type { PipelineInput, RunProgress } from './common/types.js';
+import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
+import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
 const quick = proxyActivities<FeatureSyncActivities>(shortActivity);
 const heavy = proxyActivities<FeatureSyncActivities>(shardActivity);

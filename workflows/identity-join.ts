@@ -9,11 +9,11 @@ import type {
   IdentityJoinResult,
   JoinTask,
 } from '../activities/identity-join/index.js';
-import type { IdentityJoinParams } from '../lib/pipelines/identity-join.js';
+import type { IdentityJoinParams } from '../pipelines/identity-join.js';
 import type { ManifestFile } from '../lib/storage/manifest.js';
 import { shardActivity, shortActivity } from './common/activity-options.js';
-import { progressQuery } from './common/progress.js';
-import type { PipelineInput, RunProgress } from './common/types.js';
+import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
+import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
 const quick = proxyActivities<IdentityJoinActivities>(shortActivity);
 const heavy = proxyActivities<IdentityJoinActivities>(shardActivity);

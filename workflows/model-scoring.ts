@@ -8,11 +8,11 @@ import type {
   ModelScoringResult,
   ShardResult,
 } from '../activities/model-scoring/index.js';
-import type { ModelScoringParams } from '../lib/pipelines/model-scoring.js';
+import type { ModelScoringParams } from '../pipelines/model-scoring.js';
 import type { ManifestFile } from '../lib/storage/manifest.js';
 import { shardActivity, shortActivity } from './common/activity-options.js';
-import { progressQuery } from './common/progress.js';
-import type { PipelineInput, RunProgress } from './common/types.js';
+import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
+import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
 /** Activities with a summary the Web UI shows on each event ("score blocking shard 2/4"). */
 const quick = (summary: string) => proxyActivities<ModelScoringActivities>({ ...shortActivity, summary });

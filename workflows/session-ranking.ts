@@ -7,10 +7,10 @@ import type {
   SessionRankingReport,
   SessionRankingResult,
 } from '../activities/session-ranking/index.js';
-import type { SessionRankingParams } from '../lib/pipelines/session-ranking.js';
+import type { SessionRankingParams } from '../pipelines/session-ranking.js';
 import { shardActivity, shortActivity } from './common/activity-options.js';
-import { progressQuery } from './common/progress.js';
-import type { PipelineInput, RunProgress } from './common/types.js';
+import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
+import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
 /** Activities with a summary the Web UI shows on each event ("map: file group 1/2", "reduce: ..."). */
 const quick = (summary: string) => proxyActivities<SessionRankingActivities>({ ...shortActivity, summary });

@@ -1,13 +1,13 @@
-// Activities of the daily DAG: plan (typed parameters from the registry, what a re-run can skip)
+// Activities of the daily DAG: plan (typed parameters from the catalogue, what a re-run can skip)
 // and the sensor that waits for an input's `_SUCCESS` manifest.
 import { Context, sleep } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { formatDuration } from '../../lib/durations.js';
+import { runWorkflowId } from '../../lib/contracts/run-id.js';
 import { ErrorType } from '../../lib/errors.js';
-import { pipelineByName } from '../../lib/pipelines/index.js';
 import { joinUri } from '../../lib/storage/index.js';
 import { MANIFEST_NAME, readManifest } from '../../lib/storage/manifest.js';
-import type { BranchPlan, DailyBranch, RerunMode } from '../../workflows/common/daily-types.js';
+import type { BranchPlan, DailyBranch, RerunMode } from '../../lib/contracts/daily.js';
 import type { ActivityDeps } from '../common/deps.js';
 
 /** Largest gap between heartbeats while a sensor sleeps (its heartbeat timeout is 60 s). */
@@ -22,7 +22,16 @@ async function outputPublished(params: unknown, runDate: string): Promise<string
   return `output ${output} published (${manifest.totals.rows} rows)`;
 }
 
-export function createDailyActivities({ config }: ActivityDeps) {
+/** Typed parameters of `pipeline` for a run on `runDate` (the catalogue's, given by the worker). */
+export type PipelineParamsBuilder = (
+  pipeline: string,
+  raw: Record<string, string>,
+  runDate: string,
+) => unknown;
+
+export function createDailyActivities({
+  buildParams,
+}: ActivityDeps & { buildParams: PipelineParamsBuilder }) {
   return {
     /** Builds each branch's parameters and finds the branches a `failed`-only re-run can leave alone. */
     async planDaily(input: {
@@ -36,17 +45,16 @@ export function createDailyActivities({ config }: ActivityDeps) {
         const plan: BranchPlan = { pipeline: branch.pipeline, params: branch.params };
         if (branch.rawParams) {
           try {
-            plan.params = pipelineByName(branch.pipeline).buildParams(branch.rawParams, {
-              config,
-              runDate: input.runDate,
-            });
+            plan.params = buildParams(branch.pipeline, branch.rawParams, input.runDate);
           } catch (err) {
             plan.paramError = `${branch.pipeline}: ${err instanceof Error ? err.message : String(err)}`;
           }
         }
         if (input.rerun === 'failed' && !plan.paramError) {
           try {
-            const last = await client.workflow.getHandle(`${branch.pipeline}/${input.runDate}`).describe();
+            const last = await client.workflow
+              .getHandle(runWorkflowId(branch.pipeline, input.runDate))
+              .describe();
             if (last.status.name === 'COMPLETED') {
               const published = await outputPublished(plan.params, input.runDate);
               if (published)

@@ -9,6 +9,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { installAddressMacros } from '../../lib/address/index.js';
 import { CURRENT_BUCKET_HASH, plannedBucketHash } from '../../lib/buckets.js';
 import type { Config } from '../../lib/config.js';
+import { autoShards } from '../../lib/shards.js';
 import { sqlFileList, withDuckDB } from '../../lib/duckdb.js';
 import { missingInput, superseded } from '../../lib/errors.js';
 import { fieldsSignature } from '../../lib/features/encoding.js';
@@ -196,7 +197,7 @@ export async function planLoad(input: {
   return withRedis(input.redisUrl, async (redis) => {
     const rawPointer = await redis.get(currentKey(view.name));
     const version = await redis.incr(seqKey(view.name));
-    const shards = input.shards ?? Math.max(1, Math.ceil(computed.rows / ENTITIES_PER_SHARD));
+    const shards = input.shards ?? autoShards(computed.rows, ENTITIES_PER_SHARD);
     const base = { view: view.name, version, asOf: input.asOf, shards, shardHash: CURRENT_BUCKET_HASH };
     const full = (reason?: string): LoadPlan => ({
       ...base,

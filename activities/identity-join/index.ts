@@ -8,8 +8,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { CURRENT_BUCKET_HASH, plannedBucketHash, type BucketHash } from '../../lib/buckets.js';
 import { withDuckDB } from '../../lib/duckdb.js';
 import { badInput, missingInput } from '../../lib/errors.js';
-import type { IdentityJoinParams } from '../../lib/pipelines/identity-join.js';
-import { ADDED_COLUMNS } from '../../lib/pipelines/identity-join.js';
+import type { IdentityJoinParams } from '../../pipelines/identity-join.js';
+import { ADDED_COLUMNS } from './types.js';
 import { joinUri, resolveDataset, storageFor } from '../../lib/storage/index.js';
 import {
   beginOutput,

@@ -4,6 +4,7 @@
 // the join, so its size sets the number of file groups, not the buckets.
 import os from 'node:os';
 import { missingInput } from '../../lib/errors.js';
+import { autoShards } from '../../lib/shards.js';
 import { hasGlob, joinUri, resolveDataset, type ObjectInfo } from '../../lib/storage/index.js';
 
 /** DS1 Parquet bytes per join task. */
@@ -15,7 +16,6 @@ export const DS2_BYTES_PER_TASK = 2 * 1024 ** 3;
  * but the 64-character sha2 does not (~120 B a row in memory vs ~25 B in Parquet on generated data).
  */
 export const DS2_MEMORY_PER_PARQUET_BYTE = 5;
-export const MAX_BUCKETS = 256;
 
 const UNITS: Record<string, number> = {
   B: 1,
@@ -48,7 +48,7 @@ export function chooseBuckets(opts: {
     ? parseByteSize(opts.memoryLimit)
     : ((opts.totalMemory ?? os.totalmem()) * 0.8) / Math.max(1, opts.concurrentTasks);
   const needed = opts.ds2Bytes * DS2_MEMORY_PER_PARQUET_BYTE;
-  return Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(needed / (perTask / 2))));
+  return autoShards(needed, perTask / 2);
 }
 
 export interface Ds1Selection {

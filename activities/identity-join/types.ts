@@ -2,6 +2,9 @@
 import type { BucketHash } from '../../lib/buckets.js';
 import type { ManifestFile } from '../../lib/storage/manifest.js';
 
+/** Columns the join adds; a DS1 column of the same name would be ambiguous in the output. */
+export const ADDED_COLUMNS = ['lvr_id', 'sha2'] as const;
+
 export interface IdentityJoinPlan {
   /** DS1 files of the run date's partition, split into groups of similar size. */
   ds1Groups: string[][];

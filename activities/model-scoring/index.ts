@@ -11,7 +11,8 @@ import { clusterMetrics, pairwiseMetrics } from '../../lib/identity/metrics.js';
 import { ModelError, scoreSql, type IdentityModel } from '../../lib/identity/model.js';
 import { prepareRecords } from '../../lib/identity/prepare.js';
 import { loadModel } from '../../lib/identity/registry.js';
-import type { ModelScoringParams } from '../../lib/pipelines/model-scoring.js';
+import { autoShards } from '../../lib/shards.js';
+import type { ModelScoringParams } from '../../pipelines/model-scoring.js';
 import { joinUri, resolveDataset, storageFor } from '../../lib/storage/index.js';
 import { beginOutput, commitOutput, putOutputFile, type ManifestFile } from '../../lib/storage/manifest.js';
 import { runWorkUri } from '../common/work.js';
@@ -27,7 +28,8 @@ export * from './types.js';
 // Every shard loads each record with a key in it: with five keys per record, nearly all of them.
 // More shards than the data needs only add loading work, so the default splits by size alone.
 const TARGET_BYTES_PER_SHARD = 64 * 1024 * 1024;
-const MAX_SHARDS = 64;
+/** Below lib/shards.ts's cap: past 64 shards the loading work outweighs the parallelism. */
+const MAX_AUTO_SHARDS = 64;
 
 const pad = (n: number) => String(n).padStart(5, '0');
 
@@ -56,8 +58,7 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
       if (params.labels && labels.length === 0)
         throw badInput(`no label Parquet files found at ${params.labels}`);
       const inputBytes = records.reduce((s, f) => s + f.size, 0);
-      const shards =
-        params.shards ?? Math.min(MAX_SHARDS, Math.max(1, Math.ceil(inputBytes / TARGET_BYTES_PER_SHARD)));
+      const shards = params.shards ?? autoShards(inputBytes, TARGET_BYTES_PER_SHARD, MAX_AUTO_SHARDS);
       const workUri = runWorkUri(params.output);
       await beginOutput(params.output);
       return {

@@ -6,9 +6,10 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { missingInput } from '../../lib/errors.js';
+import { autoShards } from '../../lib/shards.js';
 import { resolveDataset, storageFor, joinUri, type ObjectInfo } from '../../lib/storage/index.js';
 import { beginOutput, commitOutput, putOutputFile } from '../../lib/storage/manifest.js';
-import type { SessionRankingParams } from '../../lib/pipelines/session-ranking.js';
+import type { SessionRankingParams } from '../../pipelines/session-ranking.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { previousHeartbeat, startHeartbeat } from '../common/heartbeat.js';
 import { groupBySize } from '../common/grouping.js';
@@ -40,7 +41,6 @@ const BATCH_BYTES = 512 * 1024 * 1024;
 const BATCH_FILES = 8;
 /** Up to this many buckets, map output is one file per batch rather than a folder per bucket. */
 const SINGLE_FILE_MAX_BUCKETS = 4;
-const MAX_BUCKETS = 64;
 /**
  * Past this much profile Parquet, `expertsStep=auto` writes the expert ids once per run: each map
  * query would otherwise scan the whole profile (~3.5 ms per MB) to save ~0.2 s of probing per
@@ -123,8 +123,7 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       if (profile.length === 0)
         throw missingInput(`no user_profile Parquet files found at ${params.profile}`);
       const totalBytes = activity.reduce((s, f) => s + f.size, 0);
-      const buckets =
-        params.shards ?? Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(totalBytes / TARGET_BYTES_PER_BUCKET)));
+      const buckets = params.shards ?? autoShards(totalBytes, TARGET_BYTES_PER_BUCKET);
       const sizes = new Map(activity.map((f) => [f.uri, f.size]));
       const mapGroups = groupBySize(
         activity,

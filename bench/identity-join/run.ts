@@ -16,8 +16,12 @@ import { generateIdentityJoin } from '../../datagen/identity-join.js';
 import { loadConfig } from '../../lib/config.js';
 import { freePort, startDevServer } from '../../devstack/dev-server.js';
 import { sqlFileList, withDuckDB } from '../../lib/duckdb.js';
-import { DS1_DATASET, DS2_DATASET } from '../../lib/pipelines/identity-join.js';
-import { startRun, waitForRun } from '../../lib/runs.js';
+import { RAW, rawFolder } from '../../lib/datasets.js';
+import { waitForRun } from '../../lib/runs.js';
+import { startRun } from '../../pipelines/runs.js';
+
+const DS1_DATASET = rawFolder(RAW.visitorEvents);
+const DS2_DATASET = rawFolder(RAW.liveramp);
 import { connectClient } from '../../lib/temporal.js';
 import { findOrBuildTemporalCli } from '../../devstack/temporal-cli.js';
 import { writeWorkflowBundle } from '../../workers/bundle.js';

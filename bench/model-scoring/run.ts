@@ -21,7 +21,8 @@ import { connectedComponents } from '../../lib/identity/components.js';
 import { scoreSql } from '../../lib/identity/model.js';
 import { prepareRecords } from '../../lib/identity/prepare.js';
 import { loadModel } from '../../lib/identity/registry.js';
-import { startRun, waitForRun } from '../../lib/runs.js';
+import { waitForRun } from '../../lib/runs.js';
+import { startRun } from '../../pipelines/runs.js';
 import { resolveDataset } from '../../lib/storage/index.js';
 
 const { values: args } = parseArgs({

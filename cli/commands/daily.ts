@@ -2,10 +2,17 @@
 // date: only what failed runs again unless `--rerun all`.
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../lib/config.js';
-import { ParamError, PIPELINES } from '../../lib/pipelines/index.js';
+import { BUILT_IN_PIPELINES, ParamError } from '../../pipelines/index.js';
 import { compileSchedule } from '../../schedules/compile.js';
 import { SCHEDULES } from '../../schedules/definitions/index.js';
-import type { DailyInput, DailyResult, RerunMode } from '../../workflows/common/daily-types.js';
+import {
+  DAILY_PIPELINE,
+  type DailyInput,
+  type DailyResult,
+  type RerunMode,
+} from '../../lib/contracts/daily.js';
+import { runWorkflowId } from '../../lib/contracts/run-id.js';
+import { runSearchAttributes } from '../../lib/contracts/search-attributes.js';
 import { parseDateOption, today } from '../params.js';
 import { formatDuration } from '../../lib/durations.js';
 import { formatTable } from '../table.js';
@@ -56,7 +63,7 @@ export function dailyCommand(): Command {
     )
     .option(
       '--pipelines <a,b>',
-      'run only these pipelines of the DAG (dependencies among them kept)',
+      'run only these pipelines (an upstream left out is waited for: a sensor on its output)',
       (v: string) =>
         v
           .split(',')
@@ -81,7 +88,7 @@ export function dailyCommand(): Command {
       const selected = only
         ? { ...def, pipelines: only, params: pick(def.params), inputs: pick(def.inputs) }
         : def;
-      const compiled = compileSchedule(selected, { config, registry: PIPELINES });
+      const compiled = compileSchedule(selected, { config, pipelines: BUILT_IN_PIPELINES });
       const input: DailyInput = {
         ...compiled.options.action.args![0]!,
         runDate: opts.date,
@@ -90,7 +97,7 @@ export function dailyCommand(): Command {
       const [
         { WorkflowFailedError },
         { ApplicationFailure },
-        { describeRunFailure, runSearchAttributes, waitForRun },
+        { describeRunFailure, waitForRun },
         { connectClient, webUiRunUrl },
         { runProgressBar },
       ] = await Promise.all([
@@ -102,12 +109,12 @@ export function dailyCommand(): Command {
       ]);
       const client = await connectClient(config);
       try {
-        const handle = await client.workflow.start('daily', {
+        const handle = await client.workflow.start(DAILY_PIPELINE, {
           taskQueue: config.DAYBREAK_TASK_QUEUE,
-          workflowId: `daily/${opts.date}`,
+          workflowId: runWorkflowId(DAILY_PIPELINE, opts.date),
           args: [input],
           memo: compiled.options.action.memo,
-          typedSearchAttributes: runSearchAttributes('daily', opts.date),
+          typedSearchAttributes: runSearchAttributes(DAILY_PIPELINE, opts.date),
           workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         });

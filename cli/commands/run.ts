@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.js';
-import { PIPELINES, pipelineByName } from '../../lib/pipelines/index.js';
+import { PIPELINES } from '../../pipelines/index.js';
+import { paramHelp } from '../../pipelines/params.js';
 import { collectParam, parseDateOption, today } from '../params.js';
 
 interface RunOptions {
@@ -16,13 +17,18 @@ interface RunOptions {
 async function execute(pipeline: string, opts: RunOptions): Promise<number> {
   const baseConfig = loadConfig();
   // Check the pipeline and its parameters before starting anything.
-  pipelineByName(pipeline).buildParams(opts.param, { config: baseConfig, runDate: opts.date });
-  const [{ describeRunFailure, startRun, waitForRun }, { connectClient, webUiRunUrl }, { runProgressBar }] =
-    await Promise.all([
-      import('../../lib/runs.js'),
-      import('../../lib/temporal.js'),
-      import('../progress-bar.js'),
-    ]);
+  PIPELINES.buildParams(pipeline, opts.param, { config: baseConfig, runDate: opts.date });
+  const [
+    { describeRunFailure, waitForRun },
+    { startRun },
+    { connectClient, webUiRunUrl },
+    { runProgressBar },
+  ] = await Promise.all([
+    import('../../lib/runs.js'),
+    import('../../pipelines/runs.js'),
+    import('../../lib/temporal.js'),
+    import('../progress-bar.js'),
+  ]);
   let client: Client;
   let config: Config = baseConfig;
   let stop: () => Promise<void>;
@@ -65,7 +71,7 @@ async function execute(pipeline: string, opts: RunOptions): Promise<number> {
 export function runCommand(): Command {
   return new Command('run')
     .description('start a pipeline run <pipeline>/<date>')
-    .argument('<pipeline>', `one of: ${Object.keys(PIPELINES).join(', ')}`)
+    .argument('<pipeline>', `one of: ${PIPELINES.names().join(', ')}`)
     .option('--date <YYYY-MM-DD>', 'logical date of the run', parseDateOption, today())
     .option('--param <key=value>', 'pipeline parameter (repeatable)', collectParam, {})
     .option('--wait', 'wait for the result, showing progress', false)
@@ -73,11 +79,11 @@ export function runCommand(): Command {
     .option('--embedded', 'start an ephemeral dev server and in-process worker for this run only', false)
     .addHelpText(
       'after',
-      `\nPipelines and their parameters:\n${Object.values(PIPELINES)
+      `\nPipelines and their parameters (daybreak pipelines show <name> for more):\n${PIPELINES.pipelines
         .map(
           (p) =>
-            `  ${p.name}: ${p.description}\n${Object.entries(p.params)
-              .map(([k, v]) => `    ${k}: ${v}`)
+            `  ${p.name}: ${p.description}\n${paramHelp(p)
+              .map((h) => `    ${h.name}: ${h.description}${h.default ? `; default ${h.default}` : ''}`)
               .join('\n')}`,
         )
         .join('\n')}\n`,

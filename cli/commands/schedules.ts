@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.js';
-import { PIPELINES } from '../../lib/pipelines/index.js';
+import { BUILT_IN_PIPELINES } from '../../pipelines/index.js';
 import type { ScheduleChange } from '../../schedules/apply.js';
 import { SCHEDULE_ID_PREFIX } from '../../schedules/compile.js';
 import { SCHEDULES } from '../../schedules/definitions/index.js';
@@ -75,7 +75,7 @@ export function schedulesCommand(): Command {
         const changes = await applySchedules({
           client,
           config,
-          registry: PIPELINES,
+          pipelines: BUILT_IN_PIPELINES,
           definitions: SCHEDULES,
           idPrefix,
           prune: opts.prune,

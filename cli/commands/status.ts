@@ -3,8 +3,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.js';
-import { PIPELINES } from '../../lib/pipelines/index.js';
-import { RunDateKey } from '../../workflows/common/search-attributes.js';
+import { PIPELINES } from '../../pipelines/index.js';
+import { DAILY_PIPELINE } from '../../lib/contracts/daily.js';
+import { RunDateKey, runDateOfAttribute } from '../../lib/contracts/search-attributes.js';
 import { formatDuration } from '../../lib/durations.js';
 import { formatTable } from '../table.js';
 
@@ -51,7 +52,7 @@ export async function pipelineStatus(
       workflowId,
       runId: last.runId,
       state: last.status.name,
-      logicalDate: last.typedSearchAttributes.get(RunDateKey)?.toISOString().slice(0, 10),
+      logicalDate: runDateOfAttribute(last.typedSearchAttributes.get(RunDateKey)),
       startedAt: last.startTime.toISOString(),
       durationMs: (last.closeTime ?? new Date()).getTime() - last.startTime.getTime(),
       attempts: runs.length,
@@ -84,12 +85,12 @@ function parseDays(value: string): number {
 export function statusCommand(): Command {
   return new Command('status')
     .description('last runs per pipeline: state, logical date, duration, attempts, Web UI link')
-    .argument('[pipeline]', `one of: ${[...Object.keys(PIPELINES), 'daily'].join(', ')} (default: all)`)
+    .argument('[pipeline]', `one of: ${[...PIPELINES.names(), DAILY_PIPELINE].join(', ')} (default: all)`)
     .option('--days <n>', 'runs started in the last N days', parseDays, 7)
     .option('--json', 'print JSON', false)
     .action(async (pipeline: string | undefined, opts: { days: number; json: boolean }) => {
       const config = loadConfig();
-      const pipelines = pipeline ? [pipeline] : ['daily', ...Object.keys(PIPELINES)];
+      const pipelines = pipeline ? [pipeline] : [DAILY_PIPELINE, ...PIPELINES.names()];
       const { connectClient } = await import('../../lib/temporal.js');
       const client = await connectClient(config);
       try {

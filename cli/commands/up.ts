@@ -7,6 +7,8 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig, type Config } from '../../lib/config.js';
+import { DAILY_PIPELINE } from '../../lib/contracts/daily.js';
+import { runWorkflowId } from '../../lib/contracts/run-id.js';
 import { curatedOutput } from '../../lib/paths.js';
 import { parseDateOption, today } from '../params.js';
 
@@ -78,7 +80,7 @@ export function upCommand(): Command {
         { runSearchAttributes },
         { compileSchedule },
         { SCHEDULES },
-        { PIPELINES },
+        { BUILT_IN_PIPELINES, PIPELINES },
         { watchDaily },
       ] = await Promise.all([
         import('@temporalio/client'),
@@ -92,10 +94,10 @@ export function upCommand(): Command {
         import('../../devstack/dev-token.js'),
         import('../../lib/storage/index.js'),
         import('../../lib/temporal.js'),
-        import('../../lib/runs.js'),
+        import('../../lib/contracts/search-attributes.js'),
         import('../../schedules/compile.js'),
         import('../../schedules/definitions/index.js'),
-        import('../../lib/pipelines/index.js'),
+        import('../../pipelines/index.js'),
         import('../daily-watch.js'),
       ]);
       const logs = logDir(config);
@@ -120,12 +122,12 @@ export function upCommand(): Command {
         log: say,
       });
       if (opts.run && !isGcsUri(config.DAYBREAK_DATA_ROOT)) {
-        await ensureSampleData({
-          dataRoot: config.DAYBREAK_DATA_ROOT,
-          runDate,
-          pipelines: opts.pipelines,
-          log: say,
-        });
+        // The raw datasets the pipelines to run declare (curated ones are their upstreams' outputs).
+        const reads = (opts.pipelines ?? PIPELINES.names()).flatMap((name) =>
+          Object.values(PIPELINES.get(name).inputs).filter((d) => d.producer === undefined),
+        );
+        const datasets = reads.filter((d, i) => reads.findIndex((e) => e.name === d.name) === i);
+        await ensureSampleData({ dataRoot: config.DAYBREAK_DATA_ROOT, runDate, datasets, log: say });
       }
 
       // Redis and the API serve only this process (and the printed curl): a taken port moves.
@@ -212,7 +214,7 @@ export function upCommand(): Command {
       say(`logs in ${logs}`);
 
       if (opts.run) {
-        const def = SCHEDULES.find((s) => s.name === 'daily')!;
+        const def = SCHEDULES.find((s) => s.name === DAILY_PIPELINE)!;
         const only = opts.pipelines;
         const pick = <T>(byPipeline: Record<string, T> | undefined) =>
           only
@@ -221,17 +223,17 @@ export function upCommand(): Command {
         const selected = only
           ? { ...def, pipelines: only, params: pick(def.params), inputs: pick(def.inputs) }
           : def;
-        const compiled = compileSchedule(selected, { config: live, registry: PIPELINES });
+        const compiled = compileSchedule(selected, { config: live, pipelines: BUILT_IN_PIPELINES });
         const input = { ...compiled.options.action.args![0]!, runDate, rerun: 'failed' as const };
-        const workflowId = `daily/${runDate}`;
+        const workflowId = runWorkflowId(DAILY_PIPELINE, runDate);
         let handle;
         try {
-          handle = await embedded.client.workflow.start('daily', {
+          handle = await embedded.client.workflow.start(DAILY_PIPELINE, {
             taskQueue: config.DAYBREAK_TASK_QUEUE,
             workflowId,
             args: [input],
             memo: compiled.options.action.memo,
-            typedSearchAttributes: runSearchAttributes('daily', runDate),
+            typedSearchAttributes: runSearchAttributes(DAILY_PIPELINE, runDate),
             workflowIdConflictPolicy: 'FAIL',
             workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           });

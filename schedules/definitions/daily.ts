@@ -1,4 +1,6 @@
-// The daily DAG: every registered pipeline for yesterday's date, at 02:00 UTC.
+// The daily DAG: every catalogue pipeline for yesterday's date, at 02:00 UTC. The order and the
+// sensors follow from the datasets the pipelines declare (identity-join waits for the date's
+// raw/visitor_events partition, which its export publishes with a _SUCCESS manifest).
 import { defineSchedule } from '../types.js';
 
 export default defineSchedule({
@@ -12,10 +14,6 @@ export default defineSchedule({
   overlap: 'BUFFER_ALL',
   jitter: '2m',
   params: {},
-  inputs: {
-    // Upstream exports publish these partitions with a _SUCCESS manifest.
-    'identity-join': ['{root}/raw/visitor_events/dt={date}'],
-  },
   sensor: { pokeInterval: '1m', timeout: '6h' },
   slaSeconds: 6 * 3600,
   alertRoute: 'default',

@@ -5,7 +5,7 @@ import { alertHtml, alertSubject } from '../../alerts/content.js';
 import { redact } from '../../alerts/redact.js';
 import { resolveRoute } from '../../alerts/routes.js';
 import { loadConfig } from '../../lib/config.js';
-import { rootCauseOf } from '../../workflows/interceptors/alerting.js';
+import { rootCauseOf } from '../../lib/contracts/root-cause.js';
 
 test('redaction removes credentials, tokens, webhooks, e-mail addresses and long numbers, keeps dates', () => {
   const out = redact(
@@ -54,7 +54,7 @@ test('root cause: the innermost failure names the class (heartbeat timeouts incl
     nonRetryable: true,
   });
   const wrapped = new ActivityFailure('Activity task failed', 'plan', '1', 'NON_RETRYABLE_FAILURE', 'w', app);
-  expect(rootCauseOf(wrapped)).toEqual({ errorClass: 'MissingInput', message: 'no files at x' });
+  expect(rootCauseOf(wrapped)).toEqual({ type: 'MissingInput', message: 'no files at x' });
   const hb = new ActivityFailure(
     'Activity task timed out',
     'map',
@@ -63,7 +63,7 @@ test('root cause: the innermost failure names the class (heartbeat timeouts incl
     'w',
     new TimeoutFailure('Heartbeat timeout', undefined, 'HEARTBEAT'),
   );
-  expect(rootCauseOf(hb)).toEqual({ errorClass: 'HeartbeatTimeout', message: 'activity Heartbeat timeout' });
+  expect(rootCauseOf(hb)).toEqual({ type: 'HeartbeatTimeout', message: 'activity map: Heartbeat timeout' });
 });
 
 test('subjects and HTML escape what they show', () => {

@@ -8,8 +8,11 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { closeEmailTransports } from '../../alerts/email.js';
 import { registry } from '../../lib/metrics.js';
-import { runSearchAttributes, runWorkflowId, startRun } from '../../lib/runs.js';
-import { pipelineByName } from '../../lib/pipelines/index.js';
+import { runWorkflowId } from '../../lib/contracts/run-id.js';
+import { runSearchAttributes } from '../../lib/contracts/search-attributes.js';
+import { startRun } from '../../pipelines/runs.js';
+import { PIPELINES } from '../../pipelines/index.js';
+import { buildParams } from '../../pipelines/params.js';
 import { createWorker } from '../../workers/worker.js';
 import { startSlackReceiver, type SlackReceiver } from '../helpers/slack-receiver.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
@@ -120,15 +123,15 @@ test('a failing channel is counted and logged; the other channel and the run out
 
 test('an SLA that passes while the run is going alerts once (on its route) and the run still succeeds', async () => {
   const queue = `${env.config.DAYBREAK_TASK_QUEUE}-sla`;
-  const def = pipelineByName('session-ranking');
+  const def = PIPELINES.get('session-ranking');
   const start = (runDate: string, slaSeconds: number) =>
-    env.client.workflow.start(def.workflowType, {
+    env.client.workflow.start(def.workflow.name, {
       taskQueue: queue,
       workflowId: runWorkflowId('session-ranking', runDate),
       args: [
         {
           runDate,
-          params: def.buildParams(params('good', `sla-${runDate}`), { config: env.config, runDate }),
+          params: buildParams(def, params('good', `sla-${runDate}`), { config: env.config, runDate }),
         },
       ],
       typedSearchAttributes: runSearchAttributes('session-ranking', runDate),
@@ -158,20 +161,20 @@ test('an SLA that passes while the run is going alerts once (on its route) and t
 
 test('schedules: the SLA counts from the scheduled time; a backfilled run (started after its deadline) raises none', async () => {
   const queue = `${env.config.DAYBREAK_TASK_QUEUE}-sched`;
-  const def = pipelineByName('session-ranking');
+  const def = PIPELINES.get('session-ranking');
   const schedule = (id: string, runDate: string) =>
     env.client.schedule.create({
       scheduleId: `${queue}-${id}`,
       spec: { cronExpressions: ['0 0 * * *'] },
       action: {
         type: 'startWorkflow',
-        workflowType: def.workflowType,
+        workflowType: def.workflow.name,
         taskQueue: queue,
         workflowId: runWorkflowId('session-ranking', runDate),
         args: [
           {
             runDate,
-            params: def.buildParams(params('good', `sched-${runDate}`), { config: env.config, runDate }),
+            params: buildParams(def, params('good', `sched-${runDate}`), { config: env.config, runDate }),
           },
         ],
         typedSearchAttributes: runSearchAttributes('session-ranking', runDate),

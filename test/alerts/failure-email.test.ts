@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { closeEmailTransports } from '../../alerts/email.js';
 import { startDevServer, type DevServer } from '../../devstack/dev-server.js';
-import { startRun } from '../../lib/runs.js';
+import { startRun } from '../../pipelines/runs.js';
 import { webUiRunUrl } from '../../lib/temporal.js';
 import { workerIdentity } from '../../workers/worker.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';

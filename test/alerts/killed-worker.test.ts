@@ -7,8 +7,10 @@ import type { Client } from '@temporalio/client';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
 import { startDevServer, type DevServer } from '../../devstack/dev-server.js';
-import { pipelineByName } from '../../lib/pipelines/index.js';
-import { runSearchAttributes, runWorkflowId } from '../../lib/runs.js';
+import { PIPELINES } from '../../pipelines/index.js';
+import { buildParams } from '../../pipelines/params.js';
+import { runWorkflowId } from '../../lib/contracts/run-id.js';
+import { runSearchAttributes } from '../../lib/contracts/search-attributes.js';
 import { connectClient } from '../../lib/temporal.js';
 import { startSlackReceiver, type SlackReceiver } from '../helpers/slack-receiver.js';
 import { tempDir, testConfig } from '../helpers/temporal.js';
@@ -88,7 +90,7 @@ async function waitFor<T>(
 }
 
 test('SIGKILL of the worker running a heartbeating shard: the run completes elsewhere and a worker-lost alert names it', async () => {
-  const def = pipelineByName('session-ranking');
+  const def = PIPELINES.get('session-ranking');
   const runDate = '2024-12-31';
   const raw = {
     activity: path.join(data, 'user_activity'),
@@ -98,10 +100,10 @@ test('SIGKILL of the worker running a heartbeating shard: the run completes else
   };
   // As a schedule would start it: with an SLA (15 s) that passes while the shard waits for its
   // heartbeat timeout, so the SLA timer fires mid-run.
-  const handle = await client.workflow.start(def.workflowType, {
+  const handle = await client.workflow.start(def.workflow.name, {
     taskQueue: QUEUE,
     workflowId: runWorkflowId('session-ranking', runDate),
-    args: [{ runDate, params: def.buildParams(raw, { config: testConfig(), runDate }) }],
+    args: [{ runDate, params: buildParams(def, raw, { config: testConfig(), runDate }) }],
     typedSearchAttributes: runSearchAttributes('session-ranking', runDate),
     memo: { slaSeconds: 15 },
   });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from 'vitest';
 import { loadTokens, tokenChecker, TokenConfigError } from '../../api/tokens.js';
-import { featureSync } from '../../lib/pipelines/feature-sync.js';
+import { PIPELINES } from '../../pipelines/index.js';
 import { loadConfig } from '../../lib/config.js';
 import { tempDir } from '../helpers/temporal.js';
 
@@ -39,6 +39,10 @@ test('bearer check: exact token only', () => {
 
 test('feature-sync parameters: defaults, unknown views, bad mode, credentials in redisUrl', () => {
   const ctx = { config: loadConfig({ DAYBREAK_DATA_ROOT: '/data' }), runDate: '2025-06-30' };
+  const featureSync = {
+    buildParams: (raw: Record<string, string>, c: typeof ctx) =>
+      PIPELINES.buildParams('feature-sync', raw, c),
+  };
   expect(featureSync.buildParams({}, ctx)).toEqual({
     records: '/data/raw/customer_records',
     clusters: undefined,

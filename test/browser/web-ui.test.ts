@@ -8,9 +8,12 @@ import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { startDevServer, type DevServer } from '../../devstack/dev-server.js';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
-import { PIPELINES } from '../../lib/pipelines/index.js';
-import { describeRunFailure, runSearchAttributes, startRun, waitForRun } from '../../lib/runs.js';
-import type { DailyBranch } from '../../workflows/common/daily-types.js';
+import { PIPELINES } from '../../pipelines/index.js';
+import { buildParams } from '../../pipelines/params.js';
+import { runSearchAttributes } from '../../lib/contracts/search-attributes.js';
+import { describeRunFailure, waitForRun } from '../../lib/runs.js';
+import { startRun } from '../../pipelines/runs.js';
+import type { DailyBranch } from '../../lib/contracts/daily.js';
 import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
 
 const ARTIFACTS = path.resolve('test-artifacts');
@@ -110,11 +113,12 @@ test('a failed run is found by Pipeline in the Web UI and its history shows the 
 test('a DAG run in the Web UI: the failure lists each failed child with its cause, children are linked', async () => {
   const data = tempDir('web-ui-dag');
   await generateSessionRanking({ rows: 1_000, users: 100, seed: 9, out: data, year: 2016 });
-  const def = PIPELINES['session-ranking']!;
+  const def = PIPELINES.get('session-ranking');
   const branch = (name: string, activity: string): DailyBranch => ({
     pipeline: name,
-    workflowType: def.workflowType,
-    params: def.buildParams(
+    workflowType: def.workflow.name,
+    params: buildParams(
+      def,
       { activity, profile: path.join(data, 'user_profile'), output: path.join(data, name) },
       { config: env.config, runDate: '2016-07-07' },
     ),

@@ -12,7 +12,7 @@ import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { dailyCommand } from '../../cli/commands/daily.js';
 import { schedulesCommand } from '../../cli/commands/schedules.js';
 import { statusCommand, type RunStatus } from '../../cli/commands/status.js';
-import type { DailyResult } from '../../workflows/common/daily-types.js';
+import type { DailyResult } from '../../lib/contracts/daily.js';
 import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
 
 const exec = promisify(execFile);

@@ -8,7 +8,8 @@ import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../lib/config.js';
 import { sqlString, withDuckDB } from '../../lib/duckdb.js';
-import { startRun, waitForRun } from '../../lib/runs.js';
+import { waitForRun } from '../../lib/runs.js';
+import { startRun } from '../../pipelines/runs.js';
 import {
   MONTHS,
   type MonthRanking,

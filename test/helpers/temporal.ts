@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { connectClient } from '../../lib/temporal.js';
-import { createWorker } from '../../workers/worker.js';
+import { createWorker, type CreateWorkerOptions } from '../../workers/worker.js';
 
 export function tempDir(label = 'daybreak-test'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${label}-`));
@@ -39,10 +39,16 @@ export interface TestWorker {
   stop(): Promise<void>;
 }
 
-/** Starts an in-process worker and a client for `config` (its task queue). */
-export async function startTestWorker(config: Config): Promise<TestWorker> {
+/**
+ * Starts an in-process worker and a client for `config` (its task queue). `pipelines` gives it a
+ * catalogue with a test's own pipelines, and their workflow modules to bundle.
+ */
+export async function startTestWorker(
+  config: Config,
+  pipelines?: Pick<CreateWorkerOptions, 'catalogue' | 'extraWorkflowModules'>,
+): Promise<TestWorker> {
   const client = await connectClient(config);
-  const worker = await createWorker({ config });
+  const worker = await createWorker({ config, ...pipelines });
   const running = worker.run();
   return {
     config,

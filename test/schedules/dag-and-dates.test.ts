@@ -1,93 +1,148 @@
-// Unit tests: the DAG shape wires only registered pipelines; logical dates come from the scheduled
-// time in the schedule's zone; backfill windows cover exactly the asked logical dates.
+// Unit tests: the DAG comes from the datasets the pipelines declare (a subset schedule gets a
+// sensor for its upstream); logical dates come from the scheduled time in the schedule's zone;
+// backfill windows cover exactly the asked logical dates.
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '../../lib/config.js';
-import { PIPELINES, type PipelineDefinition } from '../../lib/pipelines/index.js';
+import { pipelineOutput } from '../../lib/datasets.js';
+import { BUILT_IN_PIPELINES, catalogue, PIPELINES } from '../../pipelines/index.js';
+import { buildBranches } from '../../pipelines/dag.js';
 import { compileSchedule } from '../../schedules/compile.js';
 import dailyDefinition from '../../schedules/definitions/daily.js';
-import { buildBranches } from '../../schedules/dag.js';
 import { durationMs } from '../../schedules/types.js';
 import {
   calendarDateIn,
   logicalDateOf,
   scheduledWindowFor,
   startOfDateIn,
-} from '../../workflows/common/logical-date.js';
+} from '../../lib/contracts/logical-date.js';
+import { fakePipeline } from '../helpers/fake-pipelines.js';
 
-const fake = (name: string): PipelineDefinition => ({
-  name,
-  workflowType: name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()),
-  description: name,
-  params: {},
-  buildParams: () => ({}),
-});
+const shape = (branches: ReturnType<typeof buildBranches>) =>
+  branches.map((b) => [b.pipeline, b.dependsOn, b.inputs]);
 
-describe('DAG shape', () => {
-  test('only registered pipelines are wired; feature-sync waits for model-scoring', () => {
-    const all = Object.fromEntries(
-      ['feature-sync', 'identity-join', 'model-scoring', 'session-ranking'].map((n) => [n, fake(n)]),
-    );
-    const branches = buildBranches({
-      registry: all,
-      pipelines: 'all',
-      dataRoot: '/data',
-      inputs: { 'identity-join': ['{root}/raw/v/dt={date}'] },
-    });
-    expect(branches.map((b) => [b.pipeline, b.dependsOn])).toEqual([
-      ['identity-join', []],
-      ['session-ranking', []],
-      ['model-scoring', []],
-      ['feature-sync', ['model-scoring']],
+describe('DAG from datasets', () => {
+  test('the whole catalogue: feature-sync after model-scoring, identity-join waits for its DS1 partition', () => {
+    const branches = buildBranches({ catalogue: PIPELINES, pipelines: 'all', dataRoot: '/data' });
+    expect(shape(branches)).toEqual([
+      ['session-ranking', [], []],
+      ['identity-join', [], ['/data/raw/visitor_events/dt={date}']],
+      ['model-scoring', [], []],
+      ['feature-sync', ['model-scoring'], []],
     ]);
-    expect(branches[0]!.inputs).toEqual(['/data/raw/v/dt={date}']);
     expect(branches[3]!.workflowType).toBe('featureSync');
+    expect(branches[3]!.memo).toMatchObject({ slaSeconds: 4 * 3600 });
+  });
 
-    const partial = buildBranches({
-      registry: { 'feature-sync': fake('feature-sync'), 'session-ranking': fake('session-ranking') },
-      pipelines: 'all',
-      dataRoot: '/d',
-    });
-    expect(partial.map((b) => [b.pipeline, b.dependsOn])).toEqual([
-      ['session-ranking', []],
-      ['feature-sync', []],
+  test('a subset: an upstream left out becomes a sensor on its output for the date', () => {
+    const branches = buildBranches({ catalogue: PIPELINES, pipelines: ['feature-sync'], dataRoot: '/data' });
+    expect(shape(branches)).toEqual([['feature-sync', [], ['/data/curated/model-scoring/dt={date}']]]);
+
+    // A chain a <- b <- c declared only by datasets: any order in the list, any subset.
+    const cat = catalogue([
+      fakePipeline('chain-c', { fromB: pipelineOutput('chain-b') }),
+      fakePipeline('chain-b', { fromA: pipelineOutput('chain-a') }),
+      fakePipeline('chain-a'),
     ]);
-    expect(() => buildBranches({ registry: all, pipelines: ['nope'], dataRoot: '/d' })).toThrow(
-      /unknown pipeline "nope"/,
+    expect(
+      shape(buildBranches({ catalogue: cat, pipelines: ['chain-c', 'chain-a', 'chain-b'], dataRoot: '/d' })),
+    ).toEqual([
+      ['chain-a', [], []],
+      ['chain-b', ['chain-a'], []],
+      ['chain-c', ['chain-b'], []],
+    ]);
+    expect(
+      shape(buildBranches({ catalogue: cat, pipelines: ['chain-c', 'chain-a'], dataRoot: '/d' })),
+    ).toEqual([
+      ['chain-a', [], []],
+      ['chain-c', [], ['/d/curated/chain-b/dt={date}']],
+    ]);
+  });
+
+  test('schedule inputs add sensors; unknown pipelines and params for pipelines not run are refused', () => {
+    const branches = buildBranches({
+      catalogue: PIPELINES,
+      pipelines: ['session-ranking'],
+      inputs: { 'session-ranking': ['{root}/raw/user_activity/dt={date}'] },
+      dataRoot: '/data',
+    });
+    expect(branches[0]!.inputs).toEqual(['/data/raw/user_activity/dt={date}']);
+    expect(() => buildBranches({ catalogue: PIPELINES, pipelines: ['nope'], dataRoot: '/d' })).toThrow(
+      /unknown pipeline "nope"; known: session-ranking, identity-join, model-scoring, feature-sync/,
+    );
+    expect(() =>
+      buildBranches({
+        catalogue: PIPELINES,
+        pipelines: ['session-ranking'],
+        rawParams: { 'identity-join': { shards: '2' } },
+        dataRoot: '/d',
+      }),
+    ).toThrow(
+      'parameters given for identity-join, which this schedule does not run (it runs session-ranking)',
     );
   });
 
-  test('the shipped daily definition compiles against the real registry', () => {
+  test('the catalogue refuses a cycle, an input nobody writes, a duplicate name, an unknown route', () => {
+    expect(() =>
+      catalogue([
+        fakePipeline('loop-a', { x: pipelineOutput('loop-b') }),
+        fakePipeline('loop-b', { x: pipelineOutput('loop-a') }),
+      ]),
+    ).toThrow('dependency cycle: loop-a -> loop-b -> loop-a');
+    expect(() => catalogue([fakePipeline('self', { x: pipelineOutput('self') })])).toThrow(
+      'dependency cycle: self reads its own output curated/self',
+    );
+    expect(() => catalogue([fakePipeline('lost', { x: pipelineOutput('nobody') })])).toThrow(
+      /lost reads curated\/nobody, which no pipeline writes/,
+    );
+    expect(() => catalogue([fakePipeline('session-ranking')])).toThrow(
+      'two pipelines are named session-ranking',
+    );
+    expect(() => catalogue([{ ...fakePipeline('routed'), alerts: { route: 'pager' } }])).toThrow(
+      /routed: unknown alert route "pager"/,
+    );
+  });
+
+  test('the shipped daily definition compiles against the real catalogue', () => {
     const config = loadConfig({ DAYBREAK_DATA_ROOT: '/data' });
-    const compiled = compileSchedule(dailyDefinition, { config, registry: PIPELINES });
+    const compiled = compileSchedule(dailyDefinition, { config, pipelines: BUILT_IN_PIPELINES });
     expect(compiled.scheduleId).toBe('daybreak/daily');
     const input = compiled.options.action.args![0]!;
     // Every registered pipeline, each once; dependencies point at branches of the same DAG.
-    expect(input.branches.map((b) => b.pipeline).sort()).toEqual(Object.keys(PIPELINES).sort());
+    expect(input.branches.map((b) => b.pipeline).sort()).toEqual(PIPELINES.names().sort());
     for (const b of input.branches)
       for (const d of b.dependsOn) expect(input.branches.map((x) => x.pipeline)).toContain(d);
     expect(input.logicalDateOffsetDays).toBe(-1);
     expect(input.sensor).toEqual({ pokeIntervalMs: 60_000, timeoutMs: 6 * 3600_000 });
     expect(compiled.options.action.memo).toMatchObject({ slaSeconds: 21600, alertRoute: 'default' });
     expect(compiled.options.spec.cronExpressions).toEqual(['0 2 * * *']);
-    expect(compileSchedule(dailyDefinition, { config, registry: PIPELINES }).version).toBe(compiled.version);
+    expect(compileSchedule(dailyDefinition, { config, pipelines: BUILT_IN_PIPELINES }).version).toBe(
+      compiled.version,
+    );
     expect(
-      compileSchedule({ ...dailyDefinition, slaSeconds: 60 }, { config, registry: PIPELINES }).version,
+      compileSchedule({ ...dailyDefinition, slaSeconds: 60 }, { config, pipelines: BUILT_IN_PIPELINES })
+        .version,
     ).not.toBe(compiled.version);
   });
 
   test('invalid definitions are rejected with the field named', () => {
     const config = loadConfig({});
     expect(() =>
-      compileSchedule({ ...dailyDefinition, cron: undefined }, { config, registry: PIPELINES }),
+      compileSchedule({ ...dailyDefinition, cron: undefined }, { config, pipelines: BUILT_IN_PIPELINES }),
     ).toThrow(/exactly one of cron and calendar/);
     expect(() =>
-      compileSchedule({ ...dailyDefinition, overlap: 'NEVER' as 'SKIP' }, { config, registry: PIPELINES }),
+      compileSchedule(
+        { ...dailyDefinition, overlap: 'NEVER' as 'SKIP' },
+        { config, pipelines: BUILT_IN_PIPELINES },
+      ),
     ).toThrow(/overlap/);
     expect(() =>
-      compileSchedule({ ...dailyDefinition, name: 'Daily!' }, { config, registry: PIPELINES }),
+      compileSchedule({ ...dailyDefinition, name: 'Daily!' }, { config, pipelines: BUILT_IN_PIPELINES }),
     ).toThrow(/name: kebab-case/);
     expect(() =>
-      compileSchedule({ ...dailyDefinition, alertRoute: 'oncall-typo' }, { config, registry: PIPELINES }),
+      compileSchedule(
+        { ...dailyDefinition, alertRoute: 'oncall-typo' },
+        { config, pipelines: BUILT_IN_PIPELINES },
+      ),
     ).toThrow(/alertRoute/);
   });
 });

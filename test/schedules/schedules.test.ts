@@ -7,9 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
-import { addDays } from '../../lib/dates.js';
+import { addDays } from '../../lib/contracts/logical-date.js';
 import { startDevServer, type DevServer } from '../../devstack/dev-server.js';
-import { PIPELINES } from '../../lib/pipelines/index.js';
+import { pipelineOutput } from '../../lib/datasets.js';
+import { BUILT_IN_PIPELINES, type PipelineDefinition } from '../../pipelines/index.js';
 import { readManifest } from '../../lib/storage/manifest.js';
 import { applySchedules, listManagedScheduleIds, planApply } from '../../schedules/apply.js';
 import { scheduleIdOf } from '../../schedules/compile.js';
@@ -22,8 +23,9 @@ import {
   unpauseSchedule,
 } from '../../schedules/operations.js';
 import type { ScheduleDefinitionInput } from '../../schedules/types.js';
-import type { DailyResult } from '../../workflows/common/daily-types.js';
-import { PipelineKey, RunDateKey } from '../../workflows/common/search-attributes.js';
+import type { DailyResult } from '../../lib/contracts/daily.js';
+import { PipelineKey, RunDateKey } from '../../lib/contracts/search-attributes.js';
+import { fakePipeline } from '../helpers/fake-pipelines.js';
 import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
 
 let server: DevServer;
@@ -75,7 +77,7 @@ function rankingSchedule(
   };
 }
 
-const ctx = () => ({ client: env.client, config: env.config, registry: PIPELINES, idPrefix });
+const ctx = () => ({ client: env.client, config: env.config, pipelines: BUILT_IN_PIPELINES, idPrefix });
 
 async function runsOf(scheduleId: string, expected: number): Promise<WorkflowExecutionInfo[]> {
   const deadline = Date.now() + 120_000;
@@ -157,6 +159,25 @@ describe('apply', () => {
   test('a definition with a wrong parameter is rejected before anything reaches the server', async () => {
     const bad = rankingSchedule('apply-bad', { params: { 'session-ranking': { tpo: '5' } } });
     await expect(planApply({ ...ctx(), definitions: [bad] })).rejects.toThrow(/no parameter "tpo"/);
+  });
+
+  test('a cycle, an input nobody writes and parameters for a pipeline not run are rejected, named', async () => {
+    const plan = (pipelines: PipelineDefinition[], def = rankingSchedule('apply-dag')) =>
+      planApply({ ...ctx(), pipelines: [...BUILT_IN_PIPELINES, ...pipelines], definitions: [def] });
+    const a = fakePipeline('cycle-a', { upstream: pipelineOutput('cycle-b') });
+    const b = fakePipeline('cycle-b', { upstream: pipelineOutput('cycle-a') });
+    await expect(plan([a, b])).rejects.toThrow(
+      'schedule apply-dag: dependency cycle: cycle-a -> cycle-b -> cycle-a',
+    );
+    await expect(
+      plan([fakePipeline('orphan', { upstream: pipelineOutput('identty-join') })]),
+    ).rejects.toThrow(/schedule apply-dag: orphan reads curated\/identty-join, which no pipeline writes/);
+    const notRun = rankingSchedule('apply-dag', {
+      params: { 'session-ranking': {}, 'feature-sync': { mode: 'full' } },
+    });
+    await expect(plan([], notRun)).rejects.toThrow(
+      'schedule apply-dag: parameters given for feature-sync, which this schedule does not run (it runs session-ranking)',
+    );
   });
 });
 

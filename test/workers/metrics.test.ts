@@ -8,7 +8,7 @@ import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
 import { freePort } from '../../devstack/dev-server.js';
 import { commitOutput, putOutputFile } from '../../lib/storage/manifest.js';
-import { startRun } from '../../lib/runs.js';
+import { startRun } from '../../pipelines/runs.js';
 import { seedLastSuccess, startMetricsServer, type MetricsServer } from '../../workers/metrics-server.js';
 import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
 

@@ -9,11 +9,12 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
-import { PIPELINES } from '../../lib/pipelines/index.js';
+import { PIPELINES } from '../../pipelines/index.js';
+import { buildParams } from '../../pipelines/params.js';
 import { commitOutput, putOutputFile } from '../../lib/storage/manifest.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
-import type { DailyBranch, DailyInput, DailyResult, RerunMode } from '../../workflows/common/daily-types.js';
-import { PipelineKey, RunDateKey } from '../../workflows/common/search-attributes.js';
+import type { DailyBranch, DailyInput, DailyResult, RerunMode } from '../../lib/contracts/daily.js';
+import { PipelineKey, RunDateKey } from '../../lib/contracts/search-attributes.js';
 import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
 
 let env: TestWorker;
@@ -32,11 +33,12 @@ function ranking(
   name: string,
   opts: { dependsOn?: string[]; inputs?: string[]; activity?: string } = {},
 ): DailyBranch {
-  const def = PIPELINES['session-ranking']!;
+  const def = PIPELINES.get('session-ranking');
   return {
     pipeline: `${name}-${tag}`,
-    workflowType: def.workflowType,
-    params: def.buildParams(
+    workflowType: def.workflow.name,
+    params: buildParams(
+      def,
       {
         activity: opts.activity ?? path.join(dataDir, 'user_activity'),
         profile: path.join(dataDir, 'user_profile'),

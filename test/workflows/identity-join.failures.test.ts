@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generateIdentityJoin } from '../../datagen/identity-join.js';
 import { withDuckDB, sqlString } from '../../lib/duckdb.js';
 import type { FakeGcsServer } from '../../devstack/fake-gcs.js';
-import { startRun } from '../../lib/runs.js';
+import { startRun } from '../../pipelines/runs.js';
 import { GcsStorage } from '../../lib/storage/gcs.js';
 import {
   createBucket,

@@ -15,7 +15,9 @@ import { comparisonColumnsSql } from '../../lib/identity/comparisons.js';
 import { scoreSql } from '../../lib/identity/model.js';
 import { loadModel } from '../../lib/identity/registry.js';
 import { readManifest } from '../../lib/storage/manifest.js';
-import { rootCause, startRun, waitForRun } from '../../lib/runs.js';
+import { rootCauseOf } from '../../lib/contracts/root-cause.js';
+import { waitForRun } from '../../lib/runs.js';
+import { startRun } from '../../pipelines/runs.js';
 import { startTestWorker, testConfig, tempDir, type TestWorker } from '../helpers/temporal.js';
 import { unionFindClusters } from '../helpers/union-find.js';
 
@@ -53,7 +55,7 @@ async function failure(
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(WorkflowFailedError);
-  return rootCause(err);
+  return rootCauseOf(err);
 }
 
 beforeAll(async () => {

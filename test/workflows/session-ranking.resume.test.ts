@@ -7,7 +7,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { readManifest } from '../../lib/storage/manifest.js';
-import { startRun, waitForRun } from '../../lib/runs.js';
+import { waitForRun } from '../../lib/runs.js';
+import { startRun } from '../../pipelines/runs.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
 import {
   activityStarts,

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { readManifest } from '../../lib/storage/manifest.js';
-import { startRun, waitForRun } from '../../lib/runs.js';
+import { waitForRun } from '../../lib/runs.js';
+import { startRun } from '../../pipelines/runs.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
 import { startTestWorker, testConfig, tempDir, type TestWorker } from '../helpers/temporal.js';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { sqlString, withDuckDB } from '../../lib/duckdb.js';
-import { rootCause } from '../../lib/runs.js';
+import { rootCauseOf } from '../../lib/contracts/root-cause.js';
 import { MONTHS, type MonthRanking } from '../../activities/session-ranking/types.js';
 import {
   activityStarts,
@@ -94,7 +94,7 @@ test('a wrongly typed column fails the run once, naming the file and the column'
     output: path.join(dir, 'out-bad'),
   }).catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(WorkflowFailedError);
-  const cause = rootCause(failure);
+  const cause = rootCauseOf(failure);
   expect(cause.type).toBe('BadInput');
   expect(cause.message).toBe(`${bad}: column "session_end" has type VARCHAR; expected timestamp`);
   const maps = (await activityStarts(env.client, 'session-ranking/2096-01-02')).filter(
@@ -111,7 +111,7 @@ test('a profile without the level column fails the run once, naming the file and
     output: path.join(dir, 'out-bad-profile'),
   }).catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(WorkflowFailedError);
-  const cause = rootCause(failure);
+  const cause = rootCauseOf(failure);
   expect(cause.type).toBe('BadInput');
   expect(cause.message).toBe(`${bad} has no column "level" (columns: id, tier)`);
   const maps = (await activityStarts(env.client, 'session-ranking/2096-01-03')).filter(

@@ -2,15 +2,7 @@
 // run's start, watches its SLA (memo `slaSeconds`, counted from the scheduled time), and when the
 // run ends calls an alert activity: a failure alert when it failed for good, a resolve call when it
 // succeeded. Pipelines call nothing themselves. Deterministic: only workflow APIs, no I/O.
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  ChildWorkflowFailure,
-  TemporalFailure,
-  TimeoutFailure,
-  defineSearchAttributeKey,
-  SearchAttributeType,
-} from '@temporalio/common';
+import { TemporalFailure } from '@temporalio/common';
 import {
   CancellationScope,
   ContinueAsNew,
@@ -26,15 +18,17 @@ import {
   type WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
 import type { AlertActivities, RunRef } from '../../activities/alerts/types.js';
-import { PipelineKey, RunDateKey } from '../common/search-attributes.js';
+import { rootCauseOf } from '../../lib/contracts/root-cause.js';
+import { parseRunWorkflowId } from '../../lib/contracts/run-id.js';
+import {
+  PipelineKey,
+  RunDateKey,
+  runDateOfAttribute,
+  ScheduledStartTimeKey,
+} from '../../lib/contracts/search-attributes.js';
 
 /** Workflows that are Daybreak's own machinery, not pipeline runs. */
 const INTERNAL_WORKFLOW_TYPES = new Set(['alertState', 'watchdog']);
-
-const ScheduledStartKey = defineSearchAttributeKey(
-  'TemporalScheduledStartTime',
-  SearchAttributeType.DATETIME,
-);
 
 const alerts = proxyActivities<AlertActivities>({
   startToCloseTimeout: '2m',
@@ -45,44 +39,14 @@ const local = proxyLocalActivities<AlertActivities>({
   retry: { maximumAttempts: 2 },
 });
 
-/** Error class and message of the innermost cause (ActivityFailure -> ApplicationFailure, ...). */
-export function rootCauseOf(err: unknown): { errorClass: string; message: string } {
-  let current: unknown = err;
-  while (
-    (current instanceof ActivityFailure || current instanceof ChildWorkflowFailure) &&
-    current.cause !== undefined
-  ) {
-    current = current.cause;
-  }
-  if (current instanceof ApplicationFailure) {
-    return { errorClass: current.type ?? 'Error', message: current.message };
-  }
-  if (current instanceof TimeoutFailure) {
-    const kind = (current.timeoutType ?? 'UNKNOWN')
-      .toLowerCase()
-      .replace(/(^|_)([a-z])/g, (_m, _s: string, c: string) => c.toUpperCase());
-    return { errorClass: `${kind}Timeout`, message: `activity ${current.message ?? `${kind} timeout`}` };
-  }
-  if (current instanceof Error) return { errorClass: current.name, message: current.message };
-  return { errorClass: 'Error', message: String(current) };
-}
-
 function describeRun(): RunRef & { slaSeconds?: number; slaStartMs: number } {
   const info = workflowInfo();
-  const [prefix, rest] = info.workflowId.includes('/')
-    ? [
-        info.workflowId.slice(0, info.workflowId.indexOf('/')),
-        info.workflowId.slice(info.workflowId.indexOf('/') + 1),
-      ]
-    : [undefined, undefined];
-  const pipeline = info.typedSearchAttributes.get(PipelineKey) ?? prefix ?? info.workflowType;
-  const runDateAttr = info.typedSearchAttributes.get(RunDateKey);
-  const runDate = runDateAttr
-    ? runDateAttr.toISOString().slice(0, 10)
-    : /^\d{4}-\d{2}-\d{2}/.exec(rest ?? '')?.[0];
+  const fromId = parseRunWorkflowId(info.workflowId);
+  const pipeline = info.typedSearchAttributes.get(PipelineKey) ?? fromId.pipeline ?? info.workflowType;
+  const runDate = runDateOfAttribute(info.typedSearchAttributes.get(RunDateKey)) ?? fromId.runDate;
   const memo = info.memo ?? {};
   const sla = Number(memo.slaSeconds);
-  const scheduled = info.typedSearchAttributes.get(ScheduledStartKey);
+  const scheduled = info.typedSearchAttributes.get(ScheduledStartTimeKey);
   return {
     pipeline,
     runDate,
@@ -163,7 +127,7 @@ class AlertingInterceptor implements WorkflowInboundCallsInterceptor {
         await alerts
           .alertRunFailure({
             ...run,
-            errorClass: cause.errorClass,
+            errorClass: cause.type,
             errorMessage: cause.message,
             workflowAttempt: workflowInfo().attempt,
           })

@@ -7,8 +7,6 @@ import { describe, expect, test } from 'vitest';
 import { chooseBuckets, parseByteSize, selectDs1 } from '../../../activities/identity-join/plan.js';
 import { createDs2TableSql, joinSql } from '../../../activities/identity-join/sql.js';
 import { sqlString, withDuckDB } from '../../../lib/duckdb.js';
-import { parseColumns } from '../../../lib/pipelines/identity-join.js';
-import { ParamError } from '../../../lib/pipelines/types.js';
 import { tempDir } from '../../helpers/temporal.js';
 
 describe('chooseBuckets', () => {
@@ -48,15 +46,6 @@ describe('selectDs1', () => {
     await expect(selectDs1(path.join(root, 'nothing'), '2025-01-01')).rejects.toMatchObject({
       type: 'MissingInput',
     });
-  });
-});
-
-describe('parseColumns', () => {
-  test('a comma-separated list; the columns the join adds are refused', () => {
-    expect(parseColumns(undefined)).toBeUndefined();
-    expect(parseColumns(' visitor_id, url ,url')).toEqual(['visitor_id', 'url']);
-    expect(() => parseColumns('visitor_id,,url')).toThrow(ParamError);
-    expect(() => parseColumns('visitor_id,sha2')).toThrow(/sha2/);
   });
 });
 

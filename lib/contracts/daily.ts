@@ -1,0 +1,81 @@
+// The daily DAG's contract, shared by the workflow, its activities and the clients that build its
+// input (schedules, CLI). Type-only but for the DAG's own pipeline name.
+
+/** The DAG runs as workflow type `daily`, id `daily/<date>`, search attribute `Pipeline=daily`. */
+export const DAILY_PIPELINE = 'daily';
+
+/** One pipeline of the DAG. Built client-side from the catalogue (pipelines/dag.ts). */
+export interface DailyBranch {
+  /** Pipeline name: the child's workflow id is `<pipeline>/<date>`, its `Pipeline` search attribute. */
+  pipeline: string;
+  /** Workflow type the child runs (the name of its definition's workflow function). */
+  workflowType: string;
+  /** Typed parameters, already built by the client. */
+  params?: unknown;
+  /**
+   * Operator parameters (`key=value`) built into typed parameters at run time, on a worker, with
+   * the run's logical date; `{date}` in a value is replaced by the logical date first.
+   */
+  rawParams?: Record<string, string>;
+  /** Pipelines of this DAG that must complete first. */
+  dependsOn: string[];
+  /** Inputs (URI prefixes) whose `_SUCCESS` manifest must exist before the child starts; `{date}` is replaced. */
+  inputs: string[];
+  /** Memo of the child run (e.g. `alertRoute`). */
+  memo?: Record<string, unknown>;
+}
+
+export interface SensorOptions {
+  /** How often a sensor looks for the manifest. */
+  pokeIntervalMs: number;
+  /** How long a sensor waits, from the start of the DAG run, before failing with SensorTimeout. */
+  timeoutMs: number;
+}
+
+export type RerunMode = 'failed' | 'all';
+
+export interface DailyInput {
+  /** Logical date; omitted in scheduled runs, which derive it from their scheduled time. */
+  runDate?: string;
+  /** Time zone and day offset of the schedule, to turn the scheduled time into a logical date. */
+  timeZone?: string;
+  logicalDateOffsetDays?: number;
+  branches: DailyBranch[];
+  /** `failed` (default): a child whose last run for the date completed (and whose output has a manifest) is not run again. */
+  rerun?: RerunMode;
+  sensor?: SensorOptions;
+}
+
+export type BranchStatus = 'completed' | 'failed' | 'skipped' | 'up-to-date';
+
+export interface BranchOutcome {
+  pipeline: string;
+  workflowId: string;
+  status: BranchStatus;
+  runId?: string;
+  /** Root cause of a failure, or why the branch was skipped / left alone. */
+  error?: { type: string; message: string };
+  reason?: string;
+  durationMs?: number;
+  /** The child's result (pipelines return small summaries, never data). */
+  result?: unknown;
+}
+
+export interface DailyResult {
+  runDate: string;
+  /** Where the logical date came from: the operator, or the schedule's nominal time. */
+  dateSource: 'input' | 'scheduled-time';
+  scheduledTime?: string;
+  outcomes: BranchOutcome[];
+  failed: string[];
+}
+
+/** What `planDaily` found for one branch before anything runs. */
+export interface BranchPlan {
+  pipeline: string;
+  params?: unknown;
+  /** Parameters that could not be built: the branch fails with this message, the others go on. */
+  paramError?: string;
+  /** The last run of `<pipeline>/<date>` completed and its output is published: nothing to do. */
+  upToDate?: { runId: string; reason: string };
+}

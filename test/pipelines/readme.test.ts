@@ -1,0 +1,12 @@
+// The README's catalogue table is the one `daybreak pipelines list --markdown` prints.
+import fs from 'node:fs';
+import { expect, test } from 'vitest';
+import { catalogueMarkdown } from '../../cli/commands/pipelines.js';
+import { PIPELINES } from '../../pipelines/index.js';
+
+test('the README shows the catalogue as the definitions declare it', () => {
+  const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const table = /<!-- catalogue:begin[^>]*-->\n([\s\S]*?)\n<!-- catalogue:end -->/.exec(readme)?.[1];
+  expect(table, 'the catalogue markers in README.md').toBeDefined();
+  expect(table).toBe(catalogueMarkdown(PIPELINES));
+});
