@@ -202,6 +202,12 @@ export function upCommand(): Command {
       };
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
+      // Our own server gone (killed, crashed) is the end: nothing would answer the worker or the CLI.
+      server.process.once('exit', (code, signal) => {
+        if (stopping) return;
+        say(`the Temporal dev server exited (${signal ?? `code ${code}`}); see ${logs}/temporal-server.log`);
+        process.exit(1);
+      });
 
       const { config: live } = embedded;
       say(`Temporal dev server on ${server.address} (runs kept in ${config.DAYBREAK_STATE_DIR}/temporal.db)`);

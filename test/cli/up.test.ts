@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { expect, inject, test } from 'vitest';
+import { afterAll, expect, inject, test } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { generateIdentityJoin } from '../../datagen/identity-join.js';
 import { freePort } from '../../devstack/dev-server.js';
@@ -23,11 +23,23 @@ interface Up {
   waitFor: (re: RegExp) => Promise<RegExpExecArray>;
 }
 
+/** Every `up` started here: one a failed test left running is stopped at the end. */
+const started: ChildProcess[] = [];
+afterAll(async () => {
+  for (const child of started.filter((c) => c.exitCode === null && c.signalCode === null)) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    child.kill('SIGKILL');
+  }
+});
+
 function startUp(env: Record<string, string>, args: string[] = []): Up {
   const child = spawn(process.execPath, ['bin/daybreak.js', 'up', '--date', RUN_DATE, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.push(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
