@@ -1,6 +1,6 @@
-// A local redis-server child process (tests, benches, `daybreak up`) on 127.0.0.1, stopped and
-// restartable on the same port: in memory, or with `dir` persisted there (append-only file), so
-// a restart finds the features it had.
+// A local redis-server child process (tests, benches, `daybreak up`) on 127.0.0.1 with the
+// feature store's listpack setting, stopped and restartable on the same port: in memory, or with
+// `dir` persisted there (append-only file), so a restart finds the features it had.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -65,6 +65,9 @@ export async function startLocalRedis(opts: LocalRedisOptions = {}): Promise<Loc
         '--save',
         '',
         ...persistence,
+        // As docker-compose.yml: feature-store buckets stay compact listpacks (README: Redis layout).
+        '--hash-max-listpack-value',
+        '512',
         ...(opts.extraArgs ?? []),
       ],
       { stdio: ['ignore', out, out], detached: opts.detached ?? false },
