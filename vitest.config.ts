@@ -16,6 +16,7 @@ const UNIT_TESTS = [
   'test/lib/features/encoding.test.ts',
   'test/datagen/**/*.test.ts',
   'test/devstack/**/*.test.ts',
+  'test/bin/**/*.test.ts',
   'test/activities/identity-join/plan.test.ts',
   'test/activities/session-ranking/helpers.test.ts',
   'test/activities/session-ranking/map-sql.test.ts',

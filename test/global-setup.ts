@@ -1,7 +1,10 @@
 // Before any integration test: provision every tool the tests drive (devstack/provision.ts: found,
 // or installed with apt-get / Go; otherwise one message naming each missing tool and its install
-// command, and no test runs), then one Temporal dev server for the whole suite (in memory,
-// headless, free port). Test files that need their own server (restarts, the Web UI) start one.
+// command, and no test runs), compile the CLI once (bin/compile.js; the tests' `daybreak` child
+// processes then start from it instead of all building it at once), then one Temporal dev server
+// for the whole suite (in memory, headless, free port). Test files that need their own server
+// (restarts, the Web UI) start one.
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -27,6 +30,7 @@ export default async function setup(project: TestProject) {
     process.stderr.write(`\ndaybreak: ${err.message}\n\n`);
     process.exit(1);
   }
+  execFileSync(process.execPath, ['bin/compile.js'], { stdio: 'inherit' });
   server = await startDevServer({
     binary: tools.temporal,
     headless: true,
