@@ -4,12 +4,13 @@
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
-import type { Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { Config } from '../lib/config.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 import { openLogFile, type LogFile } from './log-file.js';
 import { provision } from './provision.js';
-import { connectClient } from '../lib/temporal.js';
+import { connectClient, connectWorkerConnection } from '../lib/temporal.js';
+import { installRuntime } from '../workers/runtime.js';
 import { createWorker } from '../workers/worker.js';
 
 export interface EmbeddedOptions {
@@ -75,10 +76,16 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
     TEMPORAL_UI_URL: server.uiUrl ?? config.TEMPORAL_UI_URL,
   };
   const log = openLogFile(path.join(logDir(config), 'worker.log'));
+  // Ours to close on stop: an open native connection keeps the SDK runtime, and with the log
+  // sink its log callback, holding the process after the run (`run --embedded` never exiting).
+  let connection: NativeConnection | undefined;
   try {
     const client = await connectClient(embeddedConfig);
+    installRuntime(embeddedConfig, log.sdkSink);
+    connection = await connectWorkerConnection(embeddedConfig);
     const worker = await createWorker({
       config: embeddedConfig,
+      connection,
       logSink: log.sdkSink,
       shutdownGraceTime: opts.shutdownGraceTime,
       shutdownForceTime: opts.shutdownForceTime,
@@ -93,12 +100,14 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<Embedded> {
       async stop(killServerAfterMs?: number) {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running.catch((err: unknown) => log.write(`worker stopped with ${String(err)}`));
+        await connection?.close();
         await client.connection.close();
         await server.stop(killServerAfterMs);
         log.close();
       },
     };
   } catch (err) {
+    await connection?.close();
     await server.stop();
     log.close();
     throw err;

@@ -35,6 +35,7 @@ const config = {
   DAYBREAK_SCRATCH_DIR: path.join(work, 'scratch'),
   DAYBREAK_TASK_QUEUE: 'bench-cli',
 };
+log(`generating ${args.rows} session-ranking rows, starting a dev server and a worker`);
 const data = await generateSessionRanking({ rows: Number(args.rows), users: 200, seed: 1, out: work });
 const embedded = await startEmbedded({ config, persistent: false, log });
 const env = {
@@ -101,8 +102,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const rows: { command: string; how: How; ms: number; server?: number }[] = [];
 try {
   // Warm: the compiled build exists and the worker has run the pipeline once.
-  timed('compiled', ['--help']);
-  timed('compiled', runArgs()[0]);
+  log(`warming up: ${timed('compiled', ['--help']).toFixed(0)} ms for --help (builds the CLI if needed)`);
+  log(`warming up: ${timed('compiled', runArgs()[0]).toFixed(0)} ms for a first run --wait`);
   for (const how of ['compiled', 'npx', 'tsx'] as How[]) {
     const status: number[] = [];
     const run: number[] = [];
