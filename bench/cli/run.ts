@@ -7,7 +7,7 @@
 // it. Prints its table; it feeds BENCHMARKS.md "CLI latency (bench:cli)".
 //
 //   npm run bench:cli -- [--repeat 5] [--rows 2000]
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,17 +58,21 @@ const HOW: Record<How, { command: string; args: string[]; env: Record<string, st
   },
 };
 
-function timed(how: How, cliArgs: string[]): number {
+/** Spawned asynchronously: this process's event loop runs the worker that serves the command. */
+function timed(how: How, cliArgs: string[]): Promise<number> {
   const { command, args: pre, env: extra } = HOW[how];
   const started = performance.now();
-  const res = spawnSync(command, [...pre, ...cliArgs], {
-    cwd: REPO,
-    env: { ...env, ...extra },
-    encoding: 'utf8',
-  });
-  const ms = performance.now() - started;
-  if (res.status !== 0) throw new Error(`daybreak ${cliArgs.join(' ')} (${how}) failed:\n${res.stderr}`);
-  return ms;
+  const child = spawn(command, [...pre, ...cliArgs], { cwd: REPO, env: { ...env, ...extra } });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.resume();
+  return new Promise((resolve, reject) =>
+    child.once('close', (code) =>
+      code === 0
+        ? resolve(performance.now() - started)
+        : reject(new Error(`daybreak ${cliArgs.join(' ')} (${how}) failed:\n${stderr}`)),
+    ),
+  );
 }
 
 let day = 0;
@@ -102,16 +106,18 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const rows: { command: string; how: How; ms: number; server?: number }[] = [];
 try {
   // Warm: the compiled build exists and the worker has run the pipeline once.
-  log(`warming up: ${timed('compiled', ['--help']).toFixed(0)} ms for --help (builds the CLI if needed)`);
-  log(`warming up: ${timed('compiled', runArgs()[0]).toFixed(0)} ms for a first run --wait`);
+  log(
+    `warming up: ${(await timed('compiled', ['--help'])).toFixed(0)} ms for --help (builds the CLI if needed)`,
+  );
+  log(`warming up: ${(await timed('compiled', runArgs()[0])).toFixed(0)} ms for a first run --wait`);
   for (const how of ['compiled', 'npx', 'tsx'] as How[]) {
     const status: number[] = [];
     const run: number[] = [];
     const server: number[] = [];
     for (let i = 0; i < REPEAT; i++) {
-      status.push(timed(how, ['status', '--days', '2']));
+      status.push(await timed(how, ['status', '--days', '2']));
       const [cliArgs, date] = runArgs();
-      run.push(timed(how, cliArgs));
+      run.push(await timed(how, cliArgs));
       server.push(await serverMs(date));
     }
     rows.push({ command: 'status', how, ms: median(status) });
