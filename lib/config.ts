@@ -61,6 +61,17 @@ export const envSchema = z.object({
     .string()
     .min(1)
     .default(path.join(os.homedir(), '.cache', 'daybreak')),
+  /**
+   * Install missing tools (`daybreak up`, `daybreak tools`, the test suite's setup): Debian
+   * packages with apt-get when root, Go tools with `go install`. Off: only find them, and name
+   * the command that installs each missing one.
+   */
+  DAYBREAK_PROVISION: bool.default(true),
+  /**
+   * Run the CLI compiled to JavaScript (bin/compile.js); off runs the TypeScript through tsx. Read
+   * by bin/compile.js before any TypeScript is loaded; declared here to be validated and listed.
+   */
+  DAYBREAK_COMPILE: bool.default(true),
   DAYBREAK_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   DAYBREAK_DUCKDB_MEMORY_LIMIT: byteSize.optional(),
   DAYBREAK_DUCKDB_THREADS: positiveInt.default(Math.max(1, os.availableParallelism())),

@@ -2,7 +2,8 @@
 // pipeline's, an identity naming host and pid. The SDK's runtime drains the worker on
 // SIGINT/SIGTERM: in-flight activities finish or heartbeat out, then the process exits.
 import os from 'node:os';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type LogEntry } from '@temporalio/worker';
+import type { Duration } from '@temporalio/common';
 import { createMachineryActivities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
 import { initDeliveryCounters } from '../alerts/deliver.js';
@@ -49,6 +50,15 @@ export interface CreateWorkerOptions {
   /** Reuse a connection (tests, `up`); otherwise one is opened from config. */
   connection?: NativeConnection;
   taskQueue?: string;
+  /** Where the SDK's log entries go instead of the console (installed with the process runtime). */
+  logSink?: (entry: LogEntry) => void;
+  /**
+   * How long running activities get to finish on shutdown before they are cancelled (default
+   * 30s: a deployed worker lets shards finish; `daybreak up` cancels at once, see README).
+   */
+  shutdownGraceTime?: Duration;
+  /** After this, shutdown stops waiting for activities that ignore their cancellation. */
+  shutdownForceTime?: Duration;
   /** The pipelines it runs; default the product catalogue (tests add their own). */
   catalogue?: Catalogue;
   /** Workflow modules (absolute paths) bundled beside workflows/index.ts: a test pipeline's workflow. */
@@ -61,8 +71,11 @@ export async function createWorker({
   taskQueue,
   catalogue = PIPELINES,
   extraWorkflowModules = [],
+  logSink,
+  shutdownGraceTime,
+  shutdownForceTime,
 }: CreateWorkerOptions): Promise<Worker> {
-  installRuntime(config);
+  installRuntime(config, logSink);
   registerPipelineLabels(catalogue.names());
   initDeliveryCounters();
   // What a killed worker left in scratch (raw inputs among it) goes before this one takes tasks.
@@ -82,6 +95,7 @@ export async function createWorker({
     // default is 80% of the heartbeat timeout), so a killed worker loses little finished work.
     maxHeartbeatThrottleInterval: config.DAYBREAK_HEARTBEAT_FLUSH_MS,
     // Give running shards time to finish (or heartbeat out) on SIGTERM before exiting.
-    shutdownGraceTime: '30s',
+    shutdownGraceTime: shutdownGraceTime ?? '30s',
+    shutdownForceTime,
   });
 }

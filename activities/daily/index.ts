@@ -2,6 +2,7 @@
 // and the sensor that waits for an input's `_SUCCESS` manifest.
 import { Context, sleep } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { formatDuration } from '../../lib/durations.js';
 import { runWorkflowId } from '../../lib/contracts/run-id.js';
 import { ErrorType } from '../../lib/errors.js';
 import { joinUri } from '../../lib/storage/index.js';
@@ -11,13 +12,6 @@ import type { ActivityDeps } from '../common/deps.js';
 
 /** Largest gap between heartbeats while a sensor sleeps (its heartbeat timeout is 60 s). */
 const HEARTBEAT_EVERY_MS = 10_000;
-
-function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  return `${(s / 3600).toFixed(1)}h`;
-}
 
 async function outputPublished(params: unknown, runDate: string): Promise<string | undefined> {
   const output = (params as { output?: unknown } | undefined)?.output;

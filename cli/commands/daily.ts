@@ -15,7 +15,8 @@ import {
 import { runWorkflowId } from '../../lib/contracts/run-id.js';
 import { runSearchAttributes } from '../../lib/contracts/search-attributes.js';
 import { parseDateOption, today } from '../params.js';
-import { formatDuration, formatTable } from '../table.js';
+import { formatDuration } from '../../lib/durations.js';
+import { formatTable } from '../table.js';
 
 interface DailyOptions {
   date: string;

@@ -7,7 +7,8 @@ import { PIPELINES } from '../../pipelines/index.js';
 import { commandCatalogue } from '../catalogue.js';
 import { DAILY_PIPELINE } from '../../lib/contracts/daily.js';
 import { RunDateKey, runDateOfAttribute } from '../../lib/contracts/search-attributes.js';
-import { formatDuration, formatTable } from '../table.js';
+import { formatDuration } from '../../lib/durations.js';
+import { formatTable } from '../table.js';
 
 export interface RunStatus {
   pipeline: string;

@@ -4,11 +4,11 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { expect, test } from 'vitest';
+import { expect, inject, test } from 'vitest';
 import { tempDir } from '../helpers/temporal.js';
 
 const run = promisify(execFile);
-const PROMTOOL = fs.existsSync('/usr/bin/promtool') ? '/usr/bin/promtool' : 'promtool';
+const PROMTOOL = inject('tools').promtool;
 const DIR = path.resolve('alerts/prometheus');
 
 test('promtool check rules accepts every rule file', async () => {

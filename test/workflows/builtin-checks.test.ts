@@ -53,7 +53,8 @@ test("identity-join's declared match-rate check: recorded when it passes, one Da
   const ok = await run();
   expect(ok.matchRate).toBeGreaterThan(0.5);
   const prefix = curatedOutput(root, 'identity-join', DAY);
-  expect((await readManifest(prefix))!.report).toMatchObject({
+  const published = (await readManifest(prefix))!;
+  expect(published.report).toMatchObject({
     checks: [{ check: 'report.matchRate.min', status: 'passed', figure: ok.matchRate, limit: '>= 0.5' }],
   });
 
@@ -83,5 +84,9 @@ test("identity-join's declared match-rate check: recorded when it passes, one Da
   );
   const starts = await activityStarts(env.client, `identity-join/${DAY}`);
   expect(starts.filter((s) => s.type === 'publishIdentityJoin').map((s) => s.attempt)).toEqual([1]);
-  expect(await readManifest(prefix)).toBeUndefined();
+  // The failed re-run published nothing: the passing run's output is still the published one, and
+  // every file its manifest lists is still there (publish protocol, #14).
+  const after = (await readManifest(prefix))!;
+  expect(after).toEqual(published);
+  for (const f of after.files) await expect(fs.stat(path.join(prefix, f.name))).resolves.toBeDefined();
 });
