@@ -55,6 +55,20 @@ export async function withDuckDB<T>(
   }
 }
 
+/** Rows of each Parquet file by path, from the footers (nothing is scanned). */
+export async function parquetRowsPerFile(
+  conn: DuckDBConnection,
+  files: string[],
+): Promise<Map<string, number>> {
+  const rows = new Map<string, number>();
+  if (files.length === 0) return rows;
+  const reader = await conn.runAndReadAll(
+    `SELECT file_name, num_rows FROM parquet_file_metadata(${sqlFileList(files)})`,
+  );
+  for (const r of reader.getRowObjects()) rows.set(String(r.file_name), Number(r.num_rows));
+  return rows;
+}
+
 /** Column names and DuckDB types of a Parquet file, in file order. */
 export async function parquetColumns(conn: DuckDBConnection, file: string): Promise<Map<string, string>> {
   const reader = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`);

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CURRENT_BUCKET_HASH, plannedBucketHash, type BucketHash } from '../../lib/buckets.js';
-import { withDuckDB } from '../../lib/duckdb.js';
+import { parquetRowsPerFile, withDuckDB } from '../../lib/duckdb.js';
 import { badInput, missingInput } from '../../lib/errors.js';
 import type { IdentityJoinParams } from '../../pipelines/identity-join.js';
 import { ADDED_COLUMNS } from './types.js';
@@ -21,15 +21,7 @@ import { startHeartbeat } from '../common/heartbeat.js';
 import { stageAll } from '../common/staging.js';
 import { requireColumns } from '../common/schema.js';
 import { chooseBuckets, DS1_BYTES_PER_TASK, DS2_BYTES_PER_TASK, selectDs1 } from './plan.js';
-import {
-  countsSql,
-  createDs2TableSql,
-  ds2RowsSql,
-  fileRowsSql,
-  hashDs2Sql,
-  joinSql,
-  type Ds2Source,
-} from './sql.js';
+import { countsSql, createDs2TableSql, ds2RowsSql, hashDs2Sql, joinSql, type Ds2Source } from './sql.js';
 import type { HashedDs2, IdentityJoinPlan, IdentityJoinReport, JoinTask, JoinTaskResult } from './types.js';
 import { withScratch } from '../common/scratch.js';
 
@@ -49,16 +41,6 @@ async function listFiles(dir: string): Promise<string[]> {
     if (entry.isFile() && entry.name.endsWith('.parquet')) out.push(path.join(entry.parentPath, entry.name));
   }
   return out.sort();
-}
-
-/** Rows per local Parquet file (from the footers). */
-async function rowsPerFile(conn: DuckDBConnection, files: string[]): Promise<Map<string, number>> {
-  const rows = new Map<string, number>();
-  if (files.length === 0) return rows;
-  for (const r of (await conn.runAndReadAll(fileRowsSql(files))).getRowObjects()) {
-    rows.set(String(r.file_name), Number(r.num_rows));
-  }
-  return rows;
 }
 
 /** Sends DuckDB's progress with the heartbeat details while `work` runs. */
@@ -185,7 +167,7 @@ export function createIdentityJoinActivities(deps: ActivityDeps) {
                 }),
               );
               const written = await listFiles(outDir);
-              const rows = await rowsPerFile(conn, written);
+              const rows = await parquetRowsPerFile(conn, written);
               const bucketFiles: string[][] = Array.from({ length: input.buckets }, () => []);
               let total = 0;
               for (const local of written) {
@@ -254,7 +236,7 @@ export function createIdentityJoinActivities(deps: ActivityDeps) {
               const written = (await listFiles(outDir)).sort(
                 (a, b) => Number(/part-(\d+)/.exec(a)![1]) - Number(/part-(\d+)/.exec(b)![1]),
               );
-              const rows = await rowsPerFile(conn, written);
+              const rows = await parquetRowsPerFile(conn, written);
               beat({ step: 'counting matches, publishing files' });
               // Checksumming and moving the output (Node, I/O) overlaps the match count (DuckDB).
               const publishing = publishOutputFiles(input.output, input.task, written, rows);

@@ -4,8 +4,7 @@
 // output files), and publish (data-quality checks on the staged output, then the manifest).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { sqlIdent, withDuckDB } from '../../lib/duckdb.js';
+import { parquetRowsPerFile, sqlIdent, withDuckDB } from '../../lib/duckdb.js';
 import { badInput, sandboxViolation } from '../../lib/errors.js';
 import { registerPipelineLabels } from '../../lib/metrics.js';
 import { qualityFailure, runChecks } from '../../lib/quality/engine.js';
@@ -25,7 +24,7 @@ import { stageAll } from '../common/staging.js';
 import { planInput } from './inputs.js';
 import { PLANNERS } from './modes.js';
 import { previousPublished } from '../common/previous-output.js';
-import { fileRowsSql, writeResultSql } from './sql.js';
+import { writeResultSql } from './sql.js';
 import type { PlannedInput, SqlPipelinePlan, SqlPipelineReport, SqlTask, SqlTaskResult } from './types.js';
 
 export * from './types.js';
@@ -74,15 +73,6 @@ async function listParquet(dir: string): Promise<string[]> {
   return names
     .sort((a, b) => Number(/(\d+)/.exec(a)![1]) - Number(/(\d+)/.exec(b)![1]))
     .map((n) => path.join(dir, n));
-}
-
-async function rowsPerFile(conn: DuckDBConnection, files: string[]): Promise<Map<string, number>> {
-  const rows = new Map<string, number>();
-  if (files.length === 0) return rows;
-  for (const r of (await conn.runAndReadAll(fileRowsSql(files))).getRowObjects()) {
-    rows.set(String(r.file_name), Number(r.num_rows));
-  }
-  return rows;
 }
 
 /** Local files standing for each input's columns: all local files, or the smallest staged one. */
@@ -202,9 +192,12 @@ export function createSqlPipelineActivities({ config }: ActivityDeps) {
             clearInterval(progress);
             hb.beat({ task: `${task.task + 1}/${task.tasks}`, step: 'publishing files' });
             const written = await listParquet(outDir);
-            const rows = await rowsPerFile(conn, written);
+            const rows = await parquetRowsPerFile(conn, written);
             const firstFiles = views[input.firstInput] ?? [];
-            const inputRows = [...(await rowsPerFile(conn, firstFiles)).values()].reduce((s, n) => s + n, 0);
+            const inputRows = [...(await parquetRowsPerFile(conn, firstFiles)).values()].reduce(
+              (s, n) => s + n,
+              0,
+            );
             const files: ManifestFile[] = [];
             for (const local of written) {
               const n = rows.get(local) ?? 0;

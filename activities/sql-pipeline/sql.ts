@@ -1,6 +1,6 @@
 // The SQL Daybreak wraps around a pipeline's own query: its result written as size-capped Parquet
 // files into the task's output folder, and row counts from Parquet footers.
-import { sqlFileList, sqlString } from '../../lib/duckdb.js';
+import { sqlString } from '../../lib/duckdb.js';
 
 /**
  * The query's result as `<outDir>/part-<i>.parquet` files of about `targetFileMB`. The query sits
@@ -8,9 +8,4 @@ import { sqlFileList, sqlString } from '../../lib/duckdb.js';
  */
 export function writeResultSql(opts: { sql: string; outDir: string; targetFileMB: number }): string {
   return `COPY (\n${opts.sql}\n) TO ${sqlString(opts.outDir)} (FORMAT parquet, FILE_SIZE_BYTES '${opts.targetFileMB}MB', FILENAME_PATTERN 'part-{i}')`;
-}
-
-/** Rows of each Parquet file, from the footers (nothing is scanned). */
-export function fileRowsSql(files: string[]): string {
-  return `SELECT file_name, num_rows FROM parquet_file_metadata(${sqlFileList(files)})`;
 }
