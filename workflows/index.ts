@@ -5,4 +5,6 @@ export { featureSync } from './feature-sync.js';
 export { modelScoring } from './model-scoring.js';
 export { daily } from './daily.js';
 export { alertState } from './alert-state.js';
+export { alertRedelivery } from './alert-redelivery.js';
 export { watchdog } from './watchdog.js';
+export { sqlPipeline } from './sql-pipeline.js';

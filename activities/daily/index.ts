@@ -2,6 +2,7 @@
 // and the sensor that waits for an input's `_SUCCESS` manifest.
 import { Context, sleep } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { formatDuration } from '../../lib/durations.js';
 import { runWorkflowId } from '../../lib/contracts/run-id.js';
 import { ErrorType } from '../../lib/errors.js';
 import { joinUri } from '../../lib/storage/index.js';
@@ -12,13 +13,6 @@ import type { ActivityDeps } from '../common/deps.js';
 /** Largest gap between heartbeats while a sensor sleeps (its heartbeat timeout is 60 s). */
 const HEARTBEAT_EVERY_MS = 10_000;
 
-function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  return `${(s / 3600).toFixed(1)}h`;
-}
-
 async function outputPublished(params: unknown, runDate: string): Promise<string | undefined> {
   const output = (params as { output?: unknown } | undefined)?.output;
   if (typeof output !== 'string') return 'no output parameter to check';
@@ -28,11 +22,15 @@ async function outputPublished(params: unknown, runDate: string): Promise<string
   return `output ${output} published (${manifest.totals.rows} rows)`;
 }
 
-/** Typed parameters of `pipeline` for a run on `runDate` (the catalogue's, given by the worker). */
+/**
+ * Typed parameters of `pipeline` for a run on `runDate` (the catalogue's, given by the worker;
+ * a SQL pipeline's from the definition its branch carries).
+ */
 export type PipelineParamsBuilder = (
   pipeline: string,
   raw: Record<string, string>,
   runDate: string,
+  sql?: unknown,
 ) => unknown;
 
 export function createDailyActivities({
@@ -43,7 +41,7 @@ export function createDailyActivities({
     async planDaily(input: {
       runDate: string;
       rerun: RerunMode;
-      branches: Pick<DailyBranch, 'pipeline' | 'params' | 'rawParams'>[];
+      branches: Pick<DailyBranch, 'pipeline' | 'params' | 'rawParams' | 'sql'>[];
     }): Promise<BranchPlan[]> {
       const client = Context.current().client;
       const plans: BranchPlan[] = [];
@@ -51,7 +49,7 @@ export function createDailyActivities({
         const plan: BranchPlan = { pipeline: branch.pipeline, params: branch.params };
         if (branch.rawParams) {
           try {
-            plan.params = buildParams(branch.pipeline, branch.rawParams, input.runDate);
+            plan.params = buildParams(branch.pipeline, branch.rawParams, input.runDate, branch.sql);
           } catch (err) {
             plan.paramError = `${branch.pipeline}: ${err instanceof Error ? err.message : String(err)}`;
           }

@@ -136,7 +136,3 @@ export function countsSql(opts: { ds1Files: string[]; ds2: Ds2Source; filter?: B
           FROM ${parquetSource(opts.ds1Files)} d1
           ${bucketFilter(opts.filter)})`;
 }
-
-export function fileRowsSql(files: string[]): string {
-  return `SELECT file_name, num_rows FROM parquet_file_metadata(${sqlFileList(files)})`;
-}
