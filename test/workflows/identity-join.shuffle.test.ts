@@ -32,10 +32,11 @@ import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-proces
 
 const DAY = '2025-05-01';
 /**
- * ~13 MB of DS2 Parquet (~65 MB estimated in memory) against half of 16 MB per bucket: 9 buckets.
- * DS2 comes in 16 files so that one Parquet row group (one file's) fits the map's 16 MB.
+ * ~26 MB of DS2 Parquet (~130 MB estimated in memory) against half of 32 MB per bucket: 9 buckets.
+ * DS2 comes in 16 files so that one Parquet row group (one file's) fits the map's 32 MB. (16 MB was
+ * too tight: tasks ran out of memory.)
  */
-const MEMORY_LIMIT = '16MB';
+const MEMORY_LIMIT = '32MB';
 const DS1_FILES = 400;
 
 let inMemory: TestWorker;
@@ -63,7 +64,7 @@ beforeAll(async () => {
   // Many small DS1 files: the DS1 map walks 50 batches, heartbeating after each.
   await generateIdentityJoin({
     rows: 20_000,
-    visitors: 400_000,
+    visitors: 800_000,
     seed: 7,
     out: dataDir,
     days: 1,
@@ -91,16 +92,19 @@ beforeAll(async () => {
     (s, n) => s + n,
     0,
   );
-  const ds2 = await readRows(ds2Files);
-  // The independent join needs only the DS2 rows of DS1's visitors (a 20th of DS2).
+  // The independent join needs only the DS2 rows of DS1's visitors (a 40th of DS2): DS2 is read a
+  // file at a time, keeping those rows and every PII value.
   const ds1 = await readRows(ds1Files);
   const visitors = new Set(ds1.map((r) => String(r.visitor_id)));
-  const rows = expectedJoin(
-    ds1,
-    ds2.filter((r) => visitors.has(String(r.visitor_id))),
-  );
+  const ds2OfDs1: Awaited<ReturnType<typeof readRows>> = [];
+  needles = new Set();
+  for (const file of ds2Files) {
+    const ds2 = await readRows([file]);
+    ds2OfDs1.push(...ds2.filter((r) => visitors.has(String(r.visitor_id))));
+    for (const needle of piiNeedles(ds2)) needles.add(needle);
+  }
+  const rows = expectedJoin(ds1, ds2OfDs1);
   expected = { rows: canonical(rows), checksum: orderFreeChecksum(rows) };
-  needles = piiNeedles(ds2);
 }, 600_000); // datagen, the independent computation and two workers: minutes on a loaded machine
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.kill()));
@@ -168,7 +172,7 @@ describe('identity-join shuffle', () => {
     expect(plan.buckets).toBeGreaterThanOrEqual(8);
     expect(plan.shuffle).toBeDefined();
     expect(plan.shuffle!.ds1.flat(2)).toHaveLength(DS1_FILES);
-    expect(plan.sizing).toMatchObject({ taskMemoryBytes: 16e6 });
+    expect(plan.sizing).toMatchObject({ taskMemoryBytes: 32e6 });
     expect(plan.sizing!.ds2MemoryBytes).toBe(5 * ds2Bytes);
     expect(plan.sizing!.reason).toMatch(new RegExp(`shuffled into ${plan.buckets} visitor_id buckets`));
 
