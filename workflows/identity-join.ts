@@ -26,7 +26,23 @@ const heavy = proxyActivities<IdentityJoinActivities>(shardActivity);
 /** Shuffle tasks carry a summary the Web UI shows on each event ("map DS1: group 1/4 ..."). */
 const heavyWith = (summary: string) => proxyActivities<IdentityJoinActivities>({ ...shardActivity, summary });
 
-/** The shuffle: maps of both inputs (in parallel), then one join per bucket (in parallel). */
+/**
+ * Every task's result once all have settled, else the first failure. A shuffle stage's tasks write
+ * large files (partitions, bucket outputs): a run failing while a sibling still writes would leave
+ * what the sibling writes after the run's abort until the next run of the output, so a failing
+ * stage waits for its other tasks (each ends on its own retry policy) before it fails.
+ */
+async function allSettledOrFirstFailure<T>(tasks: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(tasks);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}
+
+/**
+ * The shuffle: maps of both inputs (in parallel), then one join per bucket (in parallel); each
+ * stage settles whole before a failure fails the run.
+ */
 async function shuffleJoin(
   plan: IdentityJoinPlan & { shuffle: NonNullable<IdentityJoinPlan['shuffle']> },
   params: IdentityJoinParams,
@@ -37,7 +53,7 @@ async function shuffleJoin(
   progress.shardsTotal = ds1.length + ds2.length + plan.buckets;
   const mapStarted = Date.now();
   const maps = (input: 'DS1' | 'DS2', groups: string[][][]) =>
-    Promise.all(
+    allSettledOrFirstFailure(
       groups.map(async (batches, group) => {
         const files = batches.reduce((n, b) => n + b.length, 0);
         const task = {
@@ -59,12 +75,12 @@ async function shuffleJoin(
         return result;
       }),
     );
-  const [ds1Maps, ds2Maps] = await Promise.all([maps('DS1', ds1), maps('DS2', ds2)]);
+  const [ds1Maps, ds2Maps] = await allSettledOrFirstFailure([maps('DS1', ds1), maps('DS2', ds2)]);
   const mapMs = Date.now() - mapStarted;
 
   progress.phase = 'joining';
   const reduceStarted = Date.now();
-  const results = await Promise.all(
+  const results = await allSettledOrFirstFailure(
     Array.from({ length: plan.buckets }, async (_, bucket) => {
       const result = await heavyWith(
         `join: visitor_id bucket ${bucket + 1}/${plan.buckets}`,
