@@ -192,9 +192,9 @@ test.each([
   expect(lines[0]).toMatch(message);
 });
 
-test.each([['status'], ['run', 'session-ranking', '--wait'], ['daily', '--date', '2026-01-05']])(
+test.each([[['status']], [['run', 'session-ranking', '--wait']], [['daily', '--date', '2026-01-05']]])(
   '%o with no server at TEMPORAL_ADDRESS: one line naming the address and the refused connect, exit 2',
-  async (...args) => {
+  async (args) => {
     // Port 1 refuses at once: the message carries the refused connect (the TCP look before the
     // gRPC client), not the SDK's "Failed to connect before the deadline" after 10 s of retries.
     const res = await daybreak(args, { TEMPORAL_ADDRESS: '127.0.0.1:1' });
