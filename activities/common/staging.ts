@@ -26,6 +26,7 @@ const UNREADABLE_FILE = [
   /Invalid Input Error: (?<reason>No magic bytes found at end of file) '(?<file>[^']+)'/,
   /Invalid Input Error: File '(?<file>[^']+)' (?<reason>too small to be a Parquet file)/,
 ];
+const UNNAMED_DAMAGE = /^(Error: )?Invalid Error: (Out of buffer|TProtocolException: Invalid data)/;
 
 /**
  * A plain error from a query that could not decode one of its input files becomes one
@@ -43,5 +44,11 @@ export function asUnreadableInput(err: unknown): unknown {
       `cannot read Parquet file ${file}: ${found.reason!} (the file is damaged: replace it and re-run)`,
     );
   }
+  // Some damaged pages make DuckDB's Parquet decoder fail without naming the file: still the
+  // same on every attempt, so not retried.
+  if (UNNAMED_DAMAGE.test(line))
+    return badInput(
+      `an input Parquet file of this step is damaged (${line.replace(/^Error: /, '')}); check the step's input files`,
+    );
   return err;
 }
