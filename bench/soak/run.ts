@@ -196,7 +196,16 @@ async function finished(workflowId: string): Promise<DailyResult> {
     try {
       const handle = client.workflow.getHandle(workflowId);
       const { status } = await handle.describe();
-      if (status.name !== 'RUNNING') return (await handle.result()) as DailyResult;
+      if (status.name === 'COMPLETED') return (await handle.result()) as DailyResult;
+      if (status.name !== 'RUNNING') {
+        const failure = { type: 'DailyFailed', message: `${workflowId} ended ${status.name}` };
+        return {
+          runDate: RUN_DATE,
+          dateSource: 'input',
+          outcomes: [{ pipeline: DAILY_PIPELINE, workflowId, status: 'failed', error: failure }],
+          failed: [DAILY_PIPELINE],
+        };
+      }
     } catch {
       // the server is restarting; the client reconnects
     }

@@ -68,9 +68,17 @@ export async function verifyOutput(
       problems.push(`${prefix}: the manifest's totals do not add up over its files`);
     if (opts.settled) {
       const listed = new Set(manifest.files.map((f) => f.name));
-      for (const obj of await storage.list(prefix)) {
-        const name = obj.uri.slice(prefix.replace(/\/+$/, '').length + 1);
-        if (name === MANIFEST_NAME || listed.has(name)) continue;
+      const objects = (await storage.list(prefix)).map((o) => ({
+        uri: o.uri,
+        name: o.uri.slice(prefix.replace(/\/+$/, '').length + 1),
+      }));
+      // A folder inside with a manifest of its own is another output (verified on its own).
+      const nested = objects
+        .filter((o) => o.name !== MANIFEST_NAME && o.name.endsWith(`/${MANIFEST_NAME}`))
+        .map((o) => o.name.slice(0, -MANIFEST_NAME.length));
+      for (const obj of objects) {
+        const name = obj.name;
+        if (name === MANIFEST_NAME || listed.has(name) || nested.some((n) => name.startsWith(n))) continue;
         if (name.startsWith(`${WORK_FOLDER}/`) || RUN_TAGGED.test(path.posix.basename(name)))
           problems.push(`${obj.uri} is left over: a run's file that the manifest does not list`);
         else if (name.startsWith(LOCK_PREFIX)) continue; // a failed run's lock stays until the next run
