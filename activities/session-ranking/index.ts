@@ -7,12 +7,12 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { missingInput } from '../../lib/errors.js';
 import { autoShards } from '../../lib/shards.js';
-import { resolveDataset, storageFor, joinUri, type ObjectInfo } from '../../lib/storage/index.js';
+import { resolveDataset, storageFor, joinUri } from '../../lib/storage/index.js';
 import type { SessionRankingParams } from '../../pipelines/session-ranking.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { checkOutput } from '../common/quality.js';
-import { previousHeartbeat, startHeartbeat } from '../common/heartbeat.js';
-import { groupBySize } from '../common/grouping.js';
+import { previousHeartbeat } from '../common/heartbeat.js';
+import { batchFiles, groupBySize } from '../common/grouping.js';
 import { runWorkUri } from '../common/work.js';
 import { commitOutput, openRunOutput, putOutputFile } from '../common/output.js';
 import { requireColumns } from '../common/schema.js';
@@ -32,10 +32,11 @@ import {
   type SessionRankingPlan,
 } from './types.js';
 import { withScratch } from '../common/scratch.js';
+import { withDuckDBTask, type DuckDBTask } from '../common/task.js';
 import { stageAll } from '../common/staging.js';
 
 export * from './types.js';
-export { groupBySize } from '../common/grouping.js';
+export { batchFiles, groupBySize } from '../common/grouping.js';
 
 const TARGET_BYTES_PER_BUCKET = 512 * 1024 * 1024;
 const BATCH_BYTES = 512 * 1024 * 1024;
@@ -48,29 +49,6 @@ const SINGLE_FILE_MAX_BUCKETS = 4;
  * 512 MB batch through DuckDB's Bloom filter (BENCHMARKS.md, docs/scaling.md).
  */
 export const PROFILE_BYTES_FOR_EXPERTS_STEP = 64 * 1024 * 1024;
-
-/**
- * Splits one map group's files (in order) into batches that one query reads together: up to
- * `maxBytes` (the batch that crosses it closes) and `maxFiles`. One query per batch instead of
- * per file builds the experts hash table once per batch (~10% of the map's CPU on 96 MB files);
- * a batch is also the unit a retry resumes from, so batches stay small.
- */
-export function batchFiles(files: ObjectInfo[], maxBytes: number, maxFiles: number): string[][] {
-  const batches: string[][] = [];
-  let current: string[] = [];
-  let bytes = 0;
-  for (const f of files) {
-    current.push(f.uri);
-    bytes += f.size;
-    if (bytes >= maxBytes || current.length >= maxFiles) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
-}
 
 /** Where map output lives when every batch writes one file holding all buckets. */
 export function allBucketsPrefix(workUri: string): string {
@@ -162,23 +140,20 @@ export function createSessionRankingActivities(deps: ActivityDeps) {
       buckets: number;
       workUri: string;
     }): Promise<string> {
-      return withScratch(config, 'experts', (scratch) =>
-        withDuckDB(duckdbOptions(config), async (conn) => {
-          const progress = startHeartbeat(
-            { status: `experts: reading ${input.profileFiles.length} profile file(s)` },
-            conn,
-          );
-          try {
-            const locals = await stageProfile(conn, input.profileFiles, scratch);
-            const out = path.join(scratch, 'experts.parquet');
-            await conn.run(expertsSql({ profileFiles: locals, buckets: input.buckets, out }));
-            const target = joinUri(input.workUri, 'experts.parquet');
-            await storageFor(target).putFile(out, target);
-            return target;
-          } finally {
-            progress.stop();
-          }
-        }),
+      return withDuckDBTask(
+        config,
+        {
+          label: 'experts',
+          heartbeat: { status: `experts: reading ${input.profileFiles.length} profile file(s)` },
+        },
+        async ({ scratch, conn }) => {
+          const locals = await stageProfile(conn, input.profileFiles, scratch);
+          const out = path.join(scratch, 'experts.parquet');
+          await conn.run(expertsSql({ profileFiles: locals, buckets: input.buckets, out }));
+          const target = joinUri(input.workUri, 'experts.parquet');
+          await storageFor(target).putFile(out, target);
+          return target;
+        },
       );
     },
 
@@ -208,76 +183,77 @@ export function createSessionRankingActivities(deps: ActivityDeps) {
         inputRows: 0,
         rejectedRows: 0,
       };
-      return withScratch(config, `map-${input.group}`, (scratch) =>
-        withDuckDB(shardDuckdb(input.siblings), async (conn) => {
+      const files = input.batches.reduce((n, b) => n + b.length, 0);
+      return withDuckDBTask(
+        config,
+        {
+          label: `map-${input.group}`,
+          duckdb: shardDuckdb(input.siblings),
+          heartbeat: {
+            ...done,
+            status: `group ${input.group + 1}: starting at file ${done.filesDone + 1}/${files}`,
+          },
+        },
+        async ({ scratch, conn, heartbeat: progress }: DuckDBTask<Done>) => {
           await useUtc(conn);
-          const files = input.batches.reduce((n, b) => n + b.length, 0);
-          const progress = startHeartbeat<Done>(
-            { ...done, status: `group ${input.group + 1}: starting at file ${done.filesDone + 1}/${files}` },
-            conn,
-          );
-          try {
-            const experts: ExpertsSource =
-              typeof input.experts === 'string'
-                ? { file: await storageFor(input.experts).stageIn(input.experts, scratch) }
-                : {
-                    profileFiles: await stageProfile(conn, input.experts.profileFiles, scratch),
-                    buckets: input.experts.buckets,
-                  };
-            const state = { ...done };
-            for (let b = done.batchesDone; b < input.batches.length; b++) {
-              const uris = input.batches[b]!;
-              const locals = await stageAll(uris, scratch);
-              for (const [i, local] of locals.entries()) {
-                await requireColumns(conn, local, uris[i]!, {
-                  id: 'any',
-                  session_begin: 'timestamp',
-                  session_end: 'timestamp',
-                });
-              }
-              const name = `map-${input.group}-${b}`;
-              const out = path.join(scratch, input.partitioned ? name : `${name}.parquet`);
-              await conn.run(
-                mapFilesSql({
-                  files: locals,
-                  experts,
-                  out,
-                  partitioned: input.partitioned,
-                  year: input.year,
-                }),
-              );
-              if (input.partitioned) await publishPartitions(out, input.workUri, name);
-              else {
-                const target = joinUri(allBucketsPrefix(input.workUri), `${name}.parquet`);
-                await storageFor(target).putFile(out, target);
-              }
-              const counts = (
-                await conn.runAndReadAll(fileCountsSql(locals, { latestYear: input.year === undefined }))
-              ).getRowObjects()[0]!;
-              for (const [i, local] of locals.entries()) {
-                if (local !== path.resolve(uris[i]!)) await fs.rm(local, { force: true });
-              }
-              state.inputRows += Number(counts.input_rows);
-              state.rejectedRows += Number(counts.rejected_rows);
-              if (counts.max_year !== null)
-                state.maxYear = Math.max(state.maxYear ?? 0, Number(counts.max_year));
-              state.batchesDone = b + 1;
-              state.filesDone += uris.length;
-              progress.beat({
-                ...state,
-                status: `group ${input.group + 1}: file ${state.filesDone}/${files}, ${state.inputRows.toLocaleString('en-US')} rows`,
+          const experts: ExpertsSource =
+            typeof input.experts === 'string'
+              ? { file: await storageFor(input.experts).stageIn(input.experts, scratch) }
+              : {
+                  profileFiles: await stageProfile(conn, input.experts.profileFiles, scratch),
+                  buckets: input.experts.buckets,
+                };
+          const state = { ...done };
+          for (let b = done.batchesDone; b < input.batches.length; b++) {
+            const uris = input.batches[b]!;
+            const locals = await stageAll(uris, scratch);
+            for (const [i, local] of locals.entries()) {
+              await requireColumns(conn, local, uris[i]!, {
+                id: 'any',
+                session_begin: 'timestamp',
+                session_end: 'timestamp',
               });
             }
-            return {
-              inputRows: state.inputRows,
-              rejectedRows: state.rejectedRows,
-              maxYear: state.maxYear,
-              filesResumed: done.filesDone,
-            };
-          } finally {
-            progress.stop();
+            const name = `map-${input.group}-${b}`;
+            const out = path.join(scratch, input.partitioned ? name : `${name}.parquet`);
+            await conn.run(
+              mapFilesSql({
+                files: locals,
+                experts,
+                out,
+                partitioned: input.partitioned,
+                year: input.year,
+              }),
+            );
+            if (input.partitioned) await publishPartitions(out, input.workUri, name);
+            else {
+              const target = joinUri(allBucketsPrefix(input.workUri), `${name}.parquet`);
+              await storageFor(target).putFile(out, target);
+            }
+            const counts = (
+              await conn.runAndReadAll(fileCountsSql(locals, { latestYear: input.year === undefined }))
+            ).getRowObjects()[0]!;
+            for (const [i, local] of locals.entries()) {
+              if (local !== path.resolve(uris[i]!)) await fs.rm(local, { force: true });
+            }
+            state.inputRows += Number(counts.input_rows);
+            state.rejectedRows += Number(counts.rejected_rows);
+            if (counts.max_year !== null)
+              state.maxYear = Math.max(state.maxYear ?? 0, Number(counts.max_year));
+            state.batchesDone = b + 1;
+            state.filesDone += uris.length;
+            progress.beat({
+              ...state,
+              status: `group ${input.group + 1}: file ${state.filesDone}/${files}, ${state.inputRows.toLocaleString('en-US')} rows`,
+            });
           }
-        }),
+          return {
+            inputRows: state.inputRows,
+            rejectedRows: state.rejectedRows,
+            maxYear: state.maxYear,
+            filesResumed: done.filesDone,
+          };
+        },
       );
     },
 
@@ -298,36 +274,34 @@ export function createSessionRankingActivities(deps: ActivityDeps) {
         : allBucketsPrefix(input.workUri);
       const partials = (await resolveDataset(prefix)).map((o) => o.uri);
       if (partials.length === 0) return undefined;
-      return withScratch(config, `reduce-${input.bucket}`, (scratch) =>
-        withDuckDB(shardDuckdb(input.siblings), async (conn) => {
-          const progress = startHeartbeat(
-            {
-              bucket: input.bucket,
-              status: `bucket ${input.bucket + 1}: ranking ${partials.length} partial files`,
-            },
-            conn,
+      return withDuckDBTask(
+        config,
+        {
+          label: `reduce-${input.bucket}`,
+          duckdb: shardDuckdb(input.siblings),
+          heartbeat: {
+            bucket: input.bucket,
+            status: `bucket ${input.bucket + 1}: ranking ${partials.length} partial files`,
+          },
+        },
+        async ({ scratch, conn }) => {
+          const locals = await stageAll(partials, scratch);
+          const name = `rank-${input.bucket}.parquet`;
+          const out = path.join(scratch, name);
+          await conn.run(
+            reduceBucketSql({
+              partials: locals,
+              bucket: input.partitioned ? undefined : input.bucket,
+              year: input.year,
+              partialsHaveYear: !input.mapsFilteredYear,
+              top: input.top,
+              out,
+            }),
           );
-          try {
-            const locals = await stageAll(partials, scratch);
-            const name = `rank-${input.bucket}.parquet`;
-            const out = path.join(scratch, name);
-            await conn.run(
-              reduceBucketSql({
-                partials: locals,
-                bucket: input.partitioned ? undefined : input.bucket,
-                year: input.year,
-                partialsHaveYear: !input.mapsFilteredYear,
-                top: input.top,
-                out,
-              }),
-            );
-            const target = joinUri(input.workUri, 'ranks', name);
-            await storageFor(target).putFile(out, target);
-            return target;
-          } finally {
-            progress.stop();
-          }
-        }),
+          const target = joinUri(input.workUri, 'ranks', name);
+          await storageFor(target).putFile(out, target);
+          return target;
+        },
       );
     },
 
