@@ -189,7 +189,7 @@ describe('faults while a re-run replaces a published output', () => {
       const pending = (await handle.describe()).raw.pendingActivities ?? [];
       const inFlight = pending.some(
         (a) =>
-          a.activityType?.name === 'joinIdentityShard' &&
+          ['joinIdentityShard', 'joinIdentityBucket'].includes(a.activityType?.name ?? '') &&
           Number(a.state) === PENDING_ACTIVITY_STATE_STARTED &&
           a.lastWorkerIdentity === worker.identity,
       );
