@@ -1,11 +1,13 @@
 // Activity interceptor installed on every worker: times every attempt (histogram by activity type
 // and pipeline), counts failures by error class, records rows/bytes from results that report
 // them, runs the activity with the worker identity that heartbeats carry, and on a retried attempt
-// whose previous attempt ended in a heartbeat timeout raises a "worker lost" alert.
+// whose previous attempt ended in a heartbeat timeout raises a "worker lost" alert. A query that
+// could not decode an input file fails as one non-retryable BadInput naming the file.
 import { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { previousHeartbeatWorker, workerIdentityStorage } from '../activities/common/heartbeat.js';
+import { asUnreadableInput } from '../activities/common/staging.js';
 import { raiseAlert, runScope } from '../alerts/service.js';
 import type { Config } from '../lib/config.js';
 import { parseRunWorkflowId } from '../lib/contracts/run-id.js';
@@ -99,8 +101,10 @@ export function observingActivityInterceptor(config: Config, identity: string): 
           stop({ outcome: 'success' });
           recordResultVolumes(parseRunWorkflowId(info.workflowExecution?.workflowId).pipeline ?? '', result);
           return result;
-        } catch (err) {
+        } catch (thrown) {
           stop({ outcome: 'failure' });
+          // A damaged input file fails the same way on every attempt: one BadInput naming it.
+          const err = asUnreadableInput(thrown);
           activityFailures.inc({
             activity: info.activityType,
             pipeline,

@@ -44,11 +44,13 @@ async function execute(pipeline: string, opts: RunOptions): Promise<number> {
     { startRun },
     { connectClient, webUiRunUrl },
     { runProgressBar },
+    { WorkflowExecutionAlreadyStartedError },
   ] = await Promise.all([
     import('../../lib/runs.js'),
     import('../../pipelines/runs.js'),
     import('../../lib/temporal.js'),
     import('../progress-bar.js'),
+    import('@temporalio/client'),
   ]);
   let client: Client;
   let config: Config = baseConfig;
@@ -71,7 +73,18 @@ async function execute(pipeline: string, opts: RunOptions): Promise<number> {
       runDate: opts.date,
       rawParams: opts.param,
       catalogue,
+    }).catch((err: unknown) => {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return err.workflowId;
+      throw err;
     });
+    if (typeof handle === 'string') {
+      // Starting a run that is running is an operator slip, not a bug: one line, no stack.
+      const running = await client.workflow.getHandle(handle).describe();
+      process.stderr.write(
+        `daybreak: ${handle} is already running (run ${running.runId}, started ${running.startTime.toISOString()}): wait for it, or cancel it in the Web UI first: ${webUiRunUrl(config, handle, running.runId)}\n`,
+      );
+      return 2;
+    }
     const url = webUiRunUrl(config, handle.workflowId, handle.firstExecutionRunId);
     process.stderr.write(`daybreak: started ${handle.workflowId} (run ${handle.firstExecutionRunId})\n`);
     if (!opts.embedded) process.stderr.write(`daybreak: ${url}\n`);

@@ -217,6 +217,7 @@ export class GcsStorage implements StorageBackend {
     try {
       await pipeline(this.file(uri).createReadStream({ validation: true }), fs.createWriteStream(tmp));
       await fsp.rename(tmp, local);
+      noteStaged(path.resolve(local), uri);
       return local;
     } catch (err) {
       await fsp.rm(tmp, { force: true });
@@ -268,8 +269,20 @@ export function registerConfiguredGcs(
   registerGcsBackend(() => createGcsStorage(config));
 }
 
-/** The gs:// URI a file staged by `GcsStorage.stageIn` came from (undefined for other paths). */
+/**
+ * Local paths of the objects this process staged, to their URIs (the newest few thousand): a
+ * path alone is ambiguous (a scratch folder may itself lie under a folder named `gcs`).
+ */
+const staged = new Map<string, string>();
+const STAGED_KEPT = 10_000;
+
+function noteStaged(local: string, uri: string): void {
+  staged.delete(local);
+  staged.set(local, uri);
+  if (staged.size > STAGED_KEPT) staged.delete(staged.keys().next().value!);
+}
+
+/** The gs:// URI a file staged by `GcsStorage.stageIn` in this process came from (undefined for other paths). */
 export function stagedGcsUri(localPath: string): string | undefined {
-  const m = /[\\/]gcs[\\/]([a-z0-9][a-z0-9._-]{1,220})[\\/](.+)$/.exec(localPath);
-  return m ? `gs://${m[1]}/${m[2]!.split(path.sep).join('/')}` : undefined;
+  return staged.get(path.resolve(localPath));
 }

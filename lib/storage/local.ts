@@ -144,8 +144,13 @@ export class LocalStorage implements StorageBackend {
       if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
       // Scratch on another file system: copy under a temporary name, then rename.
       const tmp = `${uri}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`;
-      await fs.copyFile(localPath, tmp);
-      await fs.rename(tmp, uri);
+      try {
+        await fs.copyFile(localPath, tmp);
+        await fs.rename(tmp, uri);
+      } catch (copyErr) {
+        await fs.rm(tmp, { force: true }); // a full disk must not keep half a copy
+        throw copyErr;
+      }
       await fs.rm(localPath, { force: true });
     }
   }
