@@ -15,14 +15,13 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { keyBucketSql, type BucketHash } from '../../lib/buckets.js';
-import { sqlFileList, sqlString, withDuckDB } from '../../lib/duckdb.js';
+import { sqlFileList, sqlString } from '../../lib/duckdb.js';
 import type { Config } from '../../lib/config.js';
 import { joinUri, resolveDataset, storageFor, type ObjectInfo } from '../../lib/storage/index.js';
-import { duckdbOptions } from './deps.js';
 import { batchFiles, groupByTarget } from './grouping.js';
-import { previousHeartbeat, startHeartbeat } from './heartbeat.js';
+import { previousHeartbeat } from './heartbeat.js';
 import { configTaskMemory } from './memory.js';
-import { withScratch } from './scratch.js';
+import { withDuckDBTask, type DuckDBTask } from './task.js';
 import { stageAll } from './staging.js';
 
 /** Input bytes and files one map query reads together (the unit a retry resumes from). */
@@ -174,8 +173,13 @@ export async function runShuffleMap(
   const done: MapProgress = { ...NOTHING_DONE, ...previous, status: undefined };
   const files = task.batches.reduce((n, b) => n + b.length, 0);
   const label = `${task.input} map ${task.group + 1}/${task.groups}`;
-  return withScratch(config, `shuffle-${task.input}-${task.group}`, (scratch) =>
-    withDuckDB(duckdbOptions(config), async (conn) => {
+  return withDuckDBTask(
+    config,
+    {
+      label: `shuffle-${task.input}-${task.group}`,
+      heartbeat: { ...done, status: `${label}: starting at file ${done.filesRead + 1}/${files}` },
+    },
+    async ({ scratch, conn, heartbeat }: DuckDBTask<MapProgress>) => {
       const settings = partitionedWriteSettings({
         memoryBytes: configTaskMemory(config),
         buckets: task.buckets,
@@ -183,52 +187,44 @@ export async function runShuffleMap(
       });
       await conn.run(`SET partitioned_write_flush_threshold = ${settings.flushRows}`);
       await conn.run(`SET partitioned_write_max_open_files = ${settings.maxOpenFiles}`);
-      const heartbeat = startHeartbeat<MapProgress>(
-        { ...done, status: `${label}: starting at file ${done.filesRead + 1}/${files}` },
-        conn,
-      );
-      try {
-        const state = { ...done };
-        for (let b = done.batchesDone; b < task.batches.length; b++) {
-          const uris = task.batches[b]!;
-          const batchDir = path.join(scratch, `batch-${b}`);
-          await fs.mkdir(batchDir, { recursive: true });
-          const locals = await stageAll(uris, path.join(batchDir, 'in'));
-          await source.check(conn, locals, uris);
-          const outDir = path.join(batchDir, 'out');
-          const queryStart = Date.now();
-          await conn.run(
-            partitionedCopySql({
-              rowsSql: source.rowsSql(locals),
-              key: source.key,
-              buckets: task.buckets,
-              bucketHash: task.bucketHash,
-              outDir,
-              rowGroupBytes: settings.rowGroupBytes,
-            }),
-          );
-          const queryEnd = Date.now();
-          const written = await movePartitions(conn, outDir, task, b);
-          state.queryMs += queryEnd - queryStart;
-          state.writeMs += Date.now() - queryEnd;
-          for (const local of locals) state.bytesRead += (await fs.stat(local)).size;
-          await fs.rm(batchDir, { recursive: true, force: true });
-          state.rows += written.rows;
-          state.partitionFiles += written.files;
-          state.partitionBytes += written.bytes;
-          state.filesRead += uris.length;
-          state.batchesDone = b + 1;
-          heartbeat.beat({
-            ...state,
-            status: `${label}: file ${state.filesRead}/${files}, ${state.rows.toLocaleString('en-US')} rows`,
-          });
-        }
-        const { batchesDone: _b, status: _s, ...result } = state;
-        return { ...result, filesResumed: done.filesRead };
-      } finally {
-        heartbeat.stop();
+      const state = { ...done };
+      for (let b = done.batchesDone; b < task.batches.length; b++) {
+        const uris = task.batches[b]!;
+        const batchDir = path.join(scratch, `batch-${b}`);
+        await fs.mkdir(batchDir, { recursive: true });
+        const locals = await stageAll(uris, path.join(batchDir, 'in'));
+        await source.check(conn, locals, uris);
+        const outDir = path.join(batchDir, 'out');
+        const queryStart = Date.now();
+        await conn.run(
+          partitionedCopySql({
+            rowsSql: source.rowsSql(locals),
+            key: source.key,
+            buckets: task.buckets,
+            bucketHash: task.bucketHash,
+            outDir,
+            rowGroupBytes: settings.rowGroupBytes,
+          }),
+        );
+        const queryEnd = Date.now();
+        const written = await movePartitions(conn, outDir, task, b);
+        state.queryMs += queryEnd - queryStart;
+        state.writeMs += Date.now() - queryEnd;
+        for (const local of locals) state.bytesRead += (await fs.stat(local)).size;
+        await fs.rm(batchDir, { recursive: true, force: true });
+        state.rows += written.rows;
+        state.partitionFiles += written.files;
+        state.partitionBytes += written.bytes;
+        state.filesRead += uris.length;
+        state.batchesDone = b + 1;
+        heartbeat.beat({
+          ...state,
+          status: `${label}: file ${state.filesRead}/${files}, ${state.rows.toLocaleString('en-US')} rows`,
+        });
       }
-    }),
+      const { batchesDone: _b, status: _s, ...result } = state;
+      return { ...result, filesResumed: done.filesRead };
+    },
   );
 }
 

@@ -39,3 +39,38 @@ export function withDuckDBTask<D, T>(
     }),
   );
 }
+
+/** What a task's heartbeat adds while a DuckDB query runs. */
+export interface QueryProgress {
+  percent?: number;
+  rowsScanned?: number;
+}
+
+/**
+ * Runs `work` with `initial` as the task's details; `beat` updates them, and every 2 s the
+ * heartbeat also carries DuckDB's progress on the running query (what the Web UI shows).
+ */
+export async function withQueryProgress<D extends object, T>(
+  task: Pick<DuckDBTask<D & QueryProgress>, 'conn' | 'heartbeat'>,
+  initial: D,
+  work: (beat: (next: Partial<D>) => void) => Promise<T>,
+): Promise<T> {
+  let current = initial;
+  task.heartbeat.beat(current);
+  const timer = setInterval(() => {
+    const p = task.conn.progress;
+    task.heartbeat.beat({
+      ...current,
+      percent: p.percentage >= 0 ? Math.round(p.percentage) : undefined,
+      rowsScanned: Number(p.rows_processed),
+    });
+  }, 2_000);
+  try {
+    return await work((next) => {
+      current = { ...current, ...next };
+      task.heartbeat.beat(current);
+    });
+  } finally {
+    clearInterval(timer);
+  }
+}

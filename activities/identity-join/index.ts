@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CURRENT_BUCKET_HASH, plannedBucketHash, type BucketHash } from '../../lib/buckets.js';
-import { parquetRowsPerFile, withDuckDB } from '../../lib/duckdb.js';
+import { parquetRowsPerFile } from '../../lib/duckdb.js';
 import { badInput, missingInput } from '../../lib/errors.js';
 import type { IdentityJoinParams } from '../../pipelines/identity-join.js';
 import { ADDED_COLUMNS } from './types.js';
@@ -16,10 +16,9 @@ import { joinUri, resolveDataset, storageFor } from '../../lib/storage/index.js'
 import type { Manifest } from '../../lib/storage/manifest.js';
 import { commitOutput, openRunOutput, putOutputFile, type StagedFile } from '../common/output.js';
 import { runWorkUri } from '../common/work.js';
-import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
+import type { ActivityDeps } from '../common/deps.js';
 import { checkOutput } from '../common/quality.js';
 import { groupByTarget } from '../common/grouping.js';
-import { startHeartbeat } from '../common/heartbeat.js';
 import { stageAll } from '../common/staging.js';
 import { requireColumns } from '../common/schema.js';
 import { configTaskMemory } from '../common/memory.js';
@@ -50,7 +49,7 @@ import type {
   JoinTask,
   JoinTaskResult,
 } from './types.js';
-import { withScratch } from '../common/scratch.js';
+import { withDuckDBTask, withQueryProgress } from '../common/task.js';
 
 export * from './types.js';
 
@@ -68,33 +67,6 @@ async function listFiles(dir: string): Promise<string[]> {
     if (entry.isFile() && entry.name.endsWith('.parquet')) out.push(path.join(entry.parentPath, entry.name));
   }
   return out.sort();
-}
-
-/** Sends DuckDB's progress with the heartbeat details while `work` runs. */
-async function withProgress<T, D extends object>(
-  conn: DuckDBConnection,
-  details: () => D,
-  work: (beat: (next: Partial<D>) => void) => Promise<T>,
-): Promise<T> {
-  let current = details();
-  const hb = startHeartbeat<D & { percent?: number; rowsScanned?: number }>(current, conn);
-  const timer = setInterval(() => {
-    const p = conn.progress;
-    hb.beat({
-      ...current,
-      percent: p.percentage >= 0 ? Math.round(p.percentage) : undefined,
-      rowsScanned: Number(p.rows_processed),
-    });
-  }, 2_000);
-  try {
-    return await work((next) => {
-      current = { ...current, ...next };
-      hb.beat(current);
-    });
-  } finally {
-    clearInterval(timer);
-    hb.stop();
-  }
 }
 
 /**
@@ -210,116 +182,108 @@ export function createIdentityJoinActivities(deps: ActivityDeps) {
       bucketHash?: BucketHash;
       workUri: string;
     }): Promise<HashedDs2> {
-      return withScratch(config, `ij-hash-${input.group}`, (scratch) =>
-        withDuckDB(duckdbOptions(config), (conn) =>
-          withProgress(
-            conn,
-            () => ({ step: `hash DS2 group ${input.group + 1}/${input.groups}`, rows: 0 }),
-            async (beat) => {
-              const locals = await stageAll(input.files, scratch);
-              await requireDs2Columns(conn, locals, input.files);
-              const outDir = path.join(scratch, 'out');
-              await conn.run(
-                hashDs2Sql({
-                  files: locals,
-                  buckets: input.buckets,
-                  bucketHash: plannedBucketHash(input.bucketHash),
-                  group: input.group,
-                  outDir,
-                }),
-              );
-              const written = await listFiles(outDir);
-              const rows = await parquetRowsPerFile(conn, written);
-              const bucketFiles: string[][] = Array.from({ length: input.buckets }, () => []);
-              let total = 0;
-              for (const local of written) {
-                const bucketDir = path.basename(path.dirname(local)); // bucket=<b>
-                const bucket = Number(bucketDir.slice('bucket='.length));
-                const target = joinUri(input.workUri, 'ds2', bucketDir, path.basename(local));
-                total += rows.get(local) ?? 0;
-                await storageFor(target).putFile(local, target);
-                bucketFiles[bucket]!.push(target);
-              }
-              beat({ rows: total });
-              return { group: input.group, rows: total, bucketFiles };
-            },
-          ),
-        ),
+      const details = { step: `hash DS2 group ${input.group + 1}/${input.groups}`, rows: 0 };
+      return withDuckDBTask(config, { label: `ij-hash-${input.group}`, heartbeat: details }, (task) =>
+        withQueryProgress(task, details, async (beat) => {
+          const { scratch, conn } = task;
+          const locals = await stageAll(input.files, scratch);
+          await requireDs2Columns(conn, locals, input.files);
+          const outDir = path.join(scratch, 'out');
+          await conn.run(
+            hashDs2Sql({
+              files: locals,
+              buckets: input.buckets,
+              bucketHash: plannedBucketHash(input.bucketHash),
+              group: input.group,
+              outDir,
+            }),
+          );
+          const written = await listFiles(outDir);
+          const rows = await parquetRowsPerFile(conn, written);
+          const bucketFiles: string[][] = Array.from({ length: input.buckets }, () => []);
+          let total = 0;
+          for (const local of written) {
+            const bucketDir = path.basename(path.dirname(local)); // bucket=<b>
+            const bucket = Number(bucketDir.slice('bucket='.length));
+            const target = joinUri(input.workUri, 'ds2', bucketDir, path.basename(local));
+            total += rows.get(local) ?? 0;
+            await storageFor(target).putFile(local, target);
+            bucketFiles[bucket]!.push(target);
+          }
+          beat({ rows: total });
+          return { group: input.group, rows: total, bucketFiles };
+        }),
       );
     },
 
     /** Joins one bucket of one DS1 file group and puts its output files under their final names. */
     async joinIdentityShard(input: JoinTask): Promise<JoinTaskResult> {
-      return withScratch(config, `ij-join-${input.task}`, (scratch) =>
-        withDuckDB(duckdbOptions(config), (conn) =>
-          withProgress(
-            conn,
-            () => ({
-              shard: `${input.task + 1}/${input.tasks}`,
+      const details = {
+        shard: `${input.task + 1}/${input.tasks}`,
+        bucket: input.bucket,
+        step: 'staging',
+        rows: 0,
+      };
+      return withDuckDBTask(config, { label: `ij-join-${input.task}`, heartbeat: details }, (task) =>
+        withQueryProgress(task, details, async (beat) => {
+          const { scratch, conn } = task;
+          const ds1Locals = await stageAll(input.ds1Files, scratch);
+          const ds2Locals = await stageAll(input.ds2Files, path.join(scratch, 'ds2'));
+          if (input.ds2Raw) await requireDs2Columns(conn, ds2Locals, input.ds2Files);
+          await requireDs1Columns(conn, ds1Locals, input.ds1Files, input.columns);
+          const ds2: Ds2Source = input.ds2Raw ? { rawFiles: ds2Locals } : { table: 'd2' };
+          if (!input.ds2Raw) {
+            beat({ step: 'loading DS2 bucket' });
+            await conn.run(createDs2TableSql(ds2Locals));
+          }
+          beat({ step: input.ds2Raw ? 'hashing DS2 and joining' : 'joining' });
+          const outDir = path.join(scratch, 'out');
+          const shard = {
+            ds1Files: ds1Locals,
+            ds2,
+            filter: {
               bucket: input.bucket,
-              step: 'staging',
-              rows: 0,
-            }),
-            async (beat) => {
-              const ds1Locals = await stageAll(input.ds1Files, scratch);
-              const ds2Locals = await stageAll(input.ds2Files, path.join(scratch, 'ds2'));
-              if (input.ds2Raw) await requireDs2Columns(conn, ds2Locals, input.ds2Files);
-              await requireDs1Columns(conn, ds1Locals, input.ds1Files, input.columns);
-              const ds2: Ds2Source = input.ds2Raw ? { rawFiles: ds2Locals } : { table: 'd2' };
-              if (!input.ds2Raw) {
-                beat({ step: 'loading DS2 bucket' });
-                await conn.run(createDs2TableSql(ds2Locals));
-              }
-              beat({ step: input.ds2Raw ? 'hashing DS2 and joining' : 'joining' });
-              const outDir = path.join(scratch, 'out');
-              const shard = {
-                ds1Files: ds1Locals,
-                ds2,
-                filter: {
-                  bucket: input.bucket,
-                  buckets: input.buckets,
-                  bucketHash: plannedBucketHash(input.bucketHash),
-                },
-              };
-              await conn.run(
-                joinSql({ ...shard, columns: input.columns, outDir, targetFileMB: input.targetFileMB }),
-              );
-              // DuckDB numbers files part-0, part-1, ... in write order; keep that order.
-              const written = (await listFiles(outDir)).sort(
-                (a, b) => Number(/part-(\d+)/.exec(a)![1]) - Number(/part-(\d+)/.exec(b)![1]),
-              );
-              const rows = await parquetRowsPerFile(conn, written);
-              beat({ step: 'counting matches, publishing files' });
-              // Checksumming and moving the output (Node, I/O) overlaps the match count (DuckDB).
-              const publishing = publishOutputFiles(input.output, input.task, written, rows);
-              const counting = (async () => {
-                const counts = (await conn.runAndReadAll(countsSql(shard))).getRowObjects()[0]!;
-                const ds2Rows = input.ds2Raw
-                  ? Number((await conn.runAndReadAll(ds2RowsSql(ds2Locals))).getRowObjects()[0]!.n)
-                  : undefined;
-                return { counts, ds2Rows };
-              })();
-              // Both settle before the scratch folder and the connection go away, even on failure.
-              const [published, counted] = await Promise.allSettled([publishing, counting]);
-              if (published.status === 'rejected') throw published.reason;
-              if (counted.status === 'rejected') throw counted.reason;
-              const files = published.value;
-              const { counts, ds2Rows } = counted.value;
-              const rowsOut = files.reduce((s, f) => s + f.rows, 0);
-              beat({ step: 'done', rows: rowsOut });
-              return {
-                task: input.task,
-                rowsIn: Number(counts.rows_in),
-                matchedRows: Number(counts.matched),
-                rowsOut,
-                bytesRead: await localBytes([...ds1Locals, ...ds2Locals]),
-                bytesWritten: files.reduce((s, f) => s + f.bytes, 0),
-                files,
-                ds2Rows,
-              };
+              buckets: input.buckets,
+              bucketHash: plannedBucketHash(input.bucketHash),
             },
-          ),
-        ),
+          };
+          await conn.run(
+            joinSql({ ...shard, columns: input.columns, outDir, targetFileMB: input.targetFileMB }),
+          );
+          // DuckDB numbers files part-0, part-1, ... in write order; keep that order.
+          const written = (await listFiles(outDir)).sort(
+            (a, b) => Number(/part-(\d+)/.exec(a)![1]) - Number(/part-(\d+)/.exec(b)![1]),
+          );
+          const rows = await parquetRowsPerFile(conn, written);
+          beat({ step: 'counting matches, publishing files' });
+          // Checksumming and moving the output (Node, I/O) overlaps the match count (DuckDB).
+          const publishing = publishOutputFiles(input.output, input.task, written, rows);
+          const counting = (async () => {
+            const counts = (await conn.runAndReadAll(countsSql(shard))).getRowObjects()[0]!;
+            const ds2Rows = input.ds2Raw
+              ? Number((await conn.runAndReadAll(ds2RowsSql(ds2Locals))).getRowObjects()[0]!.n)
+              : undefined;
+            return { counts, ds2Rows };
+          })();
+          // Both settle before the scratch folder and the connection go away, even on failure.
+          const [published, counted] = await Promise.allSettled([publishing, counting]);
+          if (published.status === 'rejected') throw published.reason;
+          if (counted.status === 'rejected') throw counted.reason;
+          const files = published.value;
+          const { counts, ds2Rows } = counted.value;
+          const rowsOut = files.reduce((s, f) => s + f.rows, 0);
+          beat({ step: 'done', rows: rowsOut });
+          return {
+            task: input.task,
+            rowsIn: Number(counts.rows_in),
+            matchedRows: Number(counts.matched),
+            rowsOut,
+            bytesRead: await localBytes([...ds1Locals, ...ds2Locals]),
+            bytesWritten: files.reduce((s, f) => s + f.bytes, 0),
+            files,
+            ds2Rows,
+          };
+        }),
       );
     },
 
@@ -361,52 +325,47 @@ export function createIdentityJoinActivities(deps: ActivityDeps) {
         bytesWritten: 0,
       };
       if (ds1Parts.length === 0) return { ...nothing, files: [] }; // no DS1 row in this bucket
-      return withScratch(config, `ij-bucket-${input.bucket}`, (scratch) =>
-        withDuckDB(duckdbOptions(config), (conn) =>
-          withProgress(
-            conn,
-            () => ({ bucket: `${input.bucket + 1}/${input.buckets}`, step: 'staging', rows: 0 }),
-            async (beat) => {
-              const ds1Locals = await stageAll(ds1Parts, path.join(scratch, 'ds1'));
-              const ds2Locals = await stageAll(ds2Parts, path.join(scratch, 'ds2'));
-              const joined = { ds1Files: ds1Locals, ds2: { hashedFiles: ds2Locals } };
-              beat({ step: 'joining' });
-              const outDir = path.join(scratch, 'out');
-              await conn.run(
-                joinSql({
-                  ...joined,
-                  columns: input.columns,
-                  outDir,
-                  targetFileMB: input.targetFileMB,
-                  rowGroupBytes: reduceRowGroupBytes(configTaskMemory(config)),
-                }),
-              );
-              const written = (await listFiles(outDir)).sort(
-                (a, b) => Number(/part-(\d+)/.exec(a)![1]) - Number(/part-(\d+)/.exec(b)![1]),
-              );
-              const rows = await parquetRowsPerFile(conn, written);
-              beat({ step: 'counting matches, publishing files' });
-              const publishing = publishOutputFiles(input.output, input.bucket, written, rows);
-              const counting = (async () =>
-                (await conn.runAndReadAll(countsSql(joined))).getRowObjects()[0]!)();
-              const [published, counted] = await Promise.allSettled([publishing, counting]);
-              if (published.status === 'rejected') throw published.reason;
-              if (counted.status === 'rejected') throw counted.reason;
-              const files = published.value;
-              const rowsOut = files.reduce((s, f) => s + f.rows, 0);
-              beat({ step: 'done', rows: rowsOut });
-              return {
-                task: input.bucket,
-                rowsIn: Number(counted.value.rows_in),
-                matchedRows: Number(counted.value.matched),
-                rowsOut,
-                bytesRead: await localBytes([...ds1Locals, ...ds2Locals]),
-                bytesWritten: files.reduce((s, f) => s + f.bytes, 0),
-                files,
-              };
-            },
-          ),
-        ),
+      const details = { bucket: `${input.bucket + 1}/${input.buckets}`, step: 'staging', rows: 0 };
+      return withDuckDBTask(config, { label: `ij-bucket-${input.bucket}`, heartbeat: details }, (task) =>
+        withQueryProgress(task, details, async (beat) => {
+          const { scratch, conn } = task;
+          const ds1Locals = await stageAll(ds1Parts, path.join(scratch, 'ds1'));
+          const ds2Locals = await stageAll(ds2Parts, path.join(scratch, 'ds2'));
+          const joined = { ds1Files: ds1Locals, ds2: { hashedFiles: ds2Locals } };
+          beat({ step: 'joining' });
+          const outDir = path.join(scratch, 'out');
+          await conn.run(
+            joinSql({
+              ...joined,
+              columns: input.columns,
+              outDir,
+              targetFileMB: input.targetFileMB,
+              rowGroupBytes: reduceRowGroupBytes(configTaskMemory(config)),
+            }),
+          );
+          const written = (await listFiles(outDir)).sort(
+            (a, b) => Number(/part-(\d+)/.exec(a)![1]) - Number(/part-(\d+)/.exec(b)![1]),
+          );
+          const rows = await parquetRowsPerFile(conn, written);
+          beat({ step: 'counting matches, publishing files' });
+          const publishing = publishOutputFiles(input.output, input.bucket, written, rows);
+          const counting = (async () => (await conn.runAndReadAll(countsSql(joined))).getRowObjects()[0]!)();
+          const [published, counted] = await Promise.allSettled([publishing, counting]);
+          if (published.status === 'rejected') throw published.reason;
+          if (counted.status === 'rejected') throw counted.reason;
+          const files = published.value;
+          const rowsOut = files.reduce((s, f) => s + f.rows, 0);
+          beat({ step: 'done', rows: rowsOut });
+          return {
+            task: input.bucket,
+            rowsIn: Number(counted.value.rows_in),
+            matchedRows: Number(counted.value.matched),
+            rowsOut,
+            bytesRead: await localBytes([...ds1Locals, ...ds2Locals]),
+            bytesWritten: files.reduce((s, f) => s + f.bytes, 0),
+            files,
+          };
+        }),
       );
     },
 
