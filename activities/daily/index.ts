@@ -1,23 +1,12 @@
 // Activities of the daily DAG: plan (typed parameters from the catalogue, what a re-run can skip)
-// and the sensor that waits for an input's `_SUCCESS` manifest.
-import { Context, sleep } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+// and a sensor's look for an input's `_SUCCESS` manifest.
+import { Context } from '@temporalio/activity';
 import { runWorkflowId } from '../../lib/contracts/run-id.js';
-import { ErrorType } from '../../lib/errors.js';
-import { joinUri } from '../../lib/storage/index.js';
-import { MANIFEST_NAME, readManifest } from '../../lib/storage/manifest.js';
+import type { SensorOwner } from '../../lib/contracts/sensors.js';
+import { registerSensor, sensorRegistry, unregisterSensor } from '../../lib/sensors.js';
+import { readManifest } from '../../lib/storage/manifest.js';
 import type { BranchPlan, DailyBranch, RerunMode } from '../../lib/contracts/daily.js';
 import type { ActivityDeps } from '../common/deps.js';
-
-/** Largest gap between heartbeats while a sensor sleeps (its heartbeat timeout is 60 s). */
-const HEARTBEAT_EVERY_MS = 10_000;
-
-function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  return `${(s / 3600).toFixed(1)}h`;
-}
 
 async function outputPublished(params: unknown, runDate: string): Promise<string | undefined> {
   const output = (params as { output?: unknown } | undefined)?.output;
@@ -36,6 +25,7 @@ export type PipelineParamsBuilder = (
 ) => unknown;
 
 export function createDailyActivities({
+  config,
   buildParams,
 }: ActivityDeps & { buildParams: PipelineParamsBuilder }) {
   return {
@@ -76,42 +66,21 @@ export function createDailyActivities({
     },
 
     /**
-     * Sensor: pokes `input` for its `_SUCCESS` manifest every `pokeIntervalMs` until `deadline`
-     * (absolute, so a retried sensor keeps the original deadline), heartbeating what it waits for.
+     * One look of a sensor (the waiting itself is a durable timer in the workflow, holding no
+     * slot): whether `uri` has its `_SUCCESS` manifest. While the sensor still waits
+     * (`waiting`), its run is registered for a wake-up signal from whoever publishes `uri`;
+     * once it has the input or gives up, the registration is removed.
      */
-    async waitForInput(input: { uri: string; pokeIntervalMs: number; deadline: string }): Promise<{
+    async checkInput(input: {
       uri: string;
-      pokes: number;
-      waitedMs: number;
-      rows: number;
-    }> {
-      const ctx = Context.current();
-      const started = Date.now();
-      const deadline = Date.parse(input.deadline);
-      const manifestUri = joinUri(input.uri, MANIFEST_NAME);
-      for (let pokes = 1; ; pokes++) {
-        const manifest = await readManifest(input.uri);
-        if (manifest)
-          return { uri: input.uri, pokes, waitedMs: Date.now() - started, rows: manifest.totals.rows };
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          throw ApplicationFailure.create({
-            type: ErrorType.SensorTimeout,
-            nonRetryable: true,
-            message: `input ${input.uri} has no ${MANIFEST_NAME} manifest after ${formatDuration(
-              Date.now() - started,
-            )} (${pokes} pokes, deadline ${input.deadline})`,
-          });
-        }
-        const wakeAt = Date.now() + Math.min(input.pokeIntervalMs, left);
-        while (Date.now() < wakeAt) {
-          ctx.heartbeat({
-            status: `waiting for ${manifestUri}: poke ${pokes}, ${formatDuration(deadline - Date.now())} to deadline`,
-            pokes,
-          });
-          await sleep(Math.min(HEARTBEAT_EVERY_MS, wakeAt - Date.now()));
-        }
-      }
+      sensor: SensorOwner;
+      waiting: boolean;
+    }): Promise<{ published: boolean; rows?: number }> {
+      const registry = sensorRegistry(config.DAYBREAK_DATA_ROOT);
+      if (input.waiting) await registerSensor(registry, input.uri, input.sensor);
+      const manifest = await readManifest(input.uri);
+      if (manifest || !input.waiting) await unregisterSensor(registry, input.uri, input.sensor);
+      return manifest ? { published: true, rows: manifest.totals.rows } : { published: false };
     },
   };
 }

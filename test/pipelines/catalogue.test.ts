@@ -36,7 +36,7 @@ test("the worker registers every definition's activities, and no activity name t
       owner.set(name, def.name);
     }
   }
-  for (const machinery of ['planDaily', 'waitForInput', 'alertRunFailure', 'resolveRunAlerts'])
+  for (const machinery of ['planDaily', 'checkInput', 'alertRunFailure', 'resolveRunAlerts'])
     expect(registered[machinery], machinery).toBeTypeOf('function');
 });
 
