@@ -1,5 +1,5 @@
 // A local redis-server child process (tests, benches, local runs): no persistence, 127.0.0.1,
-// stopped and restartable on the same port.
+// the feature store's listpack setting, stopped and restartable on the same port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { freePort } from './dev-server.js';
@@ -49,6 +49,9 @@ export async function startLocalRedis(
         '',
         '--appendonly',
         'no',
+        // As docker-compose.yml: feature-store buckets stay compact listpacks (README: Redis layout).
+        '--hash-max-listpack-value',
+        '512',
         ...(opts.extraArgs ?? []),
       ],
       { stdio: 'ignore' },

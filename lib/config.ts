@@ -114,6 +114,11 @@ export const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'redis://host:port')
     .default('redis://127.0.0.1:6379'),
+  /**
+   * Longest a feature sync waits for Redis to come back (a restart, a failover, LOADING of the
+   * dataset) before its step fails; the step then runs again from its start.
+   */
+  DAYBREAK_REDIS_WAIT_SECONDS: positiveInt.default(300),
   API_PORT: port.default(8080),
   API_HOST: z.string().min(1).default('127.0.0.1'),
   /** Comma-separated bearer tokens for the feature API. */

@@ -12,6 +12,10 @@ export const ErrorType = {
   WorkerLost: 'WorkerLost',
   /** Another run published newer output meanwhile (e.g. two syncs of one feature view at once). */
   Superseded: 'Superseded',
+  /** Redis stayed unreachable (or loading) longer than a feature sync waits (DAYBREAK_REDIS_WAIT_SECONDS). */
+  RedisUnavailable: 'RedisUnavailable',
+  /** A run planned by an earlier release that this release cannot continue (the plan's shape changed). */
+  IncompatiblePlan: 'IncompatiblePlan',
   /** A pipeline's SQL tried to read, write or configure something its sandbox does not allow. */
   SandboxViolation: 'SandboxViolation',
   /** A data-quality check on a staged output failed; the output was not published. */
@@ -26,6 +30,8 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   ErrorType.InputMissing,
   ErrorType.PermissionDenied,
   ErrorType.Superseded,
+  ErrorType.RedisUnavailable,
+  ErrorType.IncompatiblePlan,
   ErrorType.SandboxViolation,
   ErrorType.DataQuality,
 ];

@@ -1,17 +1,21 @@
 // feature-sync: per view (in parallel) compute -> plan -> load shards (in parallel, heartbeating)
-// -> publish (atomic pointer switch, cleanup). Thin and deterministic: only paths and counts pass.
-import { proxyActivities, setHandler } from '@temporalio/workflow';
+// -> publish (count check, atomic pointer switch, cleanup). When Redis lost part of the version
+// before the switch (a restart without persistence), publish says which shards are short and they
+// are loaded again. Thin and deterministic: only paths and counts pass.
+import { ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
 import type {
   FeatureSyncActivities,
   FeatureSyncResult,
   PublishedView,
+  ShardLoad,
 } from '../activities/feature-sync/index.js';
+import { keptIncompleteMessage, MAX_PUBLISH_ROUNDS } from '../lib/contracts/feature-sync-reloads.js';
 import type { FeatureSyncParams } from '../pipelines/feature-sync.js';
-import { shardActivity, shortActivity } from './common/activity-options.js';
+import { shardActivity } from './common/activity-options.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
-const quick = proxyActivities<FeatureSyncActivities>(shortActivity);
+// Every step heartbeats, the Redis ones also while they wait out a Redis outage (minutes).
 const heavy = proxyActivities<FeatureSyncActivities>(shardActivity);
 
 /** End of the run date (UTC): the features' as-of time. */
@@ -37,7 +41,7 @@ export async function featureSync(input: PipelineInput<FeatureSyncParams>): Prom
         runDate,
         asOf,
       });
-      const plan = await quick.planFeatureLoad({
+      const plan = await heavy.planFeatureLoad({
         view,
         computed,
         mode: params.mode,
@@ -47,21 +51,40 @@ export async function featureSync(input: PipelineInput<FeatureSyncParams>): Prom
       });
       progress.phase = 'loading Redis';
       progress.shardsTotal += plan.shards;
-      const loads = await Promise.all(
-        Array.from({ length: plan.shards }, async (_, shard) => {
-          const load = await heavy.loadFeatureShard({
-            view,
-            plan,
-            files: computed.files,
-            shard,
-            redisUrl: params.redisUrl,
-          });
-          progress.shardsDone += 1;
-          progress.rows += load.written;
-          return load;
-        }),
+      const load = async (shard: number) => {
+        const result = await heavy.loadFeatureShard({
+          view,
+          plan,
+          files: computed.files,
+          shard,
+          redisUrl: params.redisUrl,
+        });
+        progress.shardsDone += 1;
+        progress.rows += result.written;
+        return result;
+      };
+      let loads: ShardLoad[] = await Promise.all(
+        Array.from({ length: plan.shards }, (_, shard) => load(shard)),
       );
-      return quick.publishFeatureVersion({ view, plan, computed, loads, redisUrl: params.redisUrl });
+      for (let round = 1; ; round++) {
+        const outcome = await heavy.publishFeatureVersion({
+          view,
+          plan,
+          computed,
+          loads,
+          redisUrl: params.redisUrl,
+        });
+        if (!('incomplete' in outcome)) return outcome;
+        if (round === MAX_PUBLISH_ROUNDS)
+          throw ApplicationFailure.create({
+            message: keptIncompleteMessage(view, plan.version, outcome.incomplete),
+          });
+        const { shards } = outcome.incomplete;
+        progress.phase = 'loading Redis again (it lost part of the version)';
+        progress.shardsTotal += shards.length;
+        const again = await Promise.all(shards.map(load));
+        loads = loads.map((l) => again.find((a) => a.shard === l.shard) ?? l);
+      }
     }),
   );
   progress.phase = 'done';

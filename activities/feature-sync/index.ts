@@ -1,5 +1,6 @@
 // Activities of feature-sync: thin wrappers of ./steps.ts that resolve the view by name, take the
-// Redis URL from the worker's config (a password never enters workflow history) and heartbeat.
+// Redis URL from the worker's config (a password never enters workflow history), heartbeat, and
+// wait out a Redis outage of up to DAYBREAK_REDIS_WAIT_SECONDS before running their step again.
 import type { Config } from '../../lib/config.js';
 import { badInput } from '../../lib/errors.js';
 import { joinUri } from '../../lib/storage/index.js';
@@ -8,8 +9,9 @@ import { featureView } from '../../lib/features/views/index.js';
 import type { FeatureView } from '../../lib/features/types.js';
 import type { ActivityDeps } from '../common/deps.js';
 import { startHeartbeat } from '../common/heartbeat.js';
+import { withRedisRecovery } from './redis.js';
 import { computeView, loadShard, planLoad, publishVersion } from './steps.js';
-import type { ComputedView, LoadPlan, PublishedView, ShardLoad, SyncMode } from './types.js';
+import type { ComputedView, LoadPlan, PublishOutcome, ShardLoad, SyncMode } from './types.js';
 
 export * from './types.js';
 
@@ -24,6 +26,30 @@ function redisUrlFor(config: Config, override?: string): string {
 }
 
 export function createFeatureSyncActivities({ config }: ActivityDeps) {
+  /** Runs a Redis step, heartbeating `details` (plus what it waits for during an outage). */
+  const redisStep = async <T>(
+    url: string,
+    details: Record<string, unknown>,
+    step: (beat: (more: Record<string, unknown>) => void) => Promise<T>,
+  ): Promise<T> => {
+    let current = details;
+    const hb = startHeartbeat<Record<string, unknown>>(current);
+    const beat = (more: Record<string, unknown>) => hb.beat((current = { ...current, ...more }));
+    try {
+      return await withRedisRecovery(
+        {
+          url,
+          waitMs: config.DAYBREAK_REDIS_WAIT_SECONDS * 1000,
+          onWait: (cause) => beat({ waitingForRedis: cause.split('\n')[0], since: new Date().toISOString() }),
+          onRecovered: () => beat({ waitingForRedis: undefined, since: undefined }),
+        },
+        () => step(beat),
+      );
+    } finally {
+      hb.stop();
+    }
+  };
+
   return {
     async computeFeatureView(input: {
       view: string;
@@ -53,11 +79,10 @@ export function createFeatureSyncActivities({ config }: ActivityDeps) {
       shards?: number;
       redisUrl?: string;
     }): Promise<LoadPlan> {
-      return planLoad({
-        ...input,
-        view: viewNamed(input.view),
-        redisUrl: redisUrlFor(config, input.redisUrl),
-      });
+      const redisUrl = redisUrlFor(config, input.redisUrl);
+      return redisStep(redisUrl, { view: input.view, step: 'planning' }, () =>
+        planLoad({ ...input, view: viewNamed(input.view), redisUrl }),
+      );
     },
 
     async loadFeatureShard(input: {
@@ -67,22 +92,13 @@ export function createFeatureSyncActivities({ config }: ActivityDeps) {
       shard: number;
       redisUrl?: string;
     }): Promise<ShardLoad> {
-      const hb = startHeartbeat({
-        view: input.view,
-        version: input.plan.version,
-        shard: input.shard,
-        written: 0,
-      });
-      try {
-        return await loadShard(
-          config,
-          { ...input, view: viewNamed(input.view), redisUrl: redisUrlFor(config, input.redisUrl) },
-          (written) =>
-            hb.beat({ view: input.view, version: input.plan.version, shard: input.shard, written }),
-        );
-      } finally {
-        hb.stop();
-      }
+      const redisUrl = redisUrlFor(config, input.redisUrl);
+      const details = { view: input.view, version: input.plan.version, shard: input.shard, written: 0 };
+      return redisStep(redisUrl, details, (beat) =>
+        loadShard(config, { ...input, view: viewNamed(input.view), redisUrl }, (written) =>
+          beat({ written }),
+        ),
+      );
     },
 
     async publishFeatureVersion(input: {
@@ -91,12 +107,17 @@ export function createFeatureSyncActivities({ config }: ActivityDeps) {
       computed: ComputedView;
       loads: ShardLoad[];
       redisUrl?: string;
-    }): Promise<PublishedView> {
-      return publishVersion({
-        ...input,
-        view: viewNamed(input.view),
-        redisUrl: redisUrlFor(config, input.redisUrl),
-      });
+    }): Promise<PublishOutcome> {
+      const redisUrl = redisUrlFor(config, input.redisUrl);
+      const details = { view: input.view, version: input.plan.version, step: 'publishing' };
+      return redisStep(redisUrl, details, (beat) =>
+        publishVersion(config, {
+          ...input,
+          view: viewNamed(input.view),
+          redisUrl,
+          onProgress: (step) => beat({ step }),
+        }),
+      );
     },
   };
 }

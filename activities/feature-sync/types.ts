@@ -17,26 +17,52 @@ export interface ComputedView {
   clusters?: string;
 }
 
+/** Redis's hash-max-listpack-* settings at plan time (undefined when CONFIG GET is not allowed). */
+export interface ListpackLimits {
+  entries: number;
+  value: number;
+}
+
 export interface LoadPlan {
   view: string;
   version: number;
+  /**
+   * Hash buckets of the version (lib/features/keys.ts); an incremental version has its base's.
+   * Undefined in plans made by releases that wrote a key per entity: such a sync cannot go on.
+   */
+  buckets?: number;
   mode: SyncMode;
   /** Why an incremental request became a full sync, if it did. */
   reason?: string;
   layers: number[];
   baseWrittenAt: string;
   asOf: string;
+  /** Load shards: shard s writes the buckets b with b % shards = s. */
   shards: number;
   /** How keys map to shards; unset in plans made before it was recorded (md5-u128). */
   shardHash?: BucketHash;
+  listpackLimits?: ListpackLimits;
   /** The previous version's offline files (incremental only). */
   previousFiles?: string[];
 }
 
 export interface ShardLoad {
   shard: number;
+  /** Entities written (tombstones included): the fields this shard's buckets must hold. */
   written: number;
   tombstones: number;
+  buckets?: number;
+  /** Buckets Redis keeps as a hashtable, not a compact listpack (over its hash-max-listpack-* limits). */
+  nonCompactBuckets?: number;
+  /** Bytes of the longest entity id or value written. */
+  longestEntry?: number;
+}
+
+/** Shards whose buckets did not hold what they wrote when the switch was due (Redis lost data). */
+export interface IncompleteVersion {
+  view: string;
+  version: number;
+  incomplete: { shards: number[]; expected: number; found: number };
 }
 
 export interface PublishedView {
@@ -49,11 +75,18 @@ export interface PublishedView {
   written: number;
   tombstones: number;
   invalidKeys: number;
+  /** Redis keys removed with the older versions (bucket keys; entity keys of legacy versions). */
   deletedKeys: number;
+  /** Versions removed after the switch (older ones not in the new layers, leftovers of killed syncs). */
+  removedVersions?: number[];
+  /** Buckets of this version Redis keeps as a hashtable (see ShardLoad); undefined: limits unknown. */
+  nonCompactBuckets?: number;
   offline: string;
   /** The clusters used (none: each record is its own customer). */
   clusters?: string;
 }
+
+export type PublishOutcome = PublishedView | IncompleteVersion;
 
 export interface FeatureSyncResult {
   views: PublishedView[];

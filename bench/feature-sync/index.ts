@@ -1,27 +1,37 @@
-// bench:feature-sync: entities/s loaded into Redis by the feature-sync load step (DuckDB-generated
-// RESP piped to the socket) for 1M customer entities, side by side with `redis-benchmark -P` SET
-// on the same Redis with values of the same size; and the view computation over generated
-// customer records (the generator is slow on a shared machine, so the load uses 1M entity rows
-// shaped like the customer view's offline Parquet). Writes figures to BENCHMARKS.md.
-//   npm run bench:feature-sync -- [--entities 1000000] [--records 200000]
+// bench:feature-sync: the online store's memory per entity and load speed, in one run on one
+// Redis: the same customer-shaped entities written in the layout of earlier releases (a key per
+// entity, the baseline) and in today's hash buckets, each measured with INFO memory; the switch of
+// a second version (count check, pointer, removal of the first) timed; `redis-benchmark` SET on the
+// same Redis as the write-speed reference; the view computation over generated records.
+// Feeds BENCHMARKS.md section "Feature store: Redis load (bench:feature-sync)".
+//   npm run bench:feature-sync -- [--entities 5000000] [--records 200000]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { generateCustomers } from '../../datagen/customers.js';
-import { computeView, loadShard, planLoad, publishVersion } from '../../activities/feature-sync/steps.js';
+import {
+  computeView,
+  countShards,
+  loadShard,
+  planLoad,
+  publishVersion,
+} from '../../activities/feature-sync/steps.js';
+import type { ComputedView, PublishedView } from '../../activities/feature-sync/types.js';
 import { loadConfig } from '../../lib/config.js';
+import { bucketKey, entityBucket } from '../../lib/features/keys.js';
 import { startLocalRedis } from '../../devstack/redis-server.js';
 import { FEATURE_VIEWS } from '../../lib/features/views/index.js';
+import { benchEntityId, writeCustomerEntities } from './entities.js';
+import { writeLegacyVersion } from './legacy.js';
 import { machineNote, writeBenchmarkSection } from './report.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const ENTITIES = arg('entities', 1_000_000);
+const ENTITIES = arg('entities', 5_000_000);
 const RECORDS = arg('records', 200_000);
 const AS_OF = '2025-07-01T00:00:00.000Z';
 
@@ -30,10 +40,12 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-feature-sync-'));
 const config = loadConfig({ ...process.env, DAYBREAK_SCRATCH_DIR: path.join(dir, 'scratch') });
 const redis = await startLocalRedis();
 const client = new Redis(redis.url);
+const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await client.info('memory'))![1]);
+const seconds = (t0: number) => (performance.now() - t0) / 1000;
 try {
+  const view = FEATURE_VIEWS.customer!;
   console.log(`generating ${RECORDS} customer records ...`);
   const gen = await generateCustomers({ records: RECORDS, seed: 1, out: path.join(dir, 'gen') });
-  const view = FEATURE_VIEWS.customer!;
   let t = performance.now();
   const computed = await computeView(config, {
     view,
@@ -42,88 +54,150 @@ try {
     runDate: '2025-06-30',
     asOf: AS_OF,
   });
-  const computeS = (performance.now() - t) / 1000;
+  const computeS = seconds(t);
   console.log(`computed ${computed.rows} customer entities in ${computeS.toFixed(1)} s`);
 
-  // ENTITIES rows with the customer view's schema and realistic values, for the load.
-  const entitiesFile = path.join(dir, 'entities.parquet');
-  const db = await DuckDBInstance.create(':memory:');
-  const conn = await db.connect();
-  await conn.run(`COPY (SELECT printf('c%09d', r) AS customer_id, (r % 5 + 1)::BIGINT AS record_count,
-      (['crm', 'web', 'pos', 'support'])[1:(r % 3 + 1)::INTEGER] AS sources,
-      (['gmail.com', 'yahoo.com', 'work-example.com'])[1:(r % 2 + 1)::INTEGER] AS email_domains,
-      (r % 3 + 1)::BIGINT AS address_count, md5(r::VARCHAR)[1:24] AS latest_address_id,
-      TIMESTAMP '2023-07-01' + INTERVAL (r * 37 % 31536000) SECOND AS first_seen,
-      TIMESTAMP '2024-07-01' + INTERVAL (r * 53 % 31536000) SECOND AS last_seen,
-      (r % 700)::BIGINT AS recency_days
-    FROM range(${ENTITIES}) t(r)) TO '${entitiesFile}' (FORMAT parquet)`);
-  conn.closeSync();
-  db.closeSync();
-  const entities = { ...computed, files: [entitiesFile], rows: ENTITIES };
-  const plan = await planLoad({
-    view,
-    computed: entities,
-    mode: 'full',
-    redisUrl: redis.url,
-    asOf: AS_OF,
-    shards: 1,
+  console.log(`writing ${ENTITIES} customer-shaped entities ...`);
+  const files = [1, 2].map((variant) => path.join(dir, `entities-${variant}.parquet`));
+  for (const [i, file] of files.entries())
+    await writeCustomerEntities(file, ENTITIES, {
+      scratchDir: config.DAYBREAK_SCRATCH_DIR,
+      variant: i,
+      changeEvery: 1,
+    });
+  const entities = (i: number): ComputedView => ({
+    ...computed,
+    files: [files[i]!],
+    rows: ENTITIES,
+    offline: `bench-${i}`,
   });
-  const memBefore = Number(/used_memory:(\d+)/.exec(await client.info('memory'))![1]);
+
+  // Baseline: the layout of earlier releases.
+  let before = await usedMemory();
   t = performance.now();
-  const load = await loadShard(config, { view, plan, files: entities.files, shard: 0, redisUrl: redis.url });
-  const loadS = (performance.now() - t) / 1000;
-  await publishVersion({ view, plan, computed: entities, loads: [load], redisUrl: redis.url });
-  const memAfter = Number(/used_memory:(\d+)/.exec(await client.info('memory'))![1]);
-  const ours = load.written / loadS;
-  const bytesPerKey = (memAfter - memBefore) / load.written;
-  // Average encoded value size, for a like-for-like baseline.
-  const sample = await client.scan('0', 'MATCH', 'fs:customer:v*', 'COUNT', 2000);
-  const values = (await client.mget(...sample[1])).filter((v): v is string => v !== null);
-  const valueBytes = Math.round(values.reduce((s, v) => s + Buffer.byteLength(v), 0) / values.length);
-  const json = JSON.stringify(
-    Object.fromEntries(view.fields.map((f, i) => [f.name, values[0]!.split('\x1f')[i]])),
-  ).length;
+  await writeLegacyVersion({
+    view,
+    version: 1,
+    files: [files[0]!],
+    redisUrl: redis.url,
+    scratchDir: config.DAYBREAK_SCRATCH_DIR,
+    asOf: AS_OF,
+  });
+  const legacyS = seconds(t);
+  const legacyBytes = ((await usedMemory()) - before) / ENTITIES;
   console.log(
-    `feature-sync load: ${load.written} entities in ${loadS.toFixed(2)} s = ${Math.round(ours)} entities/s`,
+    `legacy layout: ${legacyBytes.toFixed(1)} B/entity, ${Math.round(ENTITIES / legacyS)} entities/s`,
+  );
+  await client.flushall();
+
+  // Today's layout: hash buckets, one shard in one process.
+  const load = async (i: number) => {
+    const plan = await planLoad({
+      view,
+      computed: entities(i),
+      mode: 'full',
+      redisUrl: redis.url,
+      asOf: AS_OF,
+      shards: 1,
+    });
+    const t0 = performance.now();
+    const shard = await loadShard(config, { view, plan, files: [files[i]!], shard: 0, redisUrl: redis.url });
+    return { plan, shard, loadS: seconds(t0) };
+  };
+  before = await usedMemory();
+  const first = await load(0);
+  await publishVersion(config, {
+    view,
+    plan: first.plan,
+    computed: entities(0),
+    loads: [first.shard],
+    redisUrl: redis.url,
+  });
+  const bytes = ((await usedMemory()) - before) / ENTITIES;
+  const loadRate = first.shard.written / first.loadS;
+  const encodings = new Set<string>();
+  for (let b = 0; b < first.plan.buckets!; b += Math.ceil(first.plan.buckets! / 200))
+    encodings.add(String(await client.object('ENCODING', bucketKey('customer', first.plan.version, b))));
+  const sampleValue = await client.hget(
+    bucketKey('customer', first.plan.version, 0),
+    (await client.hkeys(bucketKey('customer', first.plan.version, 0)))[0]!,
+  );
+  console.log(
+    `hash buckets: ${bytes.toFixed(1)} B/entity, ${Math.round(loadRate)} entities/s (${[...encodings].join(',')})`,
+  );
+
+  // A second version: its switch checks the counts and removes the first version.
+  const second = await load(1);
+  t = performance.now();
+  await countShards(client, 'customer', second.plan.version, second.plan.buckets!, 1);
+  const countS = seconds(t);
+  t = performance.now();
+  const published = (await publishVersion(config, {
+    view,
+    plan: second.plan,
+    computed: entities(1),
+    loads: [second.shard],
+    redisUrl: redis.url,
+  })) as PublishedView;
+  const publishS = seconds(t);
+  const check = await client.hget(
+    bucketKey('customer', second.plan.version, entityBucket(benchEntityId(0), second.plan.buckets!)),
+    benchEntityId(0),
+  );
+  if (published.removedVersions?.[0] !== first.plan.version)
+    throw new Error('the first version was not removed');
+  console.log(
+    `second version: count check ${countS.toFixed(2)} s, publish with removal ${publishS.toFixed(2)} s`,
   );
 
   await client.flushall();
-  const bench = (args: string[]) =>
-    execFileSync('redis-benchmark', ['-p', String(redis.port), '-q', '--csv', ...args], { encoding: 'utf8' });
-  const csv = bench([
-    '-t',
-    'set',
-    '-P',
-    '64',
-    '-c',
-    '4',
-    '-n',
-    String(ENTITIES),
-    '-r',
-    String(ENTITIES),
-    '-d',
-    String(valueBytes),
-  ]);
+  const csv = execFileSync(
+    'redis-benchmark',
+    [
+      '-p',
+      String(redis.port),
+      '-q',
+      '--csv',
+      '-t',
+      'set',
+      '-P',
+      '64',
+      '-c',
+      '4',
+      '-n',
+      String(Math.min(ENTITIES, 2_000_000)),
+      '-r',
+      String(ENTITIES),
+      '-d',
+      String(Buffer.byteLength(sampleValue ?? '')),
+    ],
+    { encoding: 'utf8' },
+  );
   const baseline = Number(csv.trim().split('\n').pop()!.split(',')[1]!.replaceAll('"', ''));
-  console.log(`redis-benchmark SET -P 64: ${Math.round(baseline)} req/s`);
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
 
   const md = `## Feature store: Redis load (bench:feature-sync)
 
 Command: \`npm run bench:feature-sync -- --entities ${ENTITIES} --records ${RECORDS}\`. Machine: ${note}.
+Redis ${execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1]} started by devstack's launcher with \`hash-max-listpack-value ${((await client.config('GET', 'hash-max-listpack-value')) as string[])[1]}\` (as docker-compose.yml).
 
 | what | figure |
 |---|---|
-| customer-view entities loaded (one shard, one process; rows shaped like the view's Parquet) | ${load.written.toLocaleString('en-US')} |
-| feature-sync load step (DuckDB-generated RESP piped to the socket) | **${Math.round(ours).toLocaleString('en-US')} entities/s** (${loadS.toFixed(2)} s) |
-| baseline: \`redis-benchmark -t set -P 64 -c 4 -n ${ENTITIES} -r ${ENTITIES} -d ${valueBytes}\` on the same Redis | ${Math.round(baseline).toLocaleString('en-US')} SET/s |
-| ratio (ours / redis-benchmark) | ${(ours / baseline).toFixed(2)} |
-| target | >= 250,000 entities/s at 1M entities: ${ours >= 250_000 ? 'met' : 'NOT met on this run'} |
-| encoded value size (compact, fixed field order) | ${valueBytes} B (the same row as JSON: ${json} B) |
-| Redis memory per entity key (used_memory delta / keys, incl. key, TTL, overhead) | ${bytesPerKey.toFixed(0)} B |
-| computing the customer view from ${RECORDS.toLocaleString('en-US')} generated records (address standardization, clusters-less, Parquet + manifest) | ${computeS.toFixed(1)} s = ${Math.round(RECORDS / computeS).toLocaleString('en-US')} records/s |
+| customer-shaped entities (one version) | ${n(ENTITIES)} (${first.plan.buckets!.toLocaleString('en-US')} hash buckets, Redis encoding of a 200-bucket sample: ${[...encodings].join(', ')}) |
+| **Redis memory per entity, hash buckets** (INFO used_memory delta / entities) | **${bytes.toFixed(1)} B** |
+| Redis memory per entity, a key per entity (earlier releases; same entities, same run) | ${legacyBytes.toFixed(1)} B |
+| ratio (target <= 0.5) | **${(bytes / legacyBytes).toFixed(2)}** |
+| 300 M entities at that rate | ${((bytes * 300e6) / 2 ** 30).toFixed(1)} GiB (key per entity: ${((legacyBytes * 300e6) / 2 ** 30).toFixed(1)} GiB) |
+| load step, hash buckets (DuckDB-made RESP HSETs piped to the socket; one shard, one process) | **${n(loadRate)} entities/s** (${first.loadS.toFixed(1)} s) |
+| load, a key per entity (same data) | ${n(ENTITIES / legacyS)} entities/s |
+| reference: \`redis-benchmark -t set -P 64 -c 4 -d ${Buffer.byteLength(sampleValue ?? '')}\` on the same Redis | ${n(baseline)} SET/s |
+| count check of a version (HLEN of every bucket, in scripts of 250) | ${countS.toFixed(2)} s |
+| publish of a second version: count check, switch, removal of the first (${n(ENTITIES)} entities, ${first.plan.buckets!.toLocaleString('en-US')} keys, through the index) | ${publishS.toFixed(2)} s |
+| encoded value (compact, fixed field order) | ${Buffer.byteLength(sampleValue ?? '')} B, e.g. \`${JSON.stringify(sampleValue).slice(1, -1)}\`; first entity after the switch: ${check === null ? 'MISSING' : 'present'} |
+| computing the customer view from ${n(RECORDS)} generated records (address standardization, no clusters, Parquet + manifest) | ${computeS.toFixed(1)} s = ${n(RECORDS / computeS)} records/s |
 
-The load step includes the SET ... EX of every key into a fresh version namespace; the pointer
-switch and cleanup (publish) are not in the timed part.`;
+Memory is measured after the version is published (pointer, index and marker included); both layouts
+hold the same entities with the same TTL. The load step is the \`loadFeatureShard\` activity's work.`;
   writeBenchmarkSection('feature-sync', md);
   console.log(md);
 } finally {

@@ -1,103 +1,175 @@
 // Reads of the online store. A reader must see one complete version even while a sync switches
-// the pointer and deletes the previous version's keys. Two ways, both one atomic Redis command:
-// - OnlineReader (the API): MGET of the pointer key and the ids' keys in the layers of the pointer
-//   it saw last; the answer counts only if the pointer read in the same MGET is still that one.
-// - lookupEntities: a Lua script resolves the pointer and reads the ids in one step; the reader's
-//   first lookup of a view, and any lookup that finds the pointer moved, goes through it.
+// the pointer and removes the previous version's keys. A lookup reads the ids in the layers of the
+// pointer it knows, then the pointer itself, in one round trip (Redis runs a connection's commands
+// in order). The answer counts only if that pointer is still the one it read from: a pointer never
+// returns to an older version, and a version's keys are removed only after the pointer has left
+// it, so an unchanged pointer means nothing was removed under the reads. Otherwise it reads again
+// under the new pointer. Pointer before and after an answer are the same: a sync that switches is
+// seen by the next request, and no answer mixes two versions.
+//
 // Keys are built only from the view prefix and ids the caller has validated (ENTITY_ID_PATTERN).
-import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { currentKey, entityKey, layerPrefix, parsePointer, type Pointer } from './keys.js';
+import { TIMESTAMP_RADIX, type TimestampRadix } from './encoding.js';
+import { bucketKey, currentKey, entityBucket, legacyEntityKey, parsePointer, type Pointer } from './keys.js';
+import { RespError, type RespClient, type RespReply } from './resp-client.js';
 
-// KEYS[1] = fs:<view>:current, KEYS[2] = fs:<view>:v ; ARGV = ids.
-// Returns false when no version is published, else {pointer, value or false per id}.
-export const LOOKUP_LUA = `
-local p = redis.call('GET', KEYS[1])
-if not p then return false end
-local layers = {}
-for l in string.gmatch(string.match(p, '[^|]*$'), '[^,]+') do layers[#layers + 1] = l end
-local out = {p}
-for i = 1, #ARGV do
-  local found = false
-  for j = 1, #layers do
-    local v = redis.call('GET', KEYS[2] .. layers[j] .. ':' .. ARGV[i])
-    if v then found = v break end
-  end
-  out[i + 1] = found
-end
-return out`;
-
-const LOOKUP_SHA = createHash('sha1').update(LOOKUP_LUA).digest('hex');
+/** A pointer moving this often during one lookup means syncs switch faster than reads: give up. */
+const MAX_POINTER_MOVES = 5;
 
 export interface LookupResult {
   pointer: Pointer;
-  /** The pointer as stored (what a later read compares against). */
+  /** The pointer as stored. */
   rawPointer: string;
-  /** Encoded value per id; null when absent or deleted (tombstone ''). */
+  /** Encoded value per id; null when absent or removed (tombstone ''). */
   values: Array<string | null>;
+  /** How the version's values write timestamps (lib/features/encoding.ts). */
+  timestampRadix: TimestampRadix;
 }
 
-/** Looks ids up in the view's current version; undefined when no version is published. */
-export async function lookupEntities(
-  redis: Redis,
-  view: string,
-  ids: string[],
-): Promise<LookupResult | undefined> {
-  const args = [currentKey(view), layerPrefix(view), ...ids];
-  let reply: unknown;
-  try {
-    reply = await redis.evalsha(LOOKUP_SHA, 2, ...args);
-  } catch (err) {
-    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-    reply = await redis.eval(LOOKUP_LUA, 2, ...args);
+interface Known {
+  pointer: Pointer;
+  raw: string;
+}
+
+/** The commands reading `ids` under `pointer`, and how to turn their replies into values. */
+interface ReadPlan {
+  commands: string[][];
+  values(replies: RespReply[]): Array<string | null>;
+}
+
+function asValue(r: RespReply | undefined): string | null | undefined {
+  if (r === null || r === undefined) return undefined;
+  if (typeof r !== 'string') throw new Error(`unexpected Redis reply ${JSON.stringify(r)} to a lookup`);
+  return r === '' ? null : r; // '' is a tombstone: removed in that layer
+}
+
+function bucketedRead(view: string, pointer: Pointer & { buckets: number }, ids: string[]): ReadPlan {
+  const { layers, buckets } = pointer;
+  if (ids.length === 1) {
+    // The common case, kept to one HGET per layer.
+    const bucket = entityBucket(ids[0]!, buckets);
+    return {
+      commands: layers.map((layer) => ['HGET', bucketKey(view, layer, bucket), ids[0]!]),
+      values: (replies) => {
+        for (let j = 0; j < layers.length; j++) {
+          const v = asValue(replies[j]);
+          if (v !== undefined) return [v];
+        }
+        return [null];
+      },
+    };
   }
-  if (!Array.isArray(reply)) return undefined;
-  const [pointer, ...values] = reply as Array<string | null>;
+  // One HMGET per (layer, bucket): where each id's answer is in the replies.
+  const byBucket = new Map<number, number[]>();
+  for (let i = 0; i < ids.length; i++) {
+    const b = entityBucket(ids[i]!, buckets);
+    const list = byBucket.get(b);
+    if (list) list.push(i);
+    else byBucket.set(b, [i]);
+  }
+  const commands: string[][] = [];
+  const at: Array<[command: number, field: number]> = new Array(ids.length);
+  for (const [b, members] of byBucket) {
+    members.forEach((i, f) => (at[i] = [commands.length, f]));
+    for (const layer of layers)
+      commands.push(['HMGET', bucketKey(view, layer, b), ...members.map((i) => ids[i]!)]);
+  }
   return {
-    pointer: parsePointer(pointer!),
-    rawPointer: pointer!,
-    values: values.map((v) => (v === null || v === '' ? null : v)),
+    commands,
+    values: (replies) =>
+      ids.map((_, i) => {
+        const [first, field] = at[i]!;
+        for (let j = 0; j < layers.length; j++) {
+          const reply = replies[first + j];
+          if (!Array.isArray(reply)) throw new Error('unexpected Redis reply to HMGET');
+          const v = asValue(reply[field]);
+          if (v !== undefined) return v;
+        }
+        return null;
+      }),
   };
 }
 
-/**
- * Lookups for a long-lived client (the API). A plain MGET costs Redis a fraction of a script
- * call, and on a small box Redis shares the cores with the API (bench:feature-api).
- */
+/** A legacy version (a string key per entity): one MGET of every id in every layer. */
+function legacyRead(view: string, pointer: Pointer, ids: string[]): ReadPlan {
+  const { layers } = pointer;
+  const keys: string[] = [];
+  for (const id of ids) for (const layer of layers) keys.push(legacyEntityKey(view, layer, id));
+  return {
+    commands: [['MGET', ...keys]],
+    values: (replies) => {
+      const reply = replies[0];
+      if (!Array.isArray(reply)) throw new Error('unexpected Redis reply to MGET');
+      return ids.map((_, i) => {
+        for (let j = 0; j < layers.length; j++) {
+          const v = asValue(reply[i * layers.length + j]);
+          if (v !== undefined) return v;
+        }
+        return null;
+      });
+    },
+  };
+}
+
+function readPlan(view: string, pointer: Pointer, ids: string[]): ReadPlan {
+  return pointer.buckets === undefined
+    ? legacyRead(view, pointer, ids)
+    : bucketedRead(view, pointer as Pointer & { buckets: number }, ids);
+}
+
+function throwOnError(replies: RespReply[]): void {
+  for (const r of replies) if (r instanceof RespError) throw r;
+}
+
+/** Lookups for a long-lived client (the API): remembers each view's pointer between requests. */
 export class OnlineReader {
-  /** Per view, the pointer of the last answer. */
-  private readonly seen = new Map<string, Pick<LookupResult, 'pointer' | 'rawPointer'>>();
+  private readonly seen = new Map<string, Known>();
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RespClient) {}
 
+  /** Looks ids up in the view's current version; undefined when no version is published. */
   async lookup(view: string, ids: string[]): Promise<LookupResult | undefined> {
-    const last = this.seen.get(view);
-    if (last) {
-      const { layers } = last.pointer;
-      const keys = [currentKey(view)];
-      for (const id of ids) for (const layer of layers) keys.push(entityKey(view, layer, id));
-      const reply = await this.redis.mget(keys);
-      if (reply[0] === last.rawPointer) {
-        const values = ids.map((_, i) => {
-          // The first layer holding the id wins; '' is a tombstone (removed in that layer).
-          for (let j = 0; j < layers.length; j++) {
-            const v = reply[1 + i * layers.length + j];
-            if (v !== null && v !== undefined) return v === '' ? null : v;
-          }
-          return null;
-        });
-        return { pointer: last.pointer, rawPointer: last.rawPointer, values };
+    let known = this.seen.get(view) ?? (await this.readPointer(view));
+    for (let moves = 0; known; moves++) {
+      if (moves === MAX_POINTER_MOVES)
+        throw new Error(`the pointer of ${view} moved ${moves} times during one lookup`);
+      const plan = readPlan(view, known.pointer, ids);
+      plan.commands.push(['GET', currentKey(view)]);
+      const replies = await this.redis.exec(plan.commands);
+      throwOnError(replies);
+      const raw = replies[replies.length - 1];
+      if (raw === known.raw) {
+        return {
+          pointer: known.pointer,
+          rawPointer: known.raw,
+          values: plan.values(replies),
+          timestampRadix: known.pointer.buckets === undefined ? 10 : TIMESTAMP_RADIX,
+        };
       }
+      known = this.remember(view, raw);
     }
-    const found = await lookupEntities(this.redis, view, ids);
-    if (found) this.seen.set(view, { pointer: found.pointer, rawPointer: found.rawPointer });
-    else this.seen.delete(view);
-    return found;
+    return undefined;
+  }
+
+  private async readPointer(view: string): Promise<Known | undefined> {
+    const raw = await this.redis.call('GET', currentKey(view));
+    if (raw instanceof RespError) throw raw;
+    return this.remember(view, raw);
+  }
+
+  private remember(view: string, raw: RespReply | undefined): Known | undefined {
+    if (typeof raw !== 'string') {
+      this.seen.delete(view);
+      return undefined;
+    }
+    const known = { pointer: parsePointer(raw), raw };
+    this.seen.set(view, known);
+    return known;
   }
 }
 
 /** The published pointer of a view, if any (readiness, tests). */
-export async function currentPointer(redis: Redis, view: string): Promise<Pointer | undefined> {
-  const raw = await redis.get(currentKey(view));
-  return raw === null ? undefined : parsePointer(raw);
+export async function currentPointer(redis: RespClient, view: string): Promise<Pointer | undefined> {
+  const raw = await redis.call('GET', currentKey(view));
+  if (raw instanceof RespError) throw raw;
+  return typeof raw === 'string' ? parsePointer(raw) : undefined;
 }

@@ -1,18 +1,11 @@
 // A raw RESP pipe to Redis for bulk loads (what `redis-cli --pipe` does): DuckDB generates the
-// protocol bytes of many SET commands at once and they are written to the socket as they come,
+// protocol bytes of many commands at once and they are written to the socket as they come,
 // with backpressure; replies are only counted and checked for errors. ~4x a pipelined ioredis
 // client on this machine (DESIGN 6), because no per-command JS object is ever built.
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
+import { connectionCommands, openRedisSocket, respCommand } from './resp.js';
 
-function bulk(s: string): string {
-  return `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
-}
-
-/** RESP of one command (for the few commands sent outside DuckDB: AUTH, SELECT). */
-export function respCommand(...args: string[]): string {
-  return `*${args.length}\r\n${args.map(bulk).join('')}`;
-}
+export { respCommand } from './resp.js';
 
 export class RespPipe {
   private expected = 0;
@@ -33,24 +26,8 @@ export class RespPipe {
 
   /** Connects to a redis:// or rediss:// URL (user, password and /db honoured). */
   static async open(redisUrl: string): Promise<RespPipe> {
-    const url = new URL(redisUrl);
-    const port = Number(url.port || 6379);
-    const host = url.hostname || '127.0.0.1';
-    const socket = await new Promise<net.Socket>((resolve, reject) => {
-      const s =
-        url.protocol === 'rediss:'
-          ? tls.connect({ host, port, servername: host }, () => resolve(s))
-          : net.connect({ host, port }, () => resolve(s));
-      s.once('error', reject);
-    });
-    const pipe = new RespPipe(socket);
-    if (url.password) {
-      const user = decodeURIComponent(url.username);
-      const pass = decodeURIComponent(url.password);
-      await pipe.write(user ? respCommand('AUTH', user, pass) : respCommand('AUTH', pass), 1);
-    }
-    const db = url.pathname.replace(/^\//, '');
-    if (db) await pipe.write(respCommand('SELECT', db), 1);
+    const pipe = new RespPipe(await openRedisSocket(redisUrl));
+    for (const args of connectionCommands(redisUrl)) await pipe.write(respCommand(...args), 1);
     return pipe;
   }
 

@@ -16,6 +16,7 @@ import { tempDir } from '../helpers/temporal.js';
 let redis: LocalRedis;
 let api: TestApi;
 let customerIds: string[];
+const versions: Record<string, number> = {};
 let addressIds: string[];
 const monitored: string[][] = [];
 let monitor: Redis;
@@ -32,15 +33,17 @@ beforeAll(async () => {
   });
   const gen = await generateCustomers({ records: 400, seed: 9, out: path.join(dir, 'gen') });
   for (const view of Object.values(FEATURE_VIEWS)) {
-    await syncViewInProcess(config, {
-      view,
-      records: gen.recordsDir,
-      output: path.join(dir, 'out', view.name),
-      runDate: '2025-06-30',
-      asOf: '2025-07-01T00:00:00.000Z',
-      mode: 'full',
-      redisUrl: redis.url,
-    });
+    versions[view.name] = (
+      await syncViewInProcess(config, {
+        view,
+        records: gen.recordsDir,
+        output: path.join(dir, 'out', view.name),
+        runDate: '2025-06-30',
+        asOf: '2025-07-01T00:00:00.000Z',
+        mode: 'full',
+        redisUrl: redis.url,
+      })
+    ).version;
   }
   customerIds = [
     ...(await readOfflineView(path.join(dir, 'out', 'customer'), FEATURE_VIEWS.customer!)).keys(),
@@ -125,11 +128,12 @@ describe('bad input never reaches Redis', () => {
     expectJsonError(await api.get(`/v1/${customerIds[0]}/nosuchview`), 404);
     expectJsonError(await api.get('/v1/nosuchid_0000/customer'), 404);
     await monitorCaughtUp();
-    // Only the unknown-id lookup reached Redis, as one read (an MGET, or the script the first time).
+    // Only the unknown-id lookup reached Redis, as one read of its bucket (and the pointer check).
     const calls = monitored
       .slice(before)
-      .filter((a) => ['evalsha', 'eval', 'mget'].includes(a[0]!.toLowerCase()));
+      .filter((a) => ['hget', 'hmget', 'mget', 'evalsha', 'eval'].includes(a[0]!.toLowerCase()));
     expect(calls).toHaveLength(1);
+    expect(calls[0]!.slice(2)).toEqual(['nosuchid_0000']);
   });
 
   test('batch: bad ids, 10,001 ids, a bad body: 400; 1,000 ids: 200', async () => {
@@ -170,32 +174,18 @@ describe('bad input never reaches Redis', () => {
       (a) => !['monitor', 'info', 'client', 'echo', 'ping'].includes(a[0]!.toLowerCase()),
     );
     expect(apiCalls.length).toBeGreaterThan(0);
-    // The ids Redis saw: script arguments after the two keys, and the id part of GET/MGET keys.
-    const idOfKey = (key: string) => /^fs:[a-z]+:v\d+:(.*)$/.exec(key)?.slice(1) ?? [];
+    // The ids Redis saw: the fields of HGET / HMGET.
     const seenIds = new Set(
-      apiCalls.flatMap((a) => {
-        const cmd = a[0]!.toLowerCase();
-        if (cmd === 'get') return idOfKey(a[1]!);
-        if (cmd === 'mget') return a.slice(2).flatMap(idOfKey);
-        return cmd.startsWith('eval') ? a.slice(5) : [];
-      }),
+      apiCalls.flatMap((a) => (['hget', 'hmget'].includes(a[0]!.toLowerCase()) ? a.slice(2) : [])),
     );
     expect(seenIds.size).toBeGreaterThan(10);
     for (const id of badIds) expect(seenIds.has(decodeURIComponent(id))).toBe(false);
     for (const args of apiCalls) {
       const cmd = args[0]!.toLowerCase();
-      if (cmd === 'get')
-        expect(args[1]).toMatch(/^fs:(customer|address):(current|v\d+:[A-Za-z0-9_-]{1,128})$/);
-      else if (cmd === 'mget') {
-        const view = /^fs:(customer|address):current$/.exec(args[1]!)?.[1];
-        expect(view).toBeDefined();
-        for (const key of args.slice(2))
-          expect(key).toMatch(new RegExp(`^fs:${view}:v\\d+:[A-Za-z0-9_-]{1,128}$`));
-      } else if (cmd === 'evalsha' || cmd === 'eval') {
-        expect(args[2]).toBe('2');
-        expect(args[3]).toMatch(/^fs:(customer|address):current$/);
-        expect(args[4]).toMatch(/^fs:(customer|address):v$/);
-        for (const id of args.slice(5)) expect(id).toMatch(/^[A-Za-z0-9_-]{1,128}$/);
+      if (cmd === 'get') expect(args[1]).toMatch(/^fs:(customer|address):current$/);
+      else if (cmd === 'hget' || cmd === 'hmget') {
+        expect(args[1]).toMatch(/^fs:(customer|address):v\d+:b\d+$/);
+        for (const id of args.slice(2)) expect(id).toMatch(/^[A-Za-z0-9_-]{1,128}$/);
       } else expect.fail(`unexpected Redis command from the API: ${cmd}`);
     }
   });
@@ -206,7 +196,8 @@ describe('operations', () => {
     expect((await api.get('/healthz', null)).body).toEqual({ status: 'ok' });
     const ready = await api.get('/readyz', null);
     expect(ready.status).toBe(200);
-    expect(ready.body.views.customer.version).toBe(1);
+    expect(ready.body.views.customer.version).toBe(versions.customer);
+    expect(ready.body.views.address.version).toBe(versions.address);
     const metrics = await api.get('/metrics', null);
     expect(metrics.status).toBe(200);
     expect(metrics.body).toContain('daybreak_api_requests_total{route="/v1/:id/customer",status="200"}');

@@ -59,6 +59,8 @@ test('compose Redis: password required, health check passes, data survives a res
   });
   expect(await cli(['config', 'get', 'appendonly'])).toBe('appendonly\nyes');
   expect(await cli(['config', 'get', 'maxmemory-policy'])).toBe('maxmemory-policy\nnoeviction');
+  // Feature-store buckets stay compact listpacks (README: Redis layout).
+  expect(await cli(['config', 'get', 'hash-max-listpack-value'])).toBe('hash-max-listpack-value\n512');
   await cli(['set', 'daybreak:deploy-test', 'kept']);
   await stop();
   await start();

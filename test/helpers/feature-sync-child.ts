@@ -12,6 +12,7 @@ const args = JSON.parse(process.argv[2]!) as {
   redisUrl: string;
   asOf: string;
   pauseMs: number;
+  shards?: number;
 };
 const config = loadConfig({ DAYBREAK_SCRATCH_DIR: args.scratch, DAYBREAK_DUCKDB_THREADS: '1' });
 await syncViewInProcess(
@@ -24,6 +25,7 @@ await syncViewInProcess(
     asOf: args.asOf,
     mode: 'full',
     redisUrl: args.redisUrl,
+    shards: args.shards,
   },
   async (written) => {
     process.stdout.write(`loading ${written}\n`);

@@ -4,13 +4,13 @@
 // incremental sync writes exactly the changed entities and ends equal to a full sync (both split
 // into load shards).
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateCustomers } from '../../datagen/customers.js';
 import type { FeatureSyncResult } from '../../activities/feature-sync/types.js';
 import { sqlString } from '../../lib/duckdb.js';
-import { lookupEntities } from '../../lib/features/online.js';
+import { OnlineReader } from '../../lib/features/online.js';
+import { RespClient } from '../../lib/features/resp-client.js';
 import { startLocalRedis, type LocalRedis } from '../../devstack/redis-server.js';
 import type { Features } from '../../lib/features/encoding.js';
 import { FEATURE_VIEWS } from '../../lib/features/views/index.js';
@@ -163,18 +163,18 @@ test('an incremental sync writes only changed entities and ends equal to a full 
     for (const id of ids) expect(served.get(id), `${name} ${id}`).toEqual(offlineB.get(id) ?? null);
 
     // The same values as a full sync of the same data in another Redis.
-    const a = new Redis(redis.url);
-    const b = new Redis(redisB.url);
+    const a = new RespClient(redis.url);
+    const b = new RespClient(redisB.url);
     try {
+      await Promise.all([a.ready(), b.ready()]);
+      const [readA, readB] = [new OnlineReader(a), new OnlineReader(b)];
       for (let i = 0; i < ids.length; i += 1000) {
         const batch = ids.slice(i, i + 1000);
-        expect((await lookupEntities(a, name, batch))!.values).toEqual(
-          (await lookupEntities(b, name, batch))!.values,
-        );
+        expect((await readA.lookup(name, batch))!.values).toEqual((await readB.lookup(name, batch))!.values);
       }
     } finally {
-      a.disconnect();
-      b.disconnect();
+      a.close();
+      b.close();
     }
     expect(fullB.views.find((v) => v.view === name)!.written).toBe(offlineB.size);
   }

@@ -1,19 +1,20 @@
-// Atomic switch of the online store: API readers hammering during a sync of version N+1 see only
-// complete N or complete N+1; a sync SIGKILLed midway leaves N serving, and the next successful
-// sync leaves no key of the killed or the replaced version behind; of two syncs running at once,
-// the older one can never switch the pointer back over the newer one's version.
+// Atomic switch of the online store (hash buckets): API readers hammering during a full and an
+// incremental sync of version N+1 see only complete N or complete N+1, also while N's keys are
+// removed after the switch; a sync SIGKILLed midway leaves N serving, and the next successful sync
+// leaves no key of the killed or the replaced version behind (found through the per-version
+// index); of two syncs running at once, the older one can never switch the pointer back over the
+// newer one's version.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateCustomers } from '../../../datagen/customers.js';
 import {
   loadViewInProcess,
   publishConflict,
-  publishVersion,
+  publishInProcess,
   syncViewInProcess,
 } from '../../../activities/feature-sync/steps.js';
-import type { LoadPlan } from '../../../activities/feature-sync/types.js';
+import type { LoadPlan, SyncMode } from '../../../activities/feature-sync/types.js';
 import { ErrorType } from '../../../lib/errors.js';
 import { loadConfig, type Config } from '../../../lib/config.js';
 import type { Features } from '../../../lib/features/encoding.js';
@@ -21,6 +22,8 @@ import { startLocalRedis, type LocalRedis } from '../../../devstack/redis-server
 import { FEATURE_VIEWS } from '../../../lib/features/views/index.js';
 import { startTestApi, unavailableCauses, type TestApi } from '../../helpers/feature-api.js';
 import { readOfflineView } from '../../helpers/feature-oracle.js';
+import { checkAnswers, startReaders } from '../../helpers/feature-readers.js';
+import { publishedOnly, storeContents } from '../../helpers/online-store.js';
 import { tempDir } from '../../helpers/temporal.js';
 
 const view = FEATURE_VIEWS.customer!;
@@ -32,8 +35,18 @@ let api: TestApi;
 let config: Config;
 const data: Record<string, { records: string; offline?: Map<string, Features> }> = {};
 let ids: string[];
+let versionA: number;
+let versionB: number;
 
-async function syncData(name: string, output: string, onProgress?: (n: number) => Promise<void>) {
+/** The offline rows each published version was loaded from, by version. */
+const served = new Map<number, Map<string, Features>>();
+
+async function syncData(
+  name: string,
+  output: string,
+  onProgress?: (n: number) => Promise<void>,
+  mode: SyncMode = 'full',
+) {
   const res = await syncViewInProcess(
     config,
     {
@@ -42,30 +55,28 @@ async function syncData(name: string, output: string, onProgress?: (n: number) =
       output,
       runDate: '2025-06-30',
       asOf: AS_OF,
-      mode: 'full',
+      mode,
       redisUrl: redis.url,
     },
     onProgress,
   );
   data[name]!.offline ??= await readOfflineView(output, view);
+  served.set(res.version, data[name]!.offline!);
   return res;
 }
 
-async function keysByVersion(): Promise<Map<string, number>> {
-  const r = new Redis(redis.url);
-  const counts = new Map<string, number>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await r.scan(cursor, 'COUNT', 5000);
-    cursor = next;
-    for (const k of keys) {
-      const m = /^fs:customer:(v\d+):/.exec(k);
-      const bucket = m ? m[1]! : k;
-      counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
-    }
-  } while (cursor !== '0');
-  r.disconnect();
-  return counts;
+/**
+ * API readers (test/helpers/feature-readers.ts) while `during` runs and half a second after; how
+ * many answers came while the load ran (from its first progress report to its end).
+ */
+async function hammer<T>(during: (markLoading: () => void) => Promise<T>) {
+  const readers = startReaders(api, ids, { readers: 6 });
+  let atMark: number | undefined;
+  const result = await during(() => (atMark ??= readers.report.answers.length));
+  const readsDuringLoad = readers.report.answers.length - (atMark ?? Infinity);
+  await new Promise((r) => setTimeout(r, 500));
+  const report = await readers.stop();
+  return { result, seen: report.versions, problems: checkAnswers(report, served), readsDuringLoad };
 }
 
 beforeAll(async () => {
@@ -80,7 +91,7 @@ beforeAll(async () => {
     const gen = await generateCustomers({ records: N, seed, out: path.join(dir, `gen-${name}`) });
     data[name] = { records: gen.recordsDir };
   }
-  await syncData('a', path.join(dir, 'out-a'));
+  versionA = (await syncData('a', path.join(dir, 'out-a'))).version;
   ids = [...data.a!.offline!.keys()];
   // A generous Redis timeout: this machine is shared and loaded; a slow answer is not what is tested here.
   api = await startTestApi(redis.url, 10_000);
@@ -90,63 +101,56 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-test('readers hammering the API during a sync see only complete version N or complete N+1', async () => {
-  const seen = new Map<number, number>();
-  const problems: string[] = [];
-  let loading = false;
-  let running = true;
-  let readsDuringLoad = 0;
-  const expected = (version: number) => (version === 1 ? data.a!.offline! : data.b?.offline);
-  const reader = async (seed: number) => {
-    let i = seed;
-    while (running) {
-      const batch = Array.from({ length: 200 }, () => ids[(i = (i * 7919 + 13) % ids.length)]!);
-      const during = loading;
-      const res = await api.post('/v1/batch/customer', { ids: batch });
-      if (res.status !== 200) {
-        problems.push(`status ${res.status} ${JSON.stringify(res.body)}`);
-        continue;
-      }
-      if (during) readsDuringLoad += 1;
-      const version = res.body.version as number;
-      seen.set(version, (seen.get(version) ?? 0) + 1);
-      const want = expected(version);
-      for (const r of res.body.results) {
-        if (!r.found) problems.push(`v${version}: ${r.customer_id} missing`);
-        else if (want && JSON.stringify(r.features) !== JSON.stringify(want.get(r.customer_id)))
-          problems.push(`v${version}: ${r.customer_id} has features of another version`);
-      }
-      const single = await api.get(`/v1/${batch[0]}/customer`);
-      if (single.status !== 200) problems.push(`single status ${single.status}`);
-      else {
-        const w = expected(single.body.version);
-        if (w && JSON.stringify(single.body.features) !== JSON.stringify(w.get(batch[0]!)))
-          problems.push(`single v${single.body.version}: ${batch[0]} mixed`);
-      }
-    }
+test('readers hammering the API during a full sync see only complete version N or complete N+1', async () => {
+  const slowly = (mark: () => void) => async () => {
+    mark();
+    await new Promise((r) => setTimeout(r, 1000));
   };
-  const readers = Array.from({ length: 6 }, (_, k) => reader(k + 1));
-  const result = await syncData('b', path.join(dir, 'out-b'), async () => {
-    loading = true;
-    await new Promise((r) => setTimeout(r, 150));
-  });
-  loading = false;
-  // Keep reading after the switch, now checked against version 2's offline rows.
-  await new Promise((r) => setTimeout(r, 500));
-  running = false;
-  await Promise.all(readers);
+  const { result, seen, problems, readsDuringLoad } = await hammer((mark) =>
+    syncData('b', path.join(dir, 'out-b'), slowly(mark)),
+  );
   expect(problems.slice(0, 5).join('\n'), unavailableCauses.slice(0, 3).join('\n')).toBe('');
-  expect(result.version).toBe(2);
+  versionB = result.version;
+  expect(versionB).toBeGreaterThan(versionA);
+  expect(result.removedVersions).toEqual([versionA]);
   expect(readsDuringLoad).toBeGreaterThan(3);
-  expect(seen.get(1)).toBeGreaterThan(0);
-  expect(seen.get(2)).toBeGreaterThan(0);
-  expect([...seen.keys()].sort()).toEqual([1, 2]);
-  const keys = await keysByVersion();
-  expect(keys.get('v1')).toBeUndefined();
-  expect(keys.get('v2')).toBe(ids.length);
+  expect(seen.get(versionA)).toBeGreaterThan(0);
+  expect(seen.get(versionB)).toBeGreaterThan(0);
+  expect([...seen.keys()].sort()).toEqual([versionA, versionB]);
+  const store = await storeContents(redis.url, 'customer');
+  expect([...store.entities]).toEqual([[versionB, ids.length]]);
+  expect(store.other).toEqual(publishedOnly('customer', versionB));
+  expect([...store.index.keys()]).toEqual([versionB]);
+});
+
+test('readers hammering the API during an incremental sync see only complete N or complete N+1', async () => {
+  // Data A's records again, on top of version B: every entity differs, written into one layer.
+  data.a2 = { records: data.a!.records };
+  const { result, seen, problems, readsDuringLoad } = await hammer((mark) =>
+    syncData(
+      'a2',
+      path.join(dir, 'out-a-incremental'),
+      async () => {
+        mark();
+        await new Promise((r) => setTimeout(r, 1000));
+      },
+      'incremental',
+    ),
+  );
+  expect(problems.slice(0, 5).join('\n'), unavailableCauses.slice(0, 3).join('\n')).toBe('');
+  expect(result.mode).toBe('incremental');
+  expect(result.layers).toEqual([result.version, versionB]);
+  expect(result.removedVersions).toEqual([]);
+  expect(readsDuringLoad).toBeGreaterThan(3);
+  expect([...seen.keys()].sort()).toEqual([versionB, result.version]);
+  const store = await storeContents(redis.url, 'customer');
+  expect(store.entities.get(versionB)).toBe(ids.length);
+  expect(store.entities.get(result.version)).toBe(result.written);
 });
 
 test('a sync SIGKILLed midway leaves the previous version serving; the next sync cleans up', async () => {
+  const before = await storeContents(redis.url, 'customer');
+  const serving = (await api.get('/readyz', null)).body.views.customer.version as number;
   const child = spawn(
     process.execPath,
     [
@@ -156,11 +160,12 @@ test('a sync SIGKILLed midway leaves the previous version serving; the next sync
       JSON.stringify({
         scratch: path.join(dir, 'scratch-child'),
         view: 'customer',
-        records: data.a!.records,
+        records: data.b!.records,
         output: path.join(dir, 'out-killed'),
         redisUrl: redis.url,
         asOf: AS_OF,
         pauseMs: 2000,
+        shards: 2,
       }),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
@@ -174,30 +179,33 @@ test('a sync SIGKILLed midway leaves the previous version serving; the next sync
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
 
-  // The killed sync (version 3) left keys behind, but readers still get complete version 2.
-  const leftovers = await keysByVersion();
-  expect(leftovers.get('v3')).toBeGreaterThan(0);
-  expect(leftovers.get('v3')).toBeLessThan(ids.length);
+  // The killed sync left part of its version behind (registered in the index since its plan),
+  // but readers still get the complete version that was serving.
+  const leftovers = await storeContents(redis.url, 'customer');
+  const killed = Math.max(...leftovers.index.keys());
+  expect(leftovers.index.get(killed)?.state).toBe('loading');
+  expect(leftovers.entities.get(killed)).toBeGreaterThan(0);
+  expect(leftovers.entities.get(killed)).toBeLessThan(ids.length);
   for (let i = 0; i < ids.length; i += 1000) {
     const res = await api.post('/v1/batch/customer', { ids: ids.slice(i, i + 1000) });
-    expect(res.body.version).toBe(2);
-    for (const r of res.body.results) expect(r.features).toEqual(data.b!.offline!.get(r.customer_id));
+    expect(res.body.version).toBe(serving);
+    for (const r of res.body.results) expect(r.features).toEqual(served.get(serving)!.get(r.customer_id));
   }
 
-  // The next successful sync (version 4) serves data A again and removes versions 2 and 3.
-  const next = await syncData('a', path.join(dir, 'out-a2'));
-  expect(next.version).toBe(4);
-  expect(next.deletedKeys).toBe(ids.length + leftovers.get('v3')!);
-  const keys = await keysByVersion();
-  expect(Object.fromEntries(keys)).toEqual({
-    v4: ids.length,
-    'fs:customer:current': 1,
-    'fs:customer:seq': 1,
-    'fs:customer:versions': 1,
-  });
+  // The next successful sync serves data B and removes every older version: the serving layers
+  // and the killed sync's leftovers.
+  const next = await syncData('b', path.join(dir, 'out-b2'));
+  expect(next.version).toBeGreaterThan(killed);
+  expect(next.removedVersions).toEqual([...before.index.keys(), killed].sort((a, b) => a - b));
+  const bucketKeysBefore = [...leftovers.bucketKeys.values()].reduce((a, b) => a + b, 0);
+  expect(next.deletedKeys).toBe(bucketKeysBefore);
+  const after = await storeContents(redis.url, 'customer');
+  expect([...after.entities]).toEqual([[next.version, ids.length]]);
+  expect(after.other).toEqual(publishedOnly('customer', next.version));
+  expect([...after.index.keys()]).toEqual([next.version]);
   const sample = await api.post('/v1/batch/customer', { ids: ids.slice(0, 1000) });
-  expect(sample.body.version).toBe(4);
-  for (const r of sample.body.results) expect(r.features).toEqual(data.a!.offline!.get(r.customer_id));
+  expect(sample.body.version).toBe(next.version);
+  for (const r of sample.body.results) expect(r.features).toEqual(data.b!.offline!.get(r.customer_id));
 });
 
 test('two syncs of one view at once: the one finishing last but older fails Superseded, the newer version keeps serving', async () => {
@@ -213,9 +221,9 @@ test('two syncs of one view at once: the one finishing last but older fails Supe
       redisUrl: redis.url,
     };
     const loaded = await loadViewInProcess(config, input);
-    return () => publishVersion({ ...input, ...loaded });
+    return () => publishInProcess(config, { ...input, ...loaded });
   };
-  // Both plan and load before either publishes; the later-planned one (B, higher version) publishes first.
+  // Both plan and load before either publishes; the later-planned one (A, higher version) publishes first.
   const publishOlder = await steps('b', path.join(dir, 'out-race-b'));
   const publishNewer = await steps('a', path.join(dir, 'out-race-a'));
   const newer = await publishNewer();
@@ -225,9 +233,9 @@ test('two syncs of one view at once: the one finishing last but older fails Supe
   );
   expect(err?.type).toBe(ErrorType.Superseded);
   expect(err?.message).toMatch(new RegExp(`version ${newer.version} of customer was published`));
-  // The pointer stayed on the newer version, every one of its keys is there and serves data A.
-  const keys = await keysByVersion();
-  expect(keys.get(`v${newer.version}`)).toBe(ids.length);
+  // The pointer stayed on the newer version, every one of its entities is there and serves data A.
+  const store = await storeContents(redis.url, 'customer');
+  expect(store.entities.get(newer.version)).toBe(ids.length);
   const sample = await api.post('/v1/batch/customer', { ids: ids.slice(0, 1000) });
   expect(sample.body.version).toBe(newer.version);
   for (const r of sample.body.results) expect(r.features).toEqual(data.a!.offline!.get(r.customer_id));
@@ -242,6 +250,7 @@ test('publishConflict: retried publish, newer pointer, incremental base moved or
     baseWrittenAt: AS_OF,
     asOf: AS_OF,
     shards: 1,
+    buckets: 1,
   });
   const ptr = (version: number, layers = [version]) => ({ version, asOf: AS_OF, layers });
   expect(publishConflict(plan(5, [5]), undefined)).toBeUndefined();
