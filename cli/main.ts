@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../lib/config.js';
 import { apiCommand } from './commands/api.js';
+import { backfillCommand } from './commands/backfill.js';
 import { bundleCommand } from './commands/bundle.js';
 import { ModelError } from '../lib/identity/model.js';
 import { CatalogueError, ParamError, UnknownPipelineError } from '../pipelines/index.js';
@@ -43,6 +44,7 @@ const program = new Command('daybreak')
   .addCommand(apiCommand())
   .addCommand(schedulesCommand())
   .addCommand(dailyCommand())
+  .addCommand(backfillCommand())
   .addCommand(statusCommand())
   .addCommand(runbookCommand())
   .addCommand(watchdogCommand())

@@ -6,3 +6,4 @@ export { modelScoring } from './model-scoring.js';
 export { daily } from './daily.js';
 export { alertState } from './alert-state.js';
 export { watchdog } from './watchdog.js';
+export { backfill } from './backfill.js';
