@@ -6,7 +6,9 @@ import { loadConfig, type Config } from '../../lib/config.js';
 import { PIPELINES } from '../../pipelines/index.js';
 import { DAILY_PIPELINE } from '../../lib/contracts/daily.js';
 import { RunDateKey, runDateOfAttribute } from '../../lib/contracts/search-attributes.js';
+import { parseDateOption, today } from '../params.js';
 import { formatDuration, formatTable } from '../table.js';
+import { renderGrid, statusGrid } from './status-grid.js';
 
 export interface RunStatus {
   pipeline: string;
@@ -75,6 +77,13 @@ export async function pipelineStatus(
   );
 }
 
+interface StatusOptions {
+  days: number;
+  json: boolean;
+  grid: boolean;
+  date?: string;
+}
+
 function parseDays(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1)
     throw new InvalidArgumentError('expected a whole number of days >= 1');
@@ -87,12 +96,32 @@ export function statusCommand(): Command {
     .argument('[pipeline]', `one of: ${[...PIPELINES.names(), DAILY_PIPELINE].join(', ')} (default: all)`)
     .option('--days <n>', 'runs started in the last N days', parseDays, 7)
     .option('--json', 'print JSON', false)
-    .action(async (pipeline: string | undefined, opts: { days: number; json: boolean }) => {
+    .option(
+      '--grid',
+      'pipelines x logical dates, one mark per cell: succeeded, failed, running, waiting, stale, missing, not scheduled',
+      false,
+    )
+    .option(
+      '--date <YYYY-MM-DD>',
+      'with --grid: the last logical date shown (default today, UTC)',
+      parseDateOption,
+    )
+    .action(async (pipeline: string | undefined, opts: StatusOptions) => {
       const config = loadConfig();
       const pipelines = pipeline ? [pipeline] : [DAILY_PIPELINE, ...PIPELINES.names()];
       const { connectClient } = await import('../../lib/temporal.js');
       const client = await connectClient(config);
       try {
+        if (opts.grid) {
+          const grid = await statusGrid(client, config, {
+            days: opts.days,
+            until: opts.date ?? today(),
+            pipelines: pipeline ? [pipeline] : undefined,
+          });
+          const colour = process.stdout.isTTY === true;
+          process.stdout.write(`${opts.json ? JSON.stringify(grid, null, 2) : renderGrid(grid, colour)}\n`);
+          return;
+        }
         const rows: RunStatus[] = [];
         for (const p of pipelines) rows.push(...(await pipelineStatus(client, config, p, opts.days)));
         if (opts.json) {
