@@ -37,6 +37,8 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
     shards: plan.shards,
     maxBlockSize: params.maxBlockSize,
     workUri: plan.workUri,
+    champion: plan.champion,
+    challenger: plan.challenger,
     labels: params.labels,
     labelFiles: plan.labelFiles,
   });
@@ -57,6 +59,9 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
         threshold: plan.threshold,
         challenger: plan.challenger,
         keepScored: plan.labelFiles.length > 0,
+        rules: prepared.rules,
+        comparisons: prepared.comparisons,
+        records: prepared.records,
       });
       progress.shardsDone += 1;
       return r;
@@ -101,6 +106,7 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
     version: r.model.version,
     kind: r.model.kind,
     threshold: r.threshold,
+    comparisonsUsed: prepared.comparisonsByModel[r.model.version] ?? [],
     matchedPairs: shards.reduce(
       (s, x) => s + (r.role === 'champion' ? x.matched : (x.challengerMatched ?? 0)),
       0,
@@ -120,6 +126,12 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
     shards: plan.shards,
     candidates: shards.reduce((s, x) => s + x.candidates, 0),
     candidatesByRule,
+    fields: {
+      used: prepared.fields.present,
+      absent: prepared.fields.absent,
+      empty: prepared.fields.empty,
+    },
+    blockingRules: { used: prepared.rules.map((r) => r.name), leftOut: prepared.rulesLeftOut },
     blockingRecall: reports[0]!.pairwise?.blockingRecall,
     cappedKeys: prepared.cappedKeys,
     champion: reports[0]!,

@@ -5,13 +5,14 @@ import { parquetColumns } from '../../lib/duckdb.js';
 import { badInput } from '../../lib/errors.js';
 
 /** Type families a column may have; checked on DuckDB's type names. */
-export type TypeFamily = 'any' | 'text' | 'timestamp' | 'date' | 'integer' | 'number';
+export type TypeFamily = 'any' | 'text' | 'timestamp' | 'date' | 'date-or-text' | 'integer' | 'number';
 
 const FAMILY: Record<TypeFamily, RegExp> = {
   any: /^(?!STRUCT|MAP|UNION)/,
   text: /^VARCHAR/,
   timestamp: /^TIMESTAMP/,
   date: /^(DATE|TIMESTAMP)/,
+  'date-or-text': /^(DATE|TIMESTAMP|VARCHAR|INTEGER|BIGINT|UINTEGER|UBIGINT)/,
   integer: /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/,
   number:
     /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/,

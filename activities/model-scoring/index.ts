@@ -4,11 +4,25 @@
 import path from 'node:path';
 import { sqlFileList, sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { badInput } from '../../lib/errors.js';
-import { BLOCKING_RULES, shardPairsSql } from '../../lib/identity/blocking.js';
-import { comparisonColumnsSql } from '../../lib/identity/comparisons.js';
+import { shardPairsSql, usableRules, type BlockingRule } from '../../lib/identity/blocking.js';
+import {
+  comparisonByName,
+  comparisonColumns,
+  comparisonColumnsSql,
+  unionComparisons,
+  usableComparisons,
+  type Comparison,
+} from '../../lib/identity/comparisons.js';
 import { connectedComponents } from '../../lib/identity/components.js';
 import { clusterMetrics, pairwiseMetrics } from '../../lib/identity/metrics.js';
-import { ModelError, scoreSql, type IdentityModel } from '../../lib/identity/model.js';
+import {
+  ModelError,
+  modelComparisons,
+  modelRules,
+  scoredComparisons,
+  scoreSql,
+  type IdentityModel,
+} from '../../lib/identity/model.js';
 import { prepareRecords } from '../../lib/identity/prepare.js';
 import { loadModel } from '../../lib/identity/registry.js';
 import { autoShards } from '../../lib/shards.js';
@@ -36,6 +50,15 @@ const pad = (n: number) => String(n).padStart(5, '0');
 /** Where a model's outputs go: the champion's at the top, a challenger's under shadow/<version>/. */
 export function outputPrefix(role: 'champion' | 'challenger', model: IdentityModel): string {
   return role === 'champion' ? '' : `shadow/${model.version}/`;
+}
+
+/** The comparisons both models read, restricted to the fields present. */
+function usableFor(
+  models: (IdentityModel | undefined)[],
+  present: PreparedRecords['fields']['present'],
+): Comparison[] {
+  const all = unionComparisons(...models.filter((m) => m !== undefined).map((m) => modelComparisons(m)));
+  return usableComparisons(all, present);
 }
 
 export function createModelScoringActivities({ config }: ActivityDeps) {
@@ -80,6 +103,8 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
       shards: number;
       maxBlockSize: number;
       workUri: string;
+      champion: IdentityModel;
+      challenger?: IdentityModel;
       /** Checked here, before any scoring, so bad labels fail the run at once. */
       labels?: string;
       labelFiles?: string[];
@@ -89,15 +114,26 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
           const hb = startHeartbeat({ status: 'prepare: validating and normalizing records' }, conn);
           try {
             const local = await stageAll(input.recordFiles, scratch);
-            await checkRecordFiles(conn, local, input.recordFiles, input.dataset);
+            const fields = await checkRecordFiles(conn, local, input.recordFiles, input.dataset);
             if (input.labels && input.labelFiles) {
               const labelLocal = await stageAll(input.labelFiles, scratch);
               await loadLabels(conn, labelLocal, input.labelFiles, input.labels);
             }
+            // The champion's blocking rules on the fields this data has; rules on an absent
+            // field are left out (and reported).
+            const allRules = modelRules(input.champion);
+            const rules = usableRules(allRules, fields.present);
+            if (rules.length === 0)
+              throw badInput(
+                `model ${input.champion.version}: none of its blocking rules (${allRules.map((r) => r.name).join(', ')}) applies to the fields of ${input.dataset} (${fields.present.join(', ')}); train a model on these records (daybreak models train) or choose rules with daybreak models blocking`,
+              );
+            const comparisons = usableFor([input.champion, input.challenger], fields.present);
             const { records, cappedKeys } = await prepareRecords(conn, {
               files: local,
               shards: input.shards,
               maxBlockSize: input.maxBlockSize,
+              rules,
+              fields,
             });
             // Shard files are uncompressed DuckDB databases: a shard queries the file in place,
             // where loading a Parquet file first cost a sixth of its scoring time, and
@@ -110,9 +146,18 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
               });
               const name = `prep-${pad(s)}.duckdb`;
               const out = path.join(scratch, name);
-              const where = BLOCKING_RULES.map((r) => `s_${r.name} = ${s}`).join(' OR ');
+              const where = rules.map((r) => `s_${r.name} = ${s}`).join(' OR ');
               await conn.run(`ATTACH ${sqlString(out)} AS shard_db`);
-              await conn.run(`CREATE TABLE shard_db.prep AS SELECT * FROM prep WHERE ${where}`);
+              // Only what the shard reads: row ids, the compared columns, keys and shards.
+              const cols = [
+                'rid',
+                'record_id',
+                ...comparisonColumns(comparisons),
+                ...rules.flatMap((r) => [`k_${r.name}`, `s_${r.name}`]),
+              ];
+              await conn.run(
+                `CREATE TABLE shard_db.prep AS SELECT ${cols.join(', ')} FROM prep WHERE ${where}`,
+              );
               await conn.run('DETACH shard_db');
               const target = joinUri(input.workUri, name);
               await storageFor(target).putFile(out, target);
@@ -125,7 +170,21 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
             );
             const idsFile = joinUri(input.workUri, 'ids.parquet');
             await storageFor(idsFile).putFile(idsOut, idsFile);
-            return { records, prepFiles, idsFile, cappedKeys };
+            return {
+              records,
+              prepFiles,
+              idsFile,
+              cappedKeys,
+              fields,
+              rules,
+              rulesLeftOut: allRules.filter((r) => !rules.includes(r)).map((r) => r.name),
+              comparisons: comparisons.map((c) => c.name),
+              comparisonsByModel: Object.fromEntries(
+                [input.champion, input.challenger]
+                  .filter((m) => m !== undefined)
+                  .map((m) => [m.version, scoredComparisons(m, comparisons).map((c) => c.name)]),
+              ),
+            };
           } finally {
             hb.stop();
           }
@@ -145,6 +204,11 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
       threshold: number;
       challenger?: IdentityModel;
       keepScored: boolean;
+      rules: BlockingRule[];
+      /** Comparison names to compute: those of both models whose fields are present. */
+      comparisons: string[];
+      /** Records in the run (a scaling model's prior depends on it). */
+      records: number;
     }): Promise<ShardResult> {
       return withScratch(config, `ms-score-${input.shard}`, (scratch) =>
         withDuckDB(duckdbOptions(config), async (conn) => {
@@ -156,17 +220,18 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
             const local = await storageFor(input.prepFile).stageIn(input.prepFile, scratch);
             await conn.run(`ATTACH ${sqlString(local)} AS shard_db (READ_ONLY)`);
             const ch = input.challenger;
+            const usable = input.comparisons.map((n) => comparisonByName(n)!);
             // One pass: candidate pairs -> comparison levels -> scores, materialized once (the
             // levels themselves are never stored).
             await conn.run(`CREATE TABLE scored AS
-              SELECT left_id, right_id, rule, ${scoreSql(input.champion)} AS score
-                ${ch ? `, ${scoreSql(ch)} AS challenger_score` : ''}
-              FROM (${shardPairsSql({ table: 'shard_db.prep', shard: input.shard, shards: input.shards, cols: comparisonColumnsSql() })})`);
+              SELECT left_id, right_id, rule, ${scoreSql(input.champion, { usable, records: input.records })} AS score
+                ${ch ? `, ${scoreSql(ch, { usable, records: input.records })} AS challenger_score` : ''}
+              FROM (${shardPairsSql({ table: 'shard_db.prep', shard: input.shard, shards: input.shards, rules: input.rules, cols: comparisonColumnsSql(usable) })})`);
             const byRuleRows = (
               await conn.runAndReadAll('SELECT rule, count(*) FROM scored GROUP BY 1')
             ).getRows();
-            const byRule = Object.fromEntries(BLOCKING_RULES.map((r) => [r.name, 0]));
-            for (const [rule, n] of byRuleRows) byRule[BLOCKING_RULES[Number(rule)]!.name] = Number(n);
+            const byRule = Object.fromEntries(input.rules.map((r) => [r.name, 0]));
+            for (const [rule, n] of byRuleRows) byRule[input.rules[Number(rule)]!.name] = Number(n);
             const candidates = Object.values(byRule).reduce((a, b) => a + b, 0);
             hb.beat({
               shard: input.shard,

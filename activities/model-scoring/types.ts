@@ -1,4 +1,6 @@
 // Types shared by the model-scoring workflow and its activities (type-only for the workflow).
+import type { BlockingRule } from '../../lib/identity/blocking.js';
+import type { FieldPresence } from '../../lib/identity/fields.js';
 import type { IdentityModel } from '../../lib/identity/model.js';
 import type { ClusterMetrics, PairwiseMetrics } from '../../lib/identity/metrics.js';
 import type { ManifestFile } from '../../lib/storage/manifest.js';
@@ -23,6 +25,16 @@ export interface PreparedRecords {
   idsFile: string;
   /** (record, rule) keys dropped because their block exceeded maxBlockSize. */
   cappedKeys: number;
+  /** The comparable fields the records have. */
+  fields: FieldPresence;
+  /** The champion's blocking rules that apply to those fields. */
+  rules: BlockingRule[];
+  /** The champion's rules left out: they need an absent field. */
+  rulesLeftOut: string[];
+  /** Comparison names of either model whose fields are present. */
+  comparisons: string[];
+  /** Per model version, its comparisons scored on these records. */
+  comparisonsByModel: Record<string, string[]>;
 }
 
 export interface ShardResult {
@@ -51,6 +63,8 @@ export interface ModelReport {
   version: string;
   kind: string;
   threshold: number;
+  /** The model's comparisons scored on these records (the others' fields are absent). */
+  comparisonsUsed: string[];
   matchedPairs: number;
   clusters: number;
   singletons: number;
@@ -66,6 +80,10 @@ export interface ModelScoringResult {
   shards: number;
   candidates: number;
   candidatesByRule: Record<string, number>;
+  /** Comparable fields used, and those left out (no column, or only nulls and blanks). */
+  fields: { used: string[]; absent: string[]; empty: string[] };
+  /** Blocking rules the run used (the champion's), and those left out for an absent field. */
+  blockingRules: { used: string[]; leftOut: string[] };
   /** Share of true pairs among candidates; only with labels. */
   blockingRecall?: number;
   cappedKeys: number;

@@ -15,7 +15,7 @@ import type { ModelScoringResult } from '../../activities/model-scoring/types.js
 import { loadConfig } from '../../lib/config.js';
 import { sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { startEmbedded } from '../../devstack/embedded.js';
-import { BLOCKING_RULES } from '../../lib/identity/blocking.js';
+import { DEFAULT_RULES } from '../../lib/identity/blocking.js';
 import { comparisonColumnsSql } from '../../lib/identity/comparisons.js';
 import { connectedComponents } from '../../lib/identity/components.js';
 import { scoreSql } from '../../lib/identity/model.js';
@@ -88,7 +88,7 @@ const baseline = await withDuckDB(
   async (conn) => {
     const [, prepMs] = await timed(() => prepareRecords(conn, { files, shards: 1, maxBlockSize: 1000 }));
     const pairsFile = path.join(baselineOut, 'pairs.parquet');
-    const ruleJoins = BLOCKING_RULES.map(
+    const ruleJoins = DEFAULT_RULES.map(
       (r) =>
         `SELECT a.record_id AS l, b.record_id AS r FROM prep a JOIN prep b ON a.k_${r.name} = b.k_${r.name} AND a.record_id < b.record_id`,
     ).join(' UNION ');
@@ -201,7 +201,7 @@ const lines = [
   '',
   `Command: \`npm run bench:model-scoring -- --records ${N} --seed ${seed} --shards ${args.shards}\` (${new Date().toISOString().slice(0, 16)}Z, ${os.cpus().length} cores, 1-min load average ${loadBefore.toFixed(1)} before / ${loadAfter.toFixed(1)} after: the baseline and the pipeline runs are made back to back in one process, beside the same idle embedded dev server).`,
   '',
-  `${N.toLocaleString('en-US')} generated customer records, champion v2 (logistic), ${first.candidates.toLocaleString('en-US')} candidate pairs from ${BLOCKING_RULES.length} blocking rules, ${first.champion.matchedPairs.toLocaleString('en-US')} matched pairs, ${first.champion.clusters.toLocaleString('en-US')} identities; every pipeline run and the baseline produce the same candidate and match counts (checked by the script).`,
+  `${N.toLocaleString('en-US')} generated customer records, champion v2 (logistic), ${first.candidates.toLocaleString('en-US')} candidate pairs from ${DEFAULT_RULES.length} blocking rules, ${first.champion.matchedPairs.toLocaleString('en-US')} matched pairs, ${first.champion.clusters.toLocaleString('en-US')} identities; every pipeline run and the baseline produce the same candidate and match counts (checked by the script).`,
   '',
   '| run | scoring: blocking + comparisons + score + write matches | ratio to baseline | end to end: normalize + score + link + publish | ratio to baseline |',
   '|---|---|---|---|---|',

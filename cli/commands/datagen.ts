@@ -24,6 +24,7 @@ interface DatagenOptions {
   date: string;
   records: number;
   asOf?: string;
+  world: 'us' | 'intl';
 }
 
 export function datagenCommand(): Command {
@@ -47,17 +48,26 @@ export function datagenCommand(): Command {
     .option('--date <yyyy-mm-dd>', 'identity-join: first DS1 partition date', isoDate, '2025-01-01')
     .option('--records <n>', 'model-scoring: customer records to generate', positiveInt, 200_000)
     .option('--as-of <yyyy-mm-dd>', 'model-scoring: records updated in the two years before this date')
+    .addOption(
+      new Option(
+        '--world <name>',
+        'model-scoring: us (the first generator) or intl (no email/phone, six countries, typos in several fields)',
+      )
+        .choices(['us', 'intl'])
+        .default('us'),
+    )
     .requiredOption('--out <dir>', 'output folder')
     .action(async (opts: DatagenOptions) => {
       const started = Date.now();
       if (opts.pipeline === 'model-scoring') {
-        const { generateCustomers } = await import('../../datagen/customers.js');
-        const r = await generateCustomers({
-          records: opts.records,
-          seed: opts.seed,
-          out: opts.out,
-          asOf: opts.asOf,
-        });
+        const r =
+          opts.world === 'intl'
+            ? await (
+                await import('../../datagen/customers-intl.js')
+              ).generateIntlCustomers({ records: opts.records, seed: opts.seed, out: opts.out })
+            : await (
+                await import('../../datagen/customers.js')
+              ).generateCustomers({ records: opts.records, seed: opts.seed, out: opts.out, asOf: opts.asOf });
         process.stderr.write(
           `daybreak: wrote ${opts.records} customer records to ${r.recordsDir} and labels to ${r.labelsDir} (${Date.now() - started} ms)\n`,
         );

@@ -3,8 +3,34 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../../lib/config.js';
 import { levelWeights, MODEL_KINDS, type IdentityModel, type ModelKind } from '../../lib/identity/model.js';
 import { listModels, loadModel } from '../../lib/identity/registry.js';
+import type { BlockingProposal } from '../../lib/identity/blocking-choice.js';
+import { ruleProblem, type BlockingRule } from '../../lib/identity/blocking.js';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`not a positive integer: ${value}`);
+  return n;
+}
+
+function probability(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`not a number in (0, 1): ${value}`);
+  return n;
+}
+
+function proposalText(p: BlockingProposal & { records?: number }): string {
+  const lines = [
+    `recall ${p.recallFrom === 'labels' ? 'measured on' : 'estimated from the probable matches of'} ${Math.round(p.truePairs).toLocaleString('en-US')} ${p.recallFrom === 'labels' ? 'true pairs' : 'pairs'}; pair budget ${p.maxPairs.toLocaleString('en-US')}`,
+    'rule\tpairs\trecall\tkey',
+    ...[...p.stats]
+      .sort((a, b) => b.recall - a.recall)
+      .map((s) => `${s.rule.name}\t${s.pairs}\t${pct(s.recall)}\t${s.description}`),
+    `proposed: ${p.chosen.map((r) => r.name).join(', ')} (${p.pairs.toLocaleString('en-US')} pairs at most, recall ${pct(p.recall)})`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
 
 function versionList(value: string): string[] {
   const list = value.split(',').map((v) => v.trim());
@@ -44,6 +70,20 @@ export function modelsCommand(): Command {
     .requiredOption('--records <dataset>', 'customer records Parquet (file, dir, glob or gs:// URI)')
     .option('--labels <dataset>', 'ground truth (record_id, person_id); required for logistic')
     .option('--description <text>', 'a note stored in the model file')
+    .option(
+      '--max-pairs <n>',
+      'pair budget for the blocking rules chosen (default 20 per record)',
+      positiveInt,
+    )
+    .option(
+      '--target-precision <p>',
+      'with --labels: the threshold reaching this precision (default 0.99)',
+      probability,
+    )
+    .option(
+      '--blocking <file>',
+      'JSON list of blocking rules to use instead of choosing them (see models blocking --json)',
+    )
     .option('--dry-run', 'print the model without registering it')
     .action(
       async (opts: {
@@ -51,17 +91,52 @@ export function modelsCommand(): Command {
         records: string;
         labels?: string;
         description?: string;
+        maxPairs?: number;
+        targetPrecision?: number;
+        blocking?: string;
         dryRun?: boolean;
       }) => {
         const config = loadConfig();
         const started = Date.now();
         const { trainIdentityModel } = await import('../../activities/model-scoring/offline.js');
-        const model = await trainIdentityModel(config, { ...opts, register: !opts.dryRun });
+        const rules = opts.blocking ? await readRules(opts.blocking) : undefined;
+        const model = await trainIdentityModel(config, {
+          ...opts,
+          rules,
+          register: !opts.dryRun,
+          onResult: (r) => {
+            if (r.blocking) process.stderr.write(proposalText(r.blocking));
+            process.stderr.write(
+              `${opts.labels ? 'measured' : 'estimated'} precision/recall by threshold (${r.candidates.toLocaleString('en-US')} candidate pairs):\nthreshold\tprecision\trecall\tF1\n${r.curve.map((c) => `${c.threshold}\t${pct(c.precision)}\t${pct(c.recall)}\t${pct(c.f1)}`).join('\n')}\n`,
+            );
+          },
+        });
         process.stdout.write(`${JSON.stringify(model, null, 2)}\n`);
         const version = 'version' in model ? model.version : '(not registered)';
         process.stderr.write(`daybreak: trained ${opts.kind} ${version} in ${Date.now() - started} ms\n`);
       },
     );
+  cmd
+    .command('blocking')
+    .description(
+      'pair count and recall of every candidate blocking rule on these records, and the rule set with the most recall within the pair budget',
+    )
+    .requiredOption('--records <dataset>', 'customer records Parquet')
+    .option('--labels <dataset>', 'ground truth: recall measured (else estimated from probable matches)')
+    .option('--max-pairs <n>', 'pair budget (default 20 per record, at least 200,000)', positiveInt)
+    .option('--json', 'print JSON (its "chosen" list is a blocking file for models train --blocking)')
+    .action(async (opts: { records: string; labels?: string; maxPairs?: number; json?: boolean }) => {
+      const config = loadConfig();
+      const { proposeIdentityBlocking } = await import('../../activities/model-scoring/offline.js');
+      const p = await proposeIdentityBlocking(config, opts);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(p, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(
+        `${p.records.toLocaleString('en-US')} records; fields used: ${p.fields.present.join(', ')}${p.fields.absent.length + p.fields.empty.length ? `; left out: ${[...p.fields.absent, ...p.fields.empty].join(', ')}` : ''}\n${proposalText(p)}`,
+      );
+    });
   cmd
     .command('evaluate')
     .description('pairwise and cluster precision/recall/F1 of model versions on labelled records')
@@ -85,17 +160,25 @@ export function modelsCommand(): Command {
         return;
       }
       const first = results[0];
-      if (first) {
-        process.stdout.write(
-          `candidates ${first.pairwise.candidates}, true pairs ${first.pairwise.truePairs}, blocking recall ${pct(first.pairwise.blockingRecall)}\n`,
-        );
-      }
-      process.stdout.write('version\tkind\tthreshold\tprecision\trecall\tF1\tcluster F1\texact clusters\n');
+      if (first) process.stdout.write(`true pairs ${first.pairwise.truePairs}\n`);
+      process.stdout.write(
+        'version\tkind\tthreshold\tcandidates\tblocking recall\tprecision\trecall\tF1\tcluster F1\texact clusters\trules\n',
+      );
       for (const r of results) {
         process.stdout.write(
-          `${r.version}\t${r.kind}\t${r.threshold.toFixed(4)}\t${pct(r.pairwise.precision)}\t${pct(r.pairwise.recall)}\t${pct(r.pairwise.f1)}\t${pct(r.clusters.f1)}\t${pct(r.clusters.exactClusterRate)}\n`,
+          `${r.version}\t${r.kind}\t${r.threshold.toFixed(4)}\t${r.candidates}\t${pct(r.pairwise.blockingRecall)}\t${pct(r.pairwise.precision)}\t${pct(r.pairwise.recall)}\t${pct(r.pairwise.f1)}\t${pct(r.clusters.f1)}\t${pct(r.clusters.exactClusterRate)}\t${r.rules.join(',')}\n`,
         );
       }
     });
   return cmd;
+}
+
+async function readRules(file: string): Promise<BlockingRule[]> {
+  const fs = await import('node:fs/promises');
+  const raw = JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
+  // Accept the rule list itself or `models blocking --json` output (its "chosen" list).
+  const rules = Array.isArray(raw) ? raw : (raw as { chosen?: unknown }).chosen;
+  const problem = ruleProblem(rules);
+  if (problem) throw new InvalidArgumentError(`--blocking ${file}: ${problem}`);
+  return rules as BlockingRule[];
 }

@@ -1,21 +1,48 @@
 // Comparison levels: each field of a candidate pair is put into one of a few ordered levels
 // (strongest agreement first, `different` last; NULL when either side is missing) with DuckDB's
-// string functions. Both model kinds score a pair from these levels, so a level's meaning is the
-// same in every model version. Every comparison is symmetric (a pair's levels do not depend on
-// which record is l): blocking pairs records in row-id order, not record_id order.
+// string functions. Models score a pair from these levels, so a level's meaning is the same in
+// every model version: a comparison is never redefined, a better one gets a new name. A model
+// names the comparisons it uses (v1/v2: the six LEGACY ones). Every comparison is symmetric (a
+// pair's levels do not depend on which record is l): blocking pairs records in row-id order.
+import type { FieldName } from './fields.js';
+
 export interface Comparison {
   name: string;
   levels: readonly string[];
   /** SQL over aliases l and r (rows of the prep table) giving the 0-based level, or NULL. */
   sql: string;
+  /** The input fields it needs: absent fields leave the comparison out. */
+  fields: FieldName[];
+  /** The prep columns its SQL reads (what a shard file must carry). */
+  columns: string[];
+  /**
+   * Term-frequency adjustment of the exact level (level 0): the prep column holding the share of
+   * records with the value. A common value agreeing is weaker evidence than a rare one.
+   */
+  tf?: string;
+  /**
+   * Not scored (NULL) when an earlier comparison of the same list is at one of these levels:
+   * the two would count one fact twice (Fellegi-Sunter assumes them independent). Reads the
+   * earlier level column (DuckDB resolves a select-list alias defined before it).
+   */
+  skipWhen?: { comparison: string; levels: number[] };
 }
 
 const jw = (a: string, b: string) => `jaro_winkler_similarity(${a}, ${b})`;
+const lev = (a: string, b: string) => `levenshtein(${a}, ${b})`;
+/**
+ * First and last name swapped between the records: one name equal across, the other close
+ * (relatives share a surname, so one name equal across is not enough).
+ */
+const swapped = `((l.fn = r.ln AND ${jw('l.ln', 'r.fn')} >= 0.9) OR (l.ln = r.fn AND ${jw('l.fn', 'r.ln')} >= 0.9))`;
 
-export const COMPARISONS: Comparison[] = [
+/** The comparisons of the shipped v1 and v2 models. */
+export const LEGACY_COMPARISONS: Comparison[] = [
   {
     name: 'first_name',
+    columns: ['fn', 'fn_canon', 'ln'],
     levels: ['exact', 'nickname', 'swapped', 'close', 'different'],
+    fields: ['first_name'],
     sql: `CASE WHEN l.fn IS NULL OR r.fn IS NULL THEN NULL
       WHEN l.fn = r.fn THEN 0
       WHEN l.fn_canon = r.fn_canon THEN 1
@@ -25,7 +52,9 @@ export const COMPARISONS: Comparison[] = [
   },
   {
     name: 'last_name',
+    columns: ['ln', 'fn'],
     levels: ['exact', 'swapped', 'close', 'different'],
+    fields: ['last_name'],
     sql: `CASE WHEN l.ln IS NULL OR r.ln IS NULL THEN NULL
       WHEN l.ln = r.ln THEN 0
       WHEN l.ln = r.fn OR l.fn = r.ln THEN 1
@@ -34,7 +63,9 @@ export const COMPARISONS: Comparison[] = [
   },
   {
     name: 'email',
+    columns: ['email', 'email_local'],
     levels: ['exact', 'same_local', 'close', 'different'],
+    fields: ['email'],
     sql: `CASE WHEN l.email IS NULL OR r.email IS NULL THEN NULL
       WHEN l.email = r.email THEN 0
       WHEN l.email_local = r.email_local THEN 1
@@ -43,7 +74,12 @@ export const COMPARISONS: Comparison[] = [
   },
   {
     name: 'phone',
+    columns: ['phone'],
+    // With the street compared too, a shared landline at the same address is the home again
+    // (relatives share both): counted once, by the street.
+    skipWhen: { comparison: 'street', levels: [0, 1] },
     levels: ['exact', 'close', 'different'],
+    fields: ['phone'],
     sql: `CASE WHEN l.phone IS NULL OR r.phone IS NULL THEN NULL
       WHEN l.phone = r.phone THEN 0
       WHEN levenshtein(l.phone, r.phone) <= 1 THEN 1
@@ -51,7 +87,9 @@ export const COMPARISONS: Comparison[] = [
   },
   {
     name: 'dob',
+    columns: ['dob'],
     levels: ['exact', 'swapped', 'close', 'different'],
+    fields: ['dob'],
     sql: `CASE WHEN l.dob IS NULL OR r.dob IS NULL THEN NULL
       WHEN l.dob = r.dob THEN 0
       WHEN year(l.dob) = year(r.dob) AND month(l.dob) = day(r.dob) AND day(l.dob) = month(r.dob) THEN 1
@@ -61,7 +99,9 @@ export const COMPARISONS: Comparison[] = [
   },
   {
     name: 'address',
+    columns: ['addr', 'zip5', 'street'],
     levels: ['exact', 'street', 'close', 'same_zip', 'different'],
+    fields: ['address_line'],
     sql: `CASE WHEN l.addr IS NULL OR r.addr IS NULL THEN NULL
       WHEN l.addr = r.addr AND l.zip5 IS NOT DISTINCT FROM r.zip5 THEN 0
       WHEN l.street = r.street THEN 1
@@ -71,12 +111,170 @@ export const COMPARISONS: Comparison[] = [
   },
 ];
 
+/**
+ * Comparisons for data the generator did not make: typo tiers (one edit, then Jaro-Winkler
+ * bands) on names, dates as written (a typo, a day/month swap), the house number and street
+ * apart, and city, state and postcode as comparisons of their own.
+ */
+export const FIELD_COMPARISONS: Comparison[] = [
+  {
+    name: 'given_name',
+    columns: ['fn', 'fn_canon', 'ln', 'tf_fn'],
+    levels: ['exact', 'nickname', 'swapped', 'typo', 'close', 'different'],
+    fields: ['first_name'],
+    tf: 'tf_fn',
+    sql: `CASE WHEN l.fn IS NULL OR r.fn IS NULL THEN NULL
+      WHEN l.fn = r.fn THEN 0
+      WHEN l.fn_canon = r.fn_canon THEN 1
+      WHEN ${swapped} THEN 2
+      WHEN ${lev('l.fn', 'r.fn')} <= 1 OR ${jw('l.fn', 'r.fn')} >= 0.92 THEN 3
+      WHEN ${jw('l.fn', 'r.fn')} >= 0.8 THEN 4
+      ELSE 5 END`,
+  },
+  {
+    name: 'surname',
+    columns: ['ln', 'fn', 'tf_ln'],
+    levels: ['exact', 'swapped', 'typo', 'close', 'different'],
+    fields: ['last_name'],
+    tf: 'tf_ln',
+    sql: `CASE WHEN l.ln IS NULL OR r.ln IS NULL THEN NULL
+      WHEN l.ln = r.ln THEN 0
+      WHEN ${swapped} THEN 1
+      WHEN ${lev('l.ln', 'r.ln')} <= 1 OR ${jw('l.ln', 'r.ln')} >= 0.92 THEN 2
+      WHEN ${jw('l.ln', 'r.ln')} >= 0.8 THEN 3
+      ELSE 4 END`,
+  },
+  {
+    name: 'birth_date',
+    columns: ['dob_s'],
+    levels: ['exact', 'typo', 'swapped', 'close', 'different'],
+    fields: ['dob'],
+    // On the date as written (YYYYMMDD, always 8 digits), so an impossible date from a typo
+    // still compares. typo: one digit changed, or two neighbours swapped (Hamming distance 2
+    // with a Jaro similarity only a transposition reaches: DuckDB's damerau_levenshtein is 9x
+    // slower than these two together).
+    sql: `CASE WHEN l.dob_s IS NULL OR r.dob_s IS NULL THEN NULL
+      WHEN l.dob_s = r.dob_s THEN 0
+      WHEN hamming(l.dob_s, r.dob_s) <= 1
+        OR (hamming(l.dob_s, r.dob_s) = 2 AND jaro_similarity(l.dob_s, r.dob_s) >= 0.95) THEN 1
+      WHEN left(l.dob_s, 4) = left(r.dob_s, 4) AND substr(l.dob_s, 5, 2) = substr(r.dob_s, 7, 2)
+        AND substr(l.dob_s, 7, 2) = substr(r.dob_s, 5, 2) THEN 2
+      WHEN hamming(l.dob_s, r.dob_s) <= 2 THEN 3
+      ELSE 4 END`,
+  },
+  {
+    name: 'street',
+    columns: ['addr', 'hn', 'st'],
+    levels: ['exact', 'typo', 'same_street', 'close', 'different'],
+    fields: ['address_line'],
+    // typo: the same house number (or none on either side) and a street name a typo or a missed
+    // space away; same_street: the street without the number agreeing (another house, or a
+    // typo in the number).
+    sql: `CASE WHEN l.addr IS NULL OR r.addr IS NULL THEN NULL
+      WHEN l.addr = r.addr THEN 0
+      WHEN l.hn IS NOT DISTINCT FROM r.hn AND ${jw("replace(l.st, ' ', '')", "replace(r.st, ' ', '')")} >= 0.9 THEN 1
+      WHEN ${jw("replace(l.st, ' ', '')", "replace(r.st, ' ', '')")} >= 0.9 THEN 2
+      WHEN ${jw('l.addr', 'r.addr')} >= 0.8 THEN 3
+      ELSE 4 END`,
+  },
+  {
+    name: 'postcode',
+    columns: ['pc', 'tf_pc'],
+    levels: ['exact', 'typo', 'prefix', 'different'],
+    fields: ['zip'],
+    tf: 'tf_pc',
+    // Not scored when the street agrees exactly (the same home: the postcode agrees too) or
+    // differs (a move: the postcode differs too); scored where the street is missing or close.
+    skipWhen: { comparison: 'street', levels: [0, 4] },
+    sql: `CASE WHEN l.pc IS NULL OR r.pc IS NULL THEN NULL
+      WHEN l.pc = r.pc THEN 0
+      WHEN ${lev('l.pc', 'r.pc')} <= 1 THEN 1
+      WHEN left(l.pc, 3) = left(r.pc, 3) THEN 2
+      ELSE 3 END`,
+  },
+  {
+    name: 'city',
+    columns: ['city_n', 'tf_city', 'pc'],
+    levels: ['exact', 'close', 'different'],
+    fields: ['city'],
+    tf: 'tf_city',
+    // Location evidence comes from the most specific field both records have: the city counts
+    // only where a postcode is missing, the state only where postcode and city are. A postcode
+    // names its city and state, so counting all three (in agreement, or all three differing
+    // after a move) would count one fact three times: the independence Fellegi-Sunter assumes.
+    sql: `CASE WHEN l.city_n IS NULL OR r.city_n IS NULL OR (l.pc IS NOT NULL AND r.pc IS NOT NULL) THEN NULL
+      WHEN l.city_n = r.city_n THEN 0
+      WHEN ${jw('l.city_n', 'r.city_n')} >= 0.88 THEN 1
+      ELSE 2 END`,
+  },
+  {
+    name: 'state',
+    columns: ['state_n', 'pc', 'city_n'],
+    levels: ['exact', 'different'],
+    fields: ['state'],
+    // Scored only where the records lack a common postcode and city (see city).
+    sql: `CASE WHEN l.state_n IS NULL OR r.state_n IS NULL OR (l.pc IS NOT NULL AND r.pc IS NOT NULL)
+        OR (l.city_n IS NOT NULL AND r.city_n IS NOT NULL) THEN NULL
+      WHEN l.state_n = r.state_n THEN 0
+      ELSE 1 END`,
+  },
+];
+
+/** The comparisons of the legacy models (v1, v2), in their order. */
+export const COMPARISONS = LEGACY_COMPARISONS;
+
+/** Every comparison by name. */
+export const COMPARISON_LIBRARY: ReadonlyMap<string, Comparison> = new Map(
+  [...LEGACY_COMPARISONS, ...FIELD_COMPARISONS].map((c) => [c.name, c]),
+);
+
+/** The comparisons a model trained from scratch uses: the field comparisons plus email and phone. */
+export const TRAINABLE_COMPARISONS: Comparison[] = [
+  ...FIELD_COMPARISONS,
+  COMPARISON_LIBRARY.get('email')!,
+  COMPARISON_LIBRARY.get('phone')!,
+];
+
+export function comparisonByName(name: string): Comparison | undefined {
+  return COMPARISON_LIBRARY.get(name);
+}
+
+/** The comparisons whose fields are all present. */
+export function usableComparisons(list: readonly Comparison[], present: readonly FieldName[]): Comparison[] {
+  return list.filter((c) => c.fields.every((f) => present.includes(f)));
+}
+
 /** Column name of a comparison's level in pair tables. */
 export function levelColumn(c: Comparison): string {
   return `c_${c.name}`;
 }
 
-/** SELECT list computing every comparison level as TINYINT columns c_<name>. */
-export function comparisonColumnsSql(): string {
-  return COMPARISONS.map((c) => `(${c.sql})::TINYINT AS ${levelColumn(c)}`).join(',\n  ');
+/** Column name of a comparison's term frequency (the larger of the two records'). */
+export function tfColumn(c: Comparison): string {
+  return `t_${c.name}`;
+}
+
+/** SELECT list computing every comparison level as TINYINT columns c_<name> (and t_<name>). */
+export function comparisonColumnsSql(list: readonly Comparison[] = COMPARISONS): string {
+  const before = (c: Comparison, name: string) => list.findIndex((x) => x.name === name) < list.indexOf(c);
+  return list
+    .flatMap((c) => [
+      c.skipWhen && list.some((x) => x.name === c.skipWhen!.comparison) && before(c, c.skipWhen.comparison)
+        ? `(CASE WHEN c_${c.skipWhen.comparison} IN (${c.skipWhen.levels.join(', ')}) THEN NULL ELSE ${c.sql} END)::TINYINT AS ${levelColumn(c)}`
+        : `(${c.sql})::TINYINT AS ${levelColumn(c)}`,
+      ...(c.tf ? [`greatest(l.${c.tf}, r.${c.tf}) AS ${tfColumn(c)}`] : []),
+    ])
+    .join(',\n  ');
+}
+
+/** The prep columns a list of comparisons reads. */
+export function comparisonColumns(list: readonly Comparison[]): string[] {
+  return [...new Set(list.flatMap((c) => c.columns))];
+}
+
+/** The union of several lists, each comparison once, in first-seen order. */
+export function unionComparisons(...lists: (readonly Comparison[])[]): Comparison[] {
+  const seen = new Map<string, Comparison>();
+  for (const list of lists) for (const c of list) if (!seen.has(c.name)) seen.set(c.name, c);
+  return [...seen.values()];
 }

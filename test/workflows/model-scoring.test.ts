@@ -10,7 +10,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { generateCustomers } from '../../datagen/customers.js';
 import { withCandidates } from '../../activities/model-scoring/offline.js';
 import type { ModelScoringResult } from '../../activities/model-scoring/types.js';
-import { BLOCKING_RULES } from '../../lib/identity/blocking.js';
+import { DEFAULT_RULES } from '../../lib/identity/blocking.js';
 import { comparisonColumnsSql } from '../../lib/identity/comparisons.js';
 import { scoreSql } from '../../lib/identity/model.js';
 import { loadModel } from '../../lib/identity/registry.js';
@@ -132,7 +132,7 @@ describe('a labelled run with a challenger', () => {
       // The candidate pairs again, written the plain way (no shards, no row ids, no owner rule):
       // the distinct union of every rule's self-join on the normalized records.
       await c.run(`CREATE TABLE naive AS
-        WITH pairs AS (${BLOCKING_RULES.map((r) => `SELECT a.record_id AS x, b.record_id AS y FROM prep a JOIN prep b ON a.k_${r.name} = b.k_${r.name} AND a.record_id < b.record_id`).join(' UNION ')})
+        WITH pairs AS (${DEFAULT_RULES.map((r) => `SELECT a.record_id AS x, b.record_id AS y FROM prep a JOIN prep b ON a.k_${r.name} = b.k_${r.name} AND a.record_id < b.record_id`).join(' UNION ')})
         SELECT p.x AS left_id, p.y AS right_id, ${comparisonColumnsSql()}
         FROM pairs p JOIN prep l ON l.record_id = p.x JOIN prep r ON r.record_id = p.y`);
       const [[naive]] = (await c.runAndReadAll('SELECT count(*) FROM naive')).getRows();
@@ -239,34 +239,78 @@ describe('a labelled run with a challenger', () => {
   });
 });
 
+describe('any subset of fields', () => {
+  test('records without email and with phone all null run and report the fields used', async () => {
+    const dir2 = tempDir('model-scoring-subset');
+    await conn.run(
+      `COPY (SELECT * EXCLUDE (email) REPLACE (CAST(NULL AS VARCHAR) AS phone) FROM read_parquet('${records}/*.parquet')) TO '${dir2}/records.parquet' (FORMAT parquet)`,
+    );
+    const r = await run('2025-03-05', {
+      records: `${dir2}/records.parquet`,
+      labels,
+      model: 'v2',
+      challenger: 'v1',
+      output: path.join(dir2, 'out'),
+    });
+    expect(r.fields.used).toEqual(['first_name', 'last_name', 'dob', 'address_line', 'city', 'state', 'zip']);
+    expect(r.fields.absent).toEqual(['email']);
+    expect(r.fields.empty).toEqual(['phone']);
+    expect(r.blockingRules).toEqual({
+      used: ['zip_last', 'dob_initials', 'street_first'],
+      leftOut: ['email', 'phone'],
+    });
+    expect(r.champion.comparisonsUsed).toEqual(['first_name', 'last_name', 'dob', 'address']);
+    expect(Object.keys(r.candidatesByRule)).toEqual(['zip_last', 'dob_initials', 'street_first']);
+    expect(r.records).toBe(RECORDS);
+    // Without the two strongest fields v2 still links most people (the trained models do better).
+    expect(r.champion.clusterMetrics!.f1).toBeGreaterThan(0.8);
+    const manifest = await readManifest(path.join(dir2, 'out'));
+    expect(manifest!.report?.fields).toEqual(r.fields);
+  });
+});
+
 describe('bad input fails at once with a non-retryable error naming the problem', () => {
   let badDir: string;
   beforeAll(async () => {
     badDir = tempDir('model-scoring-bad');
     await conn.run(
-      `COPY (SELECT * EXCLUDE (email) FROM read_parquet('${records}/part-00000.parquet') LIMIT 100) TO '${badDir}/no-email.parquet' (FORMAT parquet)`,
+      `COPY (SELECT * REPLACE (length(first_name) AS first_name) FROM read_parquet('${records}/part-00000.parquet') LIMIT 100) TO '${badDir}/int-name.parquet' (FORMAT parquet)`,
     );
     await conn.run(
-      `COPY (SELECT * REPLACE (CAST(NULL AS VARCHAR) AS phone) FROM read_parquet('${records}/part-00000.parquet') LIMIT 100) TO '${badDir}/null-phone.parquet' (FORMAT parquet)`,
+      `COPY (SELECT record_id, first_name, CAST(NULL AS VARCHAR) AS last_name, '' AS email FROM read_parquet('${records}/part-00000.parquet') LIMIT 100) TO '${badDir}/one-field.parquet' (FORMAT parquet)`,
+    );
+    await conn.run(
+      `COPY (SELECT * EXCLUDE (record_id) FROM read_parquet('${records}/part-00000.parquet') LIMIT 100) TO '${badDir}/no-id.parquet' (FORMAT parquet)`,
     );
   });
 
-  test('a missing column', async () => {
+  test('a mistyped column', async () => {
     const f = await failure('2025-04-01', {
-      records: `${badDir}/no-email.parquet`,
+      records: `${badDir}/int-name.parquet`,
       output: path.join(badDir, 'o1'),
     });
     expect(f.type).toBe('BadInput');
-    expect(f.message).toContain('no-email.parquet has no column "email"');
+    expect(f.message).toContain('int-name.parquet: column "first_name" has type BIGINT; expected text');
   });
 
-  test('a column with only nulls', async () => {
+  test('fewer than two comparable fields (nulls and blanks do not count)', async () => {
     const f = await failure('2025-04-02', {
-      records: `${badDir}/null-phone.parquet`,
+      records: `${badDir}/one-field.parquet`,
       output: path.join(badDir, 'o2'),
     });
     expect(f.type).toBe('BadInput');
-    expect(f.message).toContain('column "phone" has only nulls');
+    expect(f.message).toContain(
+      'at least 2 comparable fields are needed besides record_id; found first_name (only nulls or blanks: last_name, email)',
+    );
+  });
+
+  test('no record_id', async () => {
+    const f = await failure('2025-04-06', {
+      records: `${badDir}/no-id.parquet`,
+      output: path.join(badDir, 'o6'),
+    });
+    expect(f.type).toBe('BadInput');
+    expect(f.message).toContain('no-id.parquet has no column "record_id"');
   });
 
   test('an unknown model version', async () => {
@@ -289,7 +333,7 @@ describe('bad input fails at once with a non-retryable error naming the problem'
   test('labels without person_id', async () => {
     const f = await failure('2025-04-05', {
       records: `${records}/part-00000.parquet`,
-      labels: `${badDir}/no-email.parquet`,
+      labels: `${badDir}/int-name.parquet`,
       output: path.join(badDir, 'o5'),
     });
     expect(f.type).toBe('BadInput');
