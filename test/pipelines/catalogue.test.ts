@@ -9,7 +9,7 @@ import * as bundled from '../../workflows/index.js';
 import { workerActivities } from '../../workers/worker.js';
 
 /** Workflows of Daybreak's own machinery, not pipelines. */
-const MACHINERY = ['daily', 'alertState', 'watchdog'];
+const MACHINERY = ['daily', 'alertState', 'watchdog', 'backfill'];
 
 test('every definition runs a workflow the bundle exports under its name, and no pipeline workflow lacks one', () => {
   const exported = Object.entries(bundled).filter(([, v]) => typeof v === 'function');
