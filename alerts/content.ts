@@ -1,5 +1,6 @@
 // Renders an alert for each channel: subject, plain text, HTML and Slack Block Kit (with a text
 // fallback), all from the same fields so every channel says the same thing.
+import { formatDuration } from '../lib/durations.js';
 import { runbookWhere, type Alert } from './types.js';
 
 const HEADER_LIMIT = 150;
@@ -17,13 +18,6 @@ const HEADLINE: Record<Alert['kind'], string> = {
 
 function clip(text: string, limit: number): string {
   return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h ? `${h}h ${m}m ${s % 60}s` : m ? `${m}m ${s % 60}s` : `${s}s`;
 }
 
 export function alertSubject(alert: Alert): string {

@@ -1,33 +1,43 @@
-// Client side of the durable dedup state (workflows/alert-state.ts): open an alert for
-// (scope, error class) or resolve every open alert of a scope.
+// Client side of the durable dedup state (workflows/alert-state.ts): claim the sending of an alert
+// for (scope, error class), then record that a channel delivered it or release the claim; or
+// resolve every delivered alert of a scope.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { openAlertUpdate, resolveAlertsUpdate } from '../lib/contracts/alert-state.js';
+import {
+  alertDeliveredUpdate,
+  claimAlertUpdate,
+  releaseAlertUpdate,
+  resolveAlertsUpdate,
+} from '../lib/contracts/alert-state.js';
+import type { DedupKey } from './types.js';
+
+export type { DedupKey } from './types.js';
 
 export const ALERT_STATE_PREFIX = 'daybreak-alerts/';
+/** How long a claim holds off other senders of the class: longer than one delivery with its retries. */
+export const CLAIM_LEASE_MS = 5 * 60_000;
 
 export function alertStateId(scope: string): string {
   return `${ALERT_STATE_PREFIX}${scope}`;
 }
 
-/** True when this (scope, class) has no open alert in the window: the caller sends it. */
-export async function openAlert(
+/** Runs an update on the scope's state workflow, starting it when none runs. */
+async function updateState<R>(
   client: Client,
-  opts: { taskQueue: string; scope: string; errorClass: string; windowMs: number },
-): Promise<boolean> {
+  key: DedupKey,
+  send: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<R>,
+): Promise<R> {
   let lastError: unknown;
   // A state workflow may end (window over) between start and update: start a fresh one then.
   for (let attempt = 0; attempt < 3; attempt++) {
     const handle = await client.workflow.start('alertState', {
-      taskQueue: opts.taskQueue,
-      workflowId: alertStateId(opts.scope),
-      args: [{ windowMs: opts.windowMs }],
+      taskQueue: key.taskQueue,
+      workflowId: alertStateId(key.scope),
+      args: [{ windowMs: key.windowMs }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     });
     try {
-      return await client.workflow
-        .getHandle(handle.workflowId, handle.firstExecutionRunId)
-        .executeUpdate(openAlertUpdate, { args: [opts.errorClass] });
+      return await send(client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId));
     } catch (err) {
       lastError = err;
     }
@@ -35,7 +45,30 @@ export async function openAlert(
   throw lastError;
 }
 
-/** Ends the scope's open alerts; returns their classes (empty when none was open). */
+/** True when this (scope, class) has no alert delivered in the window nor being sent: the caller sends it. */
+export function claimAlert(client: Client, key: DedupKey): Promise<boolean> {
+  return updateState(client, key, (h) =>
+    h.executeUpdate(claimAlertUpdate, { args: [{ errorClass: key.errorClass, leaseMs: CLAIM_LEASE_MS }] }),
+  );
+}
+
+/** A channel delivered the claimed alert: the class is open (suppressed) for the window. */
+export function markAlertDelivered(client: Client, key: DedupKey): Promise<void> {
+  return updateState(client, key, (h) => h.executeUpdate(alertDeliveredUpdate, { args: [key.errorClass] }));
+}
+
+/** No channel delivered it: the next sender of the class, or its retry, sends it. */
+export async function releaseAlert(client: Client, key: DedupKey): Promise<void> {
+  try {
+    await client.workflow
+      .getHandle(alertStateId(key.scope))
+      .executeUpdate(releaseAlertUpdate, { args: [key.errorClass] });
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError || isClosed(err))) throw err; // no state: nothing claimed
+  }
+}
+
+/** Ends the scope's delivered alerts; returns their classes (empty when none was open). */
 export async function resolveAlerts(client: Client, scope: string): Promise<string[]> {
   try {
     return await client.workflow.getHandle(alertStateId(scope)).executeUpdate(resolveAlertsUpdate);

@@ -2,13 +2,24 @@
 // logged and counted, and never throws: the alert's other channels still go out and the run's own
 // outcome is untouched.
 import type { Config } from '../lib/config.js';
-import { alertDeliveryFailures, alertsSent } from '../lib/metrics.js';
+import { alertDeliveryFailures, alertsGivenUp, alertsSent } from '../lib/metrics.js';
 import { alertHtml, alertSlackPayload, alertSubject, alertText } from './content.js';
 import { sendEmail } from './email.js';
 import { redact } from './redact.js';
 import { resolveRoute } from './routes.js';
 import { postToSlack, type SlackSendOptions } from './slack.js';
-import type { Alert, ChannelResult } from './types.js';
+import { ALERT_KINDS, CHANNELS, type Alert, type Channel, type ChannelResult } from './types.js';
+
+/**
+ * Every delivery-failure series at 0 for each channel, at worker start: a series born at 1 (the
+ * first failure) shows no increase() to Prometheus, so a rule over it would not fire.
+ */
+export function initDeliveryCounters(): void {
+  for (const channel of CHANNELS) {
+    alertDeliveryFailures.inc({ channel }, 0);
+    for (const kind of ALERT_KINDS) alertsGivenUp.inc({ channel, kind }, 0);
+  }
+}
 
 export interface AlertLogger {
   info(message: string, meta?: Record<string, unknown>): void;
@@ -22,6 +33,8 @@ export const stderrLogger: AlertLogger = {
 
 export interface DeliverOptions {
   log?: AlertLogger;
+  /** Only these of the route's channels (a redelivery); default all. */
+  channels?: readonly Channel[];
   slack?: SlackSendOptions;
   emailBackoffMs?: number;
 }
@@ -36,7 +49,8 @@ export async function deliverAlert(
   const { route, warning } = resolveRoute(config, routeName);
   if (warning) log.warn(warning);
   const sends: Promise<ChannelResult>[] = [];
-  if (route.email && config.SMTP_URL) {
+  const wanted = (c: Channel) => !opts.channels || opts.channels.includes(c);
+  if (route.email && config.SMTP_URL && wanted('email')) {
     const smtpUrl = config.SMTP_URL;
     const to = route.email.to;
     const from = route.email.from;
@@ -51,7 +65,7 @@ export async function deliverAlert(
       ),
     );
   }
-  if (route.slack) {
+  if (route.slack && wanted('slack')) {
     sends.push(
       postToSlack(
         { name: route.slack.name, url: route.slack.webhookUrl },

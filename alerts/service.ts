@@ -1,15 +1,18 @@
 // Alert decisions shared by the alert activities, the activity interceptor (worker lost) and the
 // watchdog: build the alert (redacted message, runbook steps, Web UI link), dedup it through the
-// durable alert state, deliver it.
+// durable alert state, deliver it. An alert counts as sent (suppressing the same class for the
+// window) only once a channel delivered it; the channels that failed get it again from a durable
+// redelivery workflow (workflows/alert-redelivery.ts) that retries with backoff for hours.
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config.js';
 import { webUiRunUrl } from '../lib/temporal.js';
-import { alertsSuppressed } from '../lib/metrics.js';
+import { alertsSuppressed, alertsUndelivered } from '../lib/metrics.js';
 import { deliverAlert, type AlertLogger, type DeliverOptions } from './deliver.js';
-import { openAlert, resolveAlerts } from './dedup.js';
+import { randomUUID } from 'node:crypto';
+import { claimAlert, markAlertDelivered, releaseAlert, resolveAlerts } from './dedup.js';
 import { redact } from './redact.js';
 import { runbookIndex } from './runbook-index.js';
-import type { Alert, ChannelResult } from './types.js';
+import type { Alert, Channel, ChannelResult, DedupKey, RedeliveryInput } from './types.js';
 
 export interface AlertContext {
   config: Config;
@@ -21,8 +24,11 @@ export interface AlertContext {
 }
 
 export interface RaiseResult {
+  /** A channel delivered it (or none is configured). */
   sent: boolean;
   channels: ChannelResult[];
+  /** The channels that failed, left to the durable redelivery. */
+  redelivering?: Channel[];
 }
 
 /** Fills in what every alert carries: redacted message, Web UI link, best runbook section. */
@@ -50,7 +56,20 @@ export function enrichAlert(config: Config, alert: Alert): Alert {
   };
 }
 
-/** Sends `alert` unless the same (scope, class) alert is open in the dedup window. */
+function dedupKey(ctx: AlertContext, scope: string, errorClass: string): DedupKey {
+  return {
+    taskQueue: ctx.taskQueue,
+    scope,
+    errorClass,
+    windowMs: ctx.config.ALERT_DEDUP_WINDOW_MINUTES * 60_000,
+  };
+}
+
+/**
+ * Sends `alert` unless the same (scope, class) alert was delivered in the dedup window (or another
+ * worker is sending it right now). No channel delivered it: the claim is released, so the class
+ * is not silenced, and the redelivery retries it.
+ */
 export async function raiseAlert(
   ctx: AlertContext,
   scope: string,
@@ -58,26 +77,87 @@ export async function raiseAlert(
   alert: Alert,
   routeName?: string,
 ): Promise<RaiseResult> {
-  const isNew = await openAlert(ctx.client, {
-    taskQueue: ctx.taskQueue,
-    scope,
-    errorClass: dedupClass,
-    windowMs: ctx.config.ALERT_DEDUP_WINDOW_MINUTES * 60_000,
-  });
-  if (!isNew) {
+  const key = dedupKey(ctx, scope, dedupClass);
+  if (!(await claimAlert(ctx.client, key))) {
     alertsSuppressed.inc({ kind: alert.kind });
-    ctx.log?.info('alert suppressed (already open in its window)', {
+    ctx.log?.info('alert suppressed (already delivered in its window)', {
       scope,
       kind: alert.kind,
       errorClass: dedupClass,
     });
     return { sent: false, channels: [] };
   }
-  const channels = await deliverAlert(ctx.config, enrichAlert(ctx.config, alert), routeName, {
+  const enriched = enrichAlert(ctx.config, alert);
+  let channels: ChannelResult[];
+  try {
+    channels = await deliverAlert(ctx.config, enriched, routeName, { ...ctx.deliver, log: ctx.log });
+  } catch (err) {
+    await releaseAlert(ctx.client, key);
+    throw err;
+  }
+  const delivered = channels.length === 0 || channels.some((c) => c.ok);
+  if (delivered) await markAlertDelivered(ctx.client, key);
+  else await releaseAlert(ctx.client, key);
+  const failed = channels.filter((c) => !c.ok).map((c) => c.channel);
+  if (failed.length > 0)
+    await startRedelivery(ctx, {
+      alert: enriched,
+      route: routeName,
+      channels: failed,
+      dedup: delivered ? undefined : key,
+    });
+  return { sent: delivered, channels, redelivering: failed.length > 0 ? failed : undefined };
+}
+
+/** Hands the failed channels of an alert to a durable redelivery workflow (its own id: never merged). */
+async function startRedelivery(
+  ctx: AlertContext,
+  input: Omit<RedeliveryInput, 'retryForMs' | 'firstRetryMs'>,
+) {
+  alertsUndelivered.inc({ kind: input.alert.kind });
+  await ctx.client.workflow.start('alertRedelivery', {
+    taskQueue: ctx.taskQueue,
+    workflowId: `${REDELIVERY_PREFIX}${input.alert.kind}/${randomUUID()}`,
+    args: [
+      {
+        ...input,
+        retryForMs: ctx.config.ALERT_RETRY_HOURS * 3_600_000,
+        firstRetryMs: ctx.config.ALERT_RETRY_FIRST_SECONDS * 1000,
+      } satisfies RedeliveryInput,
+    ],
+  });
+  ctx.log?.warn('alert undelivered: redelivery scheduled', {
+    kind: input.alert.kind,
+    channels: input.channels,
+  });
+}
+
+export const REDELIVERY_PREFIX = 'daybreak-alert-redelivery/';
+
+/**
+ * One redelivery attempt of `channels` (the activity the redelivery workflow retries): claims the
+ * class first when nothing delivered the alert yet; returns the channels still failing.
+ */
+export async function redeliverOnce(
+  ctx: AlertContext,
+  input: Pick<RedeliveryInput, 'alert' | 'route' | 'channels' | 'dedup'>,
+): Promise<{ superseded: boolean; failed: Channel[]; deliveredSome: boolean }> {
+  if (input.dedup && !(await claimAlert(ctx.client, input.dedup))) {
+    // Another sender delivered this class meanwhile (or is sending it): nothing to add.
+    alertsSuppressed.inc({ kind: input.alert.kind });
+    return { superseded: true, failed: [], deliveredSome: false };
+  }
+  const channels = await deliverAlert(ctx.config, input.alert, input.route, {
     ...ctx.deliver,
     log: ctx.log,
+    channels: input.channels,
   });
-  return { sent: true, channels };
+  const deliveredSome = channels.some((c) => c.ok);
+  if (input.dedup) {
+    if (deliveredSome) await markAlertDelivered(ctx.client, input.dedup);
+    else await releaseAlert(ctx.client, input.dedup);
+  }
+  return { superseded: false, failed: channels.filter((c) => !c.ok).map((c) => c.channel), deliveredSome };
 }
 
 /** Sends one "resolved" message when the scope had open alerts; otherwise nothing. */
@@ -93,10 +173,10 @@ export async function resolveScope(
     ...alert,
     facts: { ...alert.facts, Resolves: resolvedClasses.join(', ') },
   };
-  const channels = await deliverAlert(ctx.config, enrichAlert(ctx.config, withClasses), routeName, {
-    ...ctx.deliver,
-    log: ctx.log,
-  });
+  const enriched = enrichAlert(ctx.config, withClasses);
+  const channels = await deliverAlert(ctx.config, enriched, routeName, { ...ctx.deliver, log: ctx.log });
+  const failed = channels.filter((c) => !c.ok).map((c) => c.channel);
+  if (failed.length > 0) await startRedelivery(ctx, { alert: enriched, route: routeName, channels: failed });
   return { sent: true, channels, resolvedClasses };
 }
 

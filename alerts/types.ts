@@ -1,6 +1,14 @@
 // What an alert says, independent of the channel that carries it. Type-only: workflows import it.
 
-export type AlertKind = 'failure' | 'resolved' | 'sla-missed' | 'worker-lost' | 'no-workers' | 'workers-back';
+export const ALERT_KINDS = [
+  'failure',
+  'resolved',
+  'sla-missed',
+  'worker-lost',
+  'no-workers',
+  'workers-back',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export interface RunbookRef {
   title: string;
@@ -41,9 +49,43 @@ export interface ResolvedRoute {
   slack?: { name: string; webhookUrl: string };
 }
 
+export type Channel = 'email' | 'slack';
+export const CHANNELS: readonly Channel[] = ['email', 'slack'];
+
 export interface ChannelResult {
-  channel: 'email' | 'slack';
+  channel: Channel;
   ok: boolean;
   /** Why it failed (never the secret URL). */
   error?: string;
+}
+
+/** The dedup state an alert is claimed in: one class of one scope (alerts/dedup.ts). */
+export interface DedupKey {
+  taskQueue: string;
+  scope: string;
+  errorClass: string;
+  windowMs: number;
+}
+
+/** What the durable redelivery of an alert carries (workflows/alert-redelivery.ts). */
+export interface RedeliveryInput {
+  /** The alert as first sent (already redacted and enriched). */
+  alert: Alert;
+  route?: string;
+  /** The channels that failed. */
+  channels: Channel[];
+  /** Set while no channel delivered it: each attempt claims the class first (another may have sent it). */
+  dedup?: DedupKey;
+  /** Give up after this long (ALERT_RETRY_HOURS). */
+  retryForMs: number;
+  /** First wait before a retry (ALERT_RETRY_FIRST_SECONDS); doubles up to 30 minutes. */
+  firstRetryMs: number;
+}
+
+export interface RedeliveryResult {
+  attempts: number;
+  /** Another sender delivered the class first. */
+  superseded: boolean;
+  /** Channels still failing when it gave up (empty: every channel delivered it). */
+  undelivered: Channel[];
 }

@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// The `daybreak` command. Daybreak runs its TypeScript sources directly through tsx (no build step),
-// so the CLI, the worker and the tests all execute the same files.
-import { register } from 'tsx/esm/api';
+// The `daybreak` command: the CLI compiled to JavaScript (bin/compile.js; rebuilt first whenever a
+// source changed), or its TypeScript sources through tsx where no build can be made.
+import { compiledEntry } from './compile.js';
 
-register();
-await import('../cli/main.ts');
+const compiled = await compiledEntry('cli/main.ts');
+if (compiled) {
+  await import(compiled);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../cli/main.ts');
+}

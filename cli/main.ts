@@ -2,11 +2,13 @@
 // the worker) inside their actions, so `--help`, `runbook` or `healthcheck` start in ~0.35 s
 // instead of ~1 s.
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../lib/config.js';
+import { ConfigError, loadConfig } from '../lib/config.js';
 import { apiCommand } from './commands/api.js';
 import { backfillCommand } from './commands/backfill.js';
 import { bundleCommand } from './commands/bundle.js';
 import { ModelError } from '../lib/identity/model.js';
+import { PortInUseError } from '../devstack/ports.js';
+import { ProvisionError } from '../devstack/provision.js';
 import { CatalogueError, ParamError, UnknownPipelineError } from '../pipelines/index.js';
 import { dailyCommand } from './commands/daily.js';
 import { datagenCommand } from './commands/datagen.js';
@@ -51,6 +53,19 @@ const program = new Command('daybreak')
   .addCommand(modelsCommand())
   .addCommand(healthcheckCommand());
 
+/** No Temporal server answers at TEMPORAL_ADDRESS (grpc-js's words; the SDK has no error class for it). */
+function isUnreachableServer(err: unknown): boolean {
+  return err instanceof Error && /^Failed to connect before the deadline/.test(err.message);
+}
+
+function temporalAddress(): string {
+  try {
+    return loadConfig().TEMPORAL_ADDRESS;
+  } catch {
+    return 'TEMPORAL_ADDRESS';
+  }
+}
+
 /** Usage errors throw instead of exiting, so they get the same one-line form and exit code 2. */
 function throwUsageErrors(cmd: Command): void {
   cmd.exitOverride().configureOutput({ outputError: () => undefined });
@@ -72,9 +87,15 @@ try {
     err instanceof UnknownPipelineError ||
     err instanceof CatalogueError ||
     err instanceof ModelError ||
+    err instanceof ProvisionError ||
+    err instanceof PortInUseError ||
     isBadInput(err)
   ) {
     process.stderr.write(`daybreak: ${(err as Error).message}\n`);
+  } else if (isUnreachableServer(err)) {
+    process.stderr.write(
+      `daybreak: no Temporal server answers at ${temporalAddress()} (TEMPORAL_ADDRESS): start the local one with \`npm start\` (daybreak up), or set TEMPORAL_ADDRESS to yours\n`,
+    );
   } else {
     process.stderr.write(`daybreak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   }

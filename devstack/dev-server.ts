@@ -1,10 +1,12 @@
 // Launches `temporal server start-dev` as a child process on free loopback ports, with Daybreak's
-// search attributes registered, and waits until its frontend answers.
+// search attributes registered, and waits until its frontend answers. A port asked for must be
+// free: readiness is of this child, never of another process already answering there.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { requireFreePort } from './ports.js';
 
 /** Custom search attributes every Daybreak run sets (see lib/contracts/search-attributes.ts). */
 export const DEV_SERVER_SEARCH_ATTRIBUTES = { Pipeline: 'Keyword', RunDate: 'Datetime' } as const;
@@ -31,6 +33,13 @@ export interface DevServerOptions {
   startTimeoutMs?: number;
   /** More `temporal server start-dev` arguments (e.g. `--dynamic-config-value k=v`). */
   extraArgs?: string[];
+  /**
+   * Its own process group, so a terminal's Ctrl-C reaches only the parent, which stops the
+   * server after its worker (the worker can still report cancelled activities).
+   */
+  detached?: boolean;
+  /** Names the setting that moves a port asked for, in the error when it is taken. */
+  portVariables?: { port?: string; uiPort?: string };
 }
 
 export interface DevServer {
@@ -40,7 +49,8 @@ export interface DevServer {
   uiUrl?: string;
   namespace: string;
   process: ChildProcess;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `killAfterMs` (default 10 s) if it has not exited. */
+  stop(killAfterMs?: number): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -55,15 +65,41 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForFrontend(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** The last lines of the server's log, for an error that says why it stopped. */
+function logTail(logFile: string | undefined): string {
+  if (!logFile) return '';
+  try {
+    const lines = fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-3);
+    return lines.length && lines[0] ? `; its log (${logFile}) ends:\n${lines.join('\n')}` : '';
+  } catch {
+    return '';
+  }
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+async function waitForFrontend(
+  address: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  logFile: string | undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
+  const died = () =>
+    new Error(
+      `temporal dev server exited with ${child.exitCode !== null ? `code ${child.exitCode}` : child.signalCode}${logTail(logFile)}`,
+    );
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`temporal dev server exited with code ${child.exitCode}`);
+    if (exited(child)) throw died();
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
         await connection.workflowService.getSystemInfo({});
+        // An answer counts only while our child still runs (it may have failed to bind).
+        if (exited(child)) throw died();
         return;
       } finally {
         await connection.close();
@@ -79,6 +115,10 @@ async function waitForFrontend(address: string, child: ChildProcess, timeoutMs: 
 }
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  if (opts.port !== undefined)
+    await requireFreePort(opts.port, 'the Temporal dev server', opts.portVariables?.port ?? 'its port');
+  if (opts.uiPort !== undefined && !opts.headless)
+    await requireFreePort(opts.uiPort, 'the Temporal Web UI', opts.portVariables?.uiPort ?? 'its UI port');
   const port = opts.port ?? (await freePort());
   const uiPort = opts.headless ? undefined : (opts.uiPort ?? (await freePort()));
   const namespace = opts.namespace ?? 'default';
@@ -101,20 +141,20 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const logFile = opts.logFile ?? (opts.dbFile ? `${opts.dbFile}.log` : undefined);
   if (logFile) fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';
-  const child = spawn(opts.binary, args, { stdio: ['ignore', out, out], detached: false });
+  const child = spawn(opts.binary, args, { stdio: ['ignore', out, out], detached: opts.detached ?? false });
   if (typeof out === 'number') fs.closeSync(out);
   const address = `127.0.0.1:${port}`;
   try {
-    await waitForFrontend(address, child, opts.startTimeoutMs ?? 60_000);
+    await waitForFrontend(address, child, opts.startTimeoutMs ?? 60_000, logFile);
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
   }
-  const stop = async () => {
+  const stop = async (killAfterMs = 10_000) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     await exited;
     clearTimeout(timer);
   };

@@ -8,7 +8,11 @@ import { findOrBuildGoTool, locateGoTool, type FindGoToolOptions, type GoTool } 
 /** The newest release that installs with `go install` (checked on Go 1.26). */
 export const FAKE_GCS_MODULE = 'github.com/fsouza/fake-gcs-server@v1.56.1';
 
-const FAKE_GCS_TOOL: GoTool = { binary: 'fake-gcs-server', module: FAKE_GCS_MODULE, label: 'GCS emulator' };
+export const FAKE_GCS_TOOL: GoTool = {
+  binary: 'fake-gcs-server',
+  module: FAKE_GCS_MODULE,
+  label: 'GCS emulator',
+};
 
 export function locateFakeGcsServer(opts: FindGoToolOptions): string | undefined {
   return locateGoTool(FAKE_GCS_TOOL, opts);

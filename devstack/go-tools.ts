@@ -21,7 +21,7 @@ export interface FindGoToolOptions {
   explicitPath?: string;
   /** Cache folder outside the repo; the binary lives in `<cacheDir>/bin/<binary>`. */
   cacheDir: string;
-  /** Where to report what is going on (a Go build takes minutes). */
+  /** Where to report what is going on (a Go build takes minutes); lines come without a prefix. */
   log?: (line: string) => void;
   /** Build with Go when no binary is found (default true). */
   build?: boolean;
@@ -89,10 +89,8 @@ export async function findOrBuildGoTool(
   }
   const binDir = path.join(opts.cacheDir, 'bin');
   fs.mkdirSync(binDir, { recursive: true });
-  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  log(
-    `daybreak: building the ${tool.label}: GOBIN=${binDir} go install ${tool.module} (takes a few minutes, once)`,
-  );
+  const log = opts.log ?? ((line: string) => process.stderr.write(`daybreak: ${line}\n`));
+  log(`building the ${tool.label}: GOBIN=${binDir} go install ${tool.module} (takes a few minutes, once)`);
   await new Promise<void>((resolve, reject) => {
     const child = spawn(go, ['install', tool.module], {
       env: { ...processEnvironment(), GOBIN: binDir },
@@ -105,6 +103,6 @@ export async function findOrBuildGoTool(
   });
   const built = path.join(binDir, tool.binary);
   if (!isExecutable(built)) throw makeError(`go install finished but ${built} is missing`);
-  log(`daybreak: ${tool.label} ready at ${built}`);
+  log(`${tool.label} ready at ${built}`);
   return built;
 }

@@ -1,6 +1,8 @@
-// A local redis-server child process (tests, benches, local runs): no persistence, 127.0.0.1,
-// the feature store's listpack setting, stopped and restartable on the same port.
+// A local redis-server child process (tests, benches, `daybreak up`) on 127.0.0.1 with the
+// feature store's listpack setting, stopped and restartable on the same port: in memory, or with
+// `dir` persisted there (append-only file), so a restart finds the features it had.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import { freePort } from './dev-server.js';
 
@@ -11,6 +13,8 @@ export interface LocalRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port (empty: no persistence). */
   start(): Promise<void>;
+  /** SIGKILL at once, synchronously (a last resort on exit: a detached server outlives its parent). */
+  kill(): void;
 }
 
 async function waitForPing(port: number, child: ChildProcess, timeoutMs = 10_000): Promise<void> {
@@ -31,13 +35,26 @@ async function waitForPing(port: number, child: ChildProcess, timeoutMs = 10_000
   throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
 }
 
-export async function startLocalRedis(
-  opts: { binary?: string; port?: number; extraArgs?: string[] } = {},
-): Promise<LocalRedis> {
+export interface LocalRedisOptions {
+  binary?: string;
+  port?: number;
+  /** Keep the data in this folder (append-only file); omitted means in memory only. */
+  dir?: string;
+  /** Where the server logs (default discarded). */
+  logFile?: string;
+  /** Its own process group: a terminal's Ctrl-C reaches the parent only, which stops it in order. */
+  detached?: boolean;
+  extraArgs?: string[];
+}
+
+export async function startLocalRedis(opts: LocalRedisOptions = {}): Promise<LocalRedis> {
   const port = opts.port ?? (await freePort());
   const binary = opts.binary ?? 'redis-server';
+  const persistence = opts.dir ? ['--dir', opts.dir, '--appendonly', 'yes'] : ['--appendonly', 'no'];
+  if (opts.dir) fs.mkdirSync(opts.dir, { recursive: true });
   let child: ChildProcess | undefined;
   const start = async () => {
+    const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
     child = spawn(
       binary,
       [
@@ -47,15 +64,15 @@ export async function startLocalRedis(
         '127.0.0.1',
         '--save',
         '',
-        '--appendonly',
-        'no',
+        ...persistence,
         // As docker-compose.yml: feature-store buckets stay compact listpacks (README: Redis layout).
         '--hash-max-listpack-value',
         '512',
         ...(opts.extraArgs ?? []),
       ],
-      { stdio: 'ignore' },
+      { stdio: ['ignore', out, out], detached: opts.detached ?? false },
     );
+    if (typeof out === 'number') fs.closeSync(out);
     await waitForPing(port, child);
   };
   const stop = async () => {
@@ -68,5 +85,8 @@ export async function startLocalRedis(
     });
   };
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, stop, start };
+  const kill = () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  return { port, url: `redis://127.0.0.1:${port}`, stop, start, kill };
 }

@@ -7,7 +7,7 @@ import { processEnvironment } from '../lib/config.js';
 /** v1.5.1 bundles server 1.29 and the Web UI; later releases carry a replace directive `go install` refuses. */
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
-const TEMPORAL_TOOL: GoTool = {
+export const TEMPORAL_TOOL: GoTool = {
   binary: 'temporal',
   module: TEMPORAL_CLI_MODULE,
   label: 'Temporal CLI',

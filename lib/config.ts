@@ -61,6 +61,17 @@ export const envSchema = z.object({
     .string()
     .min(1)
     .default(path.join(os.homedir(), '.cache', 'daybreak')),
+  /**
+   * Install missing tools (`daybreak up`, `daybreak tools`, the test suite's setup): Debian
+   * packages with apt-get when root, Go tools with `go install`. Off: only find them, and name
+   * the command that installs each missing one.
+   */
+  DAYBREAK_PROVISION: bool.default(true),
+  /**
+   * Run the CLI compiled to JavaScript (bin/compile.js); off runs the TypeScript through tsx. Read
+   * by bin/compile.js before any TypeScript is loaded; declared here to be validated and listed.
+   */
+  DAYBREAK_COMPILE: bool.default(true),
   DAYBREAK_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   DAYBREAK_DUCKDB_MEMORY_LIMIT: byteSize.optional(),
   DAYBREAK_DUCKDB_THREADS: positiveInt.default(Math.max(1, os.availableParallelism())),
@@ -97,6 +108,10 @@ export const envSchema = z.object({
   ALERT_EMAIL_TO: z.string().optional(),
   SLACK_WEBHOOK_URL: url.optional(),
   ALERT_DEDUP_WINDOW_MINUTES: positiveInt.default(24 * 60),
+  /** An alert a channel failed to deliver is retried this long (with backoff) before giving up. */
+  ALERT_RETRY_HOURS: positiveInt.default(24),
+  /** First wait before an undelivered alert is retried; doubles up to 30 minutes. */
+  ALERT_RETRY_FIRST_SECONDS: positiveInt.default(60),
   /** Extra named Slack webhooks for alert routes: `name=https://hooks...,other=https://...` (secret). */
   SLACK_WEBHOOK_URLS: z
     .string()
@@ -133,6 +148,12 @@ export const envSchema = z.object({
     .string()
     .min(1)
     .default(fileURLToPath(new URL('../models/identity', import.meta.url))),
+
+  /** SQL pipelines: every `*.sql` file here is a pipeline named after it (read client-side). */
+  DAYBREAK_PIPELINES_DIR: z
+    .string()
+    .min(1)
+    .default(fileURLToPath(new URL('../pipelines', import.meta.url))),
 });
 
 export type Config = z.infer<typeof envSchema>;

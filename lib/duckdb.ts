@@ -2,8 +2,8 @@
 // folder (spill files of a killed run would otherwise pile up) that is removed afterwards.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { scratchName } from './scratch.js';
 
 export interface DuckDBSessionOptions {
   /** e.g. "4GB"; omitted means DuckDB's default (80% of RAM). */
@@ -35,7 +35,7 @@ export async function withDuckDB<T>(
   opts: DuckDBSessionOptions,
   fn: (conn: DuckDBConnection) => Promise<T>,
 ): Promise<T> {
-  const tempDir = path.join(opts.scratchDir, `duckdb-${randomUUID()}`);
+  const tempDir = path.join(opts.scratchDir, scratchName('duckdb'));
   await fs.mkdir(tempDir, { recursive: true });
   const settings: Record<string, string> = { temp_directory: tempDir, preserve_insertion_order: 'false' };
   if (opts.memoryLimit) settings.memory_limit = opts.memoryLimit;
@@ -53,6 +53,20 @@ export async function withDuckDB<T>(
     instance.closeSync();
     await fs.rm(tempDir, { recursive: true, force: true });
   }
+}
+
+/** Rows of each Parquet file by path, from the footers (nothing is scanned). */
+export async function parquetRowsPerFile(
+  conn: DuckDBConnection,
+  files: string[],
+): Promise<Map<string, number>> {
+  const rows = new Map<string, number>();
+  if (files.length === 0) return rows;
+  const reader = await conn.runAndReadAll(
+    `SELECT file_name, num_rows FROM parquet_file_metadata(${sqlFileList(files)})`,
+  );
+  for (const r of reader.getRowObjects()) rows.set(String(r.file_name), Number(r.num_rows));
+  return rows;
 }
 
 /** Column names and DuckDB types of a Parquet file, in file order. */

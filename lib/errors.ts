@@ -12,6 +12,12 @@ export const ErrorType = {
   WorkerLost: 'WorkerLost',
   /** Another run published newer output meanwhile (e.g. two syncs of one feature view at once). */
   Superseded: 'Superseded',
+  /** Another running run holds the output prefix, or reads from it (lib/storage/publish.ts). */
+  OutputBusy: 'OutputBusy',
+  /** The output prefix holds files but no Daybreak manifest: they are not Daybreak's to replace. */
+  OutputNotEmpty: 'OutputNotEmpty',
+  /** A file the run staged changed or vanished before commit, or the run lost the output's lock. */
+  OutputChanged: 'OutputChanged',
   /** Redis stayed unreachable (or loading) longer than a feature sync waits (DAYBREAK_REDIS_WAIT_SECONDS). */
   RedisUnavailable: 'RedisUnavailable',
   /** A run planned by an earlier release that this release cannot continue (the plan's shape changed). */
@@ -30,6 +36,9 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   ErrorType.InputMissing,
   ErrorType.PermissionDenied,
   ErrorType.Superseded,
+  ErrorType.OutputBusy,
+  ErrorType.OutputNotEmpty,
+  ErrorType.OutputChanged,
   ErrorType.RedisUnavailable,
   ErrorType.IncompatiblePlan,
   ErrorType.SandboxViolation,
@@ -56,6 +65,14 @@ export function permissionDenied(message: string): ApplicationFailure {
 
 export function superseded(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: ErrorType.Superseded, message, nonRetryable: true });
+}
+
+/** A failure of the publish protocol (OutputBusy, OutputNotEmpty, OutputChanged): never retried. */
+export function outputFailure(
+  type: typeof ErrorType.OutputBusy | typeof ErrorType.OutputNotEmpty | typeof ErrorType.OutputChanged,
+  message: string,
+): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
 export function sandboxViolation(message: string): ApplicationFailure {

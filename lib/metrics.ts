@@ -69,6 +69,18 @@ export const alertDeliveryFailures = new client.Counter({
   labelNames: ['channel'],
   registers: [registry],
 });
+export const alertsUndelivered = new client.Counter({
+  name: 'daybreak_alerts_undelivered_total',
+  help: 'Alerts some channel failed to deliver, handed to the durable redelivery.',
+  labelNames: ['kind'],
+  registers: [registry],
+});
+export const alertsGivenUp = new client.Counter({
+  name: 'daybreak_alerts_given_up_total',
+  help: 'Alert messages a channel never delivered within ALERT_RETRY_HOURS of redelivery.',
+  labelNames: ['channel', 'kind'],
+  registers: [registry],
+});
 export const alertsSuppressed = new client.Counter({
   name: 'daybreak_alerts_suppressed_total',
   help: 'Alerts not sent because the same (pipeline, date, error class) alert is already open.',

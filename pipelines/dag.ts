@@ -86,5 +86,6 @@ export function buildBranches(opts: BuildBranchesOptions): DailyBranch[] {
       ...(opts.inputs?.[def.name] ?? []).map((uri) => uri.replaceAll('{root}', opts.dataRoot)),
     ],
     memo: { ...opts.memo, ...(def.alerts.slaSeconds ? { slaSeconds: def.alerts.slaSeconds } : {}) },
+    ...(def.sql ? { sql: def.sql } : {}),
   }));
 }

@@ -37,4 +37,7 @@ export default definePipeline({
   inputs: { ds1: RAW.visitorEvents, ds2: RAW.liveramp },
   output: pipelineOutput('identity-join'),
   alerts: { route: 'default', slaSeconds: 4 * 3600 },
+  // Half of the day's DS1 rows at least find their visitor in DS2 (skipped on a day without events):
+  // less means a DS2 export short of visitors or a changed visitor_id format.
+  checks: { report: { matchRate: { min: 0.5 } } },
 });

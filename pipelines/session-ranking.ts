@@ -47,4 +47,7 @@ export default definePipeline({
   inputs: { activity: RAW.userActivity, profile: RAW.userProfile },
   output: pipelineOutput('session-ranking'),
   alerts: { route: 'default', slaSeconds: 6 * 3600 },
+  // No default checks: an empty month is a valid result (a year without sessions gives 12). Its
+  // publish step offers the figures `nonEmptyMonths` and `gapMonths` (empty months before the last
+  // ranked one) to `checks: { report: { nonEmptyMonths: { min: 12 } } }` where a site wants them.
 });

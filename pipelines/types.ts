@@ -5,6 +5,8 @@ import type { z } from 'zod';
 import type { ActivityDeps } from '../activities/common/deps.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import type { Dataset } from '../lib/datasets.js';
+import type { Checks } from '../lib/quality/checks.js';
+import type { SqlPipelineDefinition } from '../lib/sql-pipelines/definition.js';
 
 /** A workflow that runs one pipeline-date; its id is `<pipeline>/<date>`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any result; params are checked below
@@ -44,6 +46,16 @@ export interface PipelineDefinition<S extends ParamsSchema = ParamsSchema> {
   /** The one dataset it writes, `curated/<name>`; carried by the `output` parameter. */
   output: Dataset;
   alerts: AlertDefaults;
+  /**
+   * Data-quality checks on its output, run before the manifest is written (a failure is one
+   * non-retryable DataQuality failure; nothing is published). The worker gives them to its activities.
+   */
+  checks?: Checks;
+  /**
+   * Set for a pipeline declared in a `.sql` file: the definition its runs carry (the DAG's branches
+   * too), so workers build its parameters without a copy of the file.
+   */
+  sql?: SqlPipelineDefinition;
 }
 
 /** Type-checks a definition: the workflow must take what the schema produces. */

@@ -1,7 +1,7 @@
 // Activity interceptor installed on every worker: times every attempt (histogram by activity type
 // and pipeline), counts failures by error class, records rows/bytes from results that report
 // them, runs the activity with the worker identity that heartbeats carry, and on a retried attempt
-// whose previous attempt died on another worker (heartbeat timeout) raises a "worker lost" alert.
+// whose previous attempt ended in a heartbeat timeout raises a "worker lost" alert.
 import { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
@@ -39,19 +39,21 @@ function recordResultVolumes(pipeline: string, result: unknown): void {
 }
 
 /**
- * On attempt > 1: when the previous attempt's heartbeat names another worker and that attempt ended
- * in a heartbeat timeout, that worker died (or hung) mid-activity.
+ * On attempt > 1: when the previous attempt ended in a heartbeat timeout, the worker running it
+ * died (or hung) mid-activity. The cause decides, not a change of worker identity: a restarted
+ * container (same hostname and pid) or a fixed DAYBREAK_WORKER_IDENTITY comes back as itself.
  */
 async function detectLostWorker(config: Config, identity: string): Promise<void> {
   const ctx = Context.current();
   const info = ctx.info;
-  const previous = previousHeartbeatWorker(info.heartbeatDetails);
-  if (info.attempt <= 1 || previous === undefined || previous === identity) return;
+  if (info.attempt <= 1) return;
   const execution = info.workflowExecution;
   if (!execution) return;
   const description = await ctx.client.workflow.getHandle(execution.workflowId, execution.runId).describe();
   const pending = description.raw.pendingActivities?.find((a) => a.activityId === info.activityId);
   if (pending?.lastFailure?.timeoutFailureInfo?.timeoutType !== TIMEOUT_TYPE_HEARTBEAT) return;
+  // The last heartbeat names the worker that ran the lost attempt (none: lost before its first).
+  const previous = previousHeartbeatWorker(info.heartbeatDetails) ?? 'unknown (no heartbeat)';
   const { pipeline = info.workflowType ?? 'unknown', runDate } = parseRunWorkflowId(execution.workflowId);
   workersLost.inc({ pipeline: pipelineLabel(pipeline) });
   const memo = (description.memo ?? {}) as Record<string, unknown>;

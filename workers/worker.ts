@@ -2,12 +2,18 @@
 // pipeline's, an identity naming host and pid. The SDK's runtime drains the worker on
 // SIGINT/SIGTERM: in-flight activities finish or heartbeat out, then the process exits.
 import os from 'node:os';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type LogEntry } from '@temporalio/worker';
+import type { Duration } from '@temporalio/common';
 import { createMachineryActivities } from '../activities/index.js';
 import type { Config } from '../lib/config.js';
+import { initDeliveryCounters } from '../alerts/deliver.js';
 import { registerPipelineLabels } from '../lib/metrics.js';
+import { sweepScratch } from '../lib/scratch.js';
 import { connectWorkerConnection } from '../lib/temporal.js';
+import type { SqlPipelineDefinition } from '../lib/sql-pipelines/definition.js';
 import { PIPELINES, type Catalogue } from '../pipelines/index.js';
+import { buildParams } from '../pipelines/params.js';
+import { sqlPipelineDefinition } from '../pipelines/sql.js';
 import { observingActivityInterceptor } from './activity-interceptor.js';
 import { workflowBundleFor } from './bundle.js';
 import { installRuntime } from './runtime.js';
@@ -23,10 +29,13 @@ export async function workerActivities(
 ): Promise<Record<string, unknown>> {
   const activities: Record<string, unknown> = createMachineryActivities({
     config,
-    buildParams: (pipeline, raw, runDate) => catalogue.buildParams(pipeline, raw, { config, runDate }),
+    buildParams: (pipeline, raw, runDate, sql) =>
+      sql === undefined
+        ? catalogue.buildParams(pipeline, raw, { config, runDate })
+        : buildParams(sqlPipelineDefinition(sql as SqlPipelineDefinition), raw, { config, runDate }),
   });
   for (const def of catalogue.pipelines) {
-    const own = (await def.activities())({ config });
+    const own = (await def.activities())({ config, checks: def.checks });
     for (const [name, fn] of Object.entries(own)) {
       if (Object.hasOwn(activities, name) && activities[name] !== fn)
         throw new Error(`${def.name}: activity ${name} is also registered by another pipeline`);
@@ -41,6 +50,15 @@ export interface CreateWorkerOptions {
   /** Reuse a connection (tests, `up`); otherwise one is opened from config. */
   connection?: NativeConnection;
   taskQueue?: string;
+  /** Where the SDK's log entries go instead of the console (installed with the process runtime). */
+  logSink?: (entry: LogEntry) => void;
+  /**
+   * How long running activities get to finish on shutdown before they are cancelled (default
+   * 30s: a deployed worker lets shards finish; `daybreak up` cancels at once, see README).
+   */
+  shutdownGraceTime?: Duration;
+  /** After this, shutdown stops waiting for activities that ignore their cancellation. */
+  shutdownForceTime?: Duration;
   /** The pipelines it runs; default the product catalogue (tests add their own). */
   catalogue?: Catalogue;
   /** Workflow modules (absolute paths) bundled beside workflows/index.ts: a test pipeline's workflow. */
@@ -53,9 +71,15 @@ export async function createWorker({
   taskQueue,
   catalogue = PIPELINES,
   extraWorkflowModules = [],
+  logSink,
+  shutdownGraceTime,
+  shutdownForceTime,
 }: CreateWorkerOptions): Promise<Worker> {
-  installRuntime(config);
+  installRuntime(config, logSink);
   registerPipelineLabels(catalogue.names());
+  initDeliveryCounters();
+  // What a killed worker left in scratch (raw inputs among it) goes before this one takes tasks.
+  await sweepScratch(config.DAYBREAK_SCRATCH_DIR);
   const conn = connection ?? (await connectWorkerConnection(config));
   return Worker.create({
     connection: conn,
@@ -71,6 +95,7 @@ export async function createWorker({
     // default is 80% of the heartbeat timeout), so a killed worker loses little finished work.
     maxHeartbeatThrottleInterval: config.DAYBREAK_HEARTBEAT_FLUSH_MS,
     // Give running shards time to finish (or heartbeat out) on SIGTERM before exiting.
-    shutdownGraceTime: '30s',
+    shutdownGraceTime: shutdownGraceTime ?? '30s',
+    shutdownForceTime,
   });
 }

@@ -1,37 +1,64 @@
 // Durable alert dedup state, one small workflow per alert scope (`<pipeline>/<date>` or
-// `task-queue/<name>`), id `daybreak-alerts/<scope>`. It holds the error classes alerted in the
-// current window: `openAlert` answers whether a class is new (send) or already open (suppress);
-// `resolveAlerts` returns the open classes (send "resolved" when any) and ends it. Temporal keeps
-// it across worker restarts and serialises concurrent updates from every worker.
+// `task-queue/<name>`), id `daybreak-alerts/<scope>`. Per error class it holds either a claim (a
+// sender is delivering it; expires after its lease, so a sender that died does not silence the
+// class) or a delivery (the class is open for the window: the same class is suppressed). Only a
+// delivered alert suppresses the next ones: an alert no channel took is released and retried.
+// `resolveAlerts` returns the delivered classes (send "resolved" when any) and ends it. Temporal
+// keeps it across worker restarts and serialises concurrent updates from every worker.
 import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
-import { openAlertUpdate, resolveAlertsUpdate } from '../lib/contracts/alert-state.js';
+import {
+  alertDeliveredUpdate,
+  claimAlertUpdate,
+  openAlertUpdate,
+  releaseAlertUpdate,
+  resolveAlertsUpdate,
+} from '../lib/contracts/alert-state.js';
 
 export interface AlertStateInput {
   windowMs: number;
 }
 
-export async function alertState(input: AlertStateInput): Promise<string[]> {
-  const openedAt = new Map<string, number>();
-  let resolved: string[] | undefined;
+interface ClassState {
+  at: number;
+  /** Delivered (open for the window), or only claimed until `at + leaseMs`. */
+  delivered: boolean;
+  leaseMs: number;
+}
 
+export async function alertState(input: AlertStateInput): Promise<string[]> {
+  const classes = new Map<string, ClassState>();
+  let resolved: string[] | undefined;
+  const expiresAt = (s: ClassState) => s.at + (s.delivered ? input.windowMs : s.leaseMs);
+  const isLive = (s: ClassState | undefined) => s !== undefined && Date.now() < expiresAt(s);
+
+  setHandler(claimAlertUpdate, ({ errorClass, leaseMs }) => {
+    if (isLive(classes.get(errorClass))) return false;
+    classes.set(errorClass, { at: Date.now(), delivered: false, leaseMs });
+    return true;
+  });
+  setHandler(alertDeliveredUpdate, (errorClass) => {
+    classes.set(errorClass, { at: Date.now(), delivered: true, leaseMs: 0 });
+  });
+  setHandler(releaseAlertUpdate, (errorClass) => {
+    if (classes.get(errorClass)?.delivered === false) classes.delete(errorClass);
+  });
   setHandler(openAlertUpdate, (errorClass) => {
-    const at = openedAt.get(errorClass);
-    if (at !== undefined && Date.now() - at < input.windowMs) return false;
-    openedAt.set(errorClass, Date.now());
+    if (isLive(classes.get(errorClass))) return false;
+    classes.set(errorClass, { at: Date.now(), delivered: true, leaseMs: 0 });
     return true;
   });
   setHandler(resolveAlertsUpdate, () => {
-    resolved = [...openedAt.keys()];
-    openedAt.clear();
+    resolved = [...classes].filter(([, s]) => s.delivered).map(([cls]) => cls);
+    classes.clear();
     return resolved;
   });
 
   // Started just before its first update: give that update time to arrive.
-  await condition(() => openedAt.size > 0 || resolved !== undefined, '1 minute');
-  while (resolved === undefined && openedAt.size > 0) {
-    const expiresAt = Math.min(...openedAt.values()) + input.windowMs;
-    await condition(() => resolved !== undefined, Math.max(1, expiresAt - Date.now()));
-    for (const [cls, at] of openedAt) if (Date.now() - at >= input.windowMs) openedAt.delete(cls);
+  await condition(() => classes.size > 0 || resolved !== undefined, '1 minute');
+  while (resolved === undefined && classes.size > 0) {
+    const next = Math.min(...[...classes.values()].map(expiresAt));
+    await condition(() => resolved !== undefined, Math.max(1, next - Date.now()));
+    for (const [cls, s] of classes) if (Date.now() >= expiresAt(s)) classes.delete(cls);
   }
   await condition(allHandlersFinished);
   return resolved ?? [];

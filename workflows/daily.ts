@@ -109,6 +109,7 @@ export async function daily(input: DailyInput): Promise<DailyResult> {
     branches: branches.map((b) => ({
       pipeline: b.pipeline,
       params: b.params,
+      sql: b.sql,
       rawParams: b.rawParams
         ? Object.fromEntries(Object.entries(b.rawParams).map(([k, v]) => [k, withDate(v, runDate)]))
         : undefined,

@@ -5,5 +5,7 @@ export { featureSync } from './feature-sync.js';
 export { modelScoring } from './model-scoring.js';
 export { daily } from './daily.js';
 export { alertState } from './alert-state.js';
+export { alertRedelivery } from './alert-redelivery.js';
 export { watchdog } from './watchdog.js';
 export { backfill } from './backfill.js';
+export { sqlPipeline } from './sql-pipeline.js';

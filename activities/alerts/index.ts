@@ -3,10 +3,17 @@
 // run's own outcome must not depend on e-mail or Slack.
 import { Context } from '@temporalio/activity';
 import { failureFacts } from '../../alerts/run-history.js';
-import { raiseAlert, resolveScope, runScope, type AlertContext } from '../../alerts/service.js';
-import { freshestAgeSeconds, queuePollers } from '../../alerts/watchdog.js';
-import type { ChannelResult } from '../../alerts/types.js';
 import {
+  raiseAlert,
+  redeliverOnce,
+  resolveScope,
+  runScope,
+  type AlertContext,
+} from '../../alerts/service.js';
+import { freshestAgeSeconds, queuePollers } from '../../alerts/watchdog.js';
+import type { AlertKind, Channel, ChannelResult, RedeliveryInput } from '../../alerts/types.js';
+import {
+  alertsGivenUp,
   errorClassLabel,
   pipelineLabel,
   recordLastSuccess,
@@ -106,6 +113,17 @@ export function createAlertActivities(deps: ActivityDeps) {
         input.route,
       );
       return { sent: result.sent };
+    },
+
+    /** One attempt of an alert's durable redelivery (workflows/alert-redelivery.ts). */
+    async redeliverAlert(input: Pick<RedeliveryInput, 'alert' | 'route' | 'channels' | 'dedup'>) {
+      return redeliverOnce(alertContext(deps), input);
+    },
+
+    /** The redelivery ran out of time: count it (the log names the channels). */
+    async noteAlertGivenUp(input: { kind: AlertKind; channels: Channel[] }): Promise<void> {
+      for (const channel of input.channels) alertsGivenUp.inc({ channel, kind: input.kind });
+      Context.current().log.error('alert never delivered: redelivery gave up', input);
     },
 
     /** Watchdog: alerts for queues without a live poller, resolves queues that have one again. */

@@ -43,3 +43,5 @@ export interface QueueHealth {
 
 /** The alert activities' signatures, for workflow proxies (type-only). */
 export type AlertActivities = import('./index.js').AlertActivities;
+
+export type { RedeliveryInput, RedeliveryResult } from '../../alerts/types.js';

@@ -1,8 +1,11 @@
 // What every activity factory receives: validated config (and later metrics and clients).
 import type { Config } from '../../lib/config.js';
+import type { Checks } from '../../lib/quality/checks.js';
 
 export interface ActivityDeps {
   config: Config;
+  /** The data-quality checks the pipeline's definition declares on its output (activities/common/quality.ts). */
+  checks?: Checks;
 }
 
 /** DuckDB session options from config, for one task. */

@@ -17,11 +17,15 @@ async function outputPublished(params: unknown, runDate: string): Promise<string
   return `output ${output} published (${manifest.totals.rows} rows)`;
 }
 
-/** Typed parameters of `pipeline` for a run on `runDate` (the catalogue's, given by the worker). */
+/**
+ * Typed parameters of `pipeline` for a run on `runDate` (the catalogue's, given by the worker;
+ * a SQL pipeline's from the definition its branch carries).
+ */
 export type PipelineParamsBuilder = (
   pipeline: string,
   raw: Record<string, string>,
   runDate: string,
+  sql?: unknown,
 ) => unknown;
 
 export function createDailyActivities({
@@ -33,7 +37,7 @@ export function createDailyActivities({
     async planDaily(input: {
       runDate: string;
       rerun: RerunMode;
-      branches: Pick<DailyBranch, 'pipeline' | 'params' | 'rawParams'>[];
+      branches: Pick<DailyBranch, 'pipeline' | 'params' | 'rawParams' | 'sql'>[];
     }): Promise<BranchPlan[]> {
       const client = Context.current().client;
       const plans: BranchPlan[] = [];
@@ -41,7 +45,7 @@ export function createDailyActivities({
         const plan: BranchPlan = { pipeline: branch.pipeline, params: branch.params };
         if (branch.rawParams) {
           try {
-            plan.params = buildParams(branch.pipeline, branch.rawParams, input.runDate);
+            plan.params = buildParams(branch.pipeline, branch.rawParams, input.runDate, branch.sql);
           } catch (err) {
             plan.paramError = `${branch.pipeline}: ${err instanceof Error ? err.message : String(err)}`;
           }

@@ -12,7 +12,7 @@ import { fieldsSignature } from '../../lib/features/encoding.js';
 import { keptIncompleteMessage, MAX_PUBLISH_ROUNDS } from '../../lib/contracts/feature-sync-reloads.js';
 import type { FeatureView } from '../../lib/features/types.js';
 import { resolveDataset, joinUri } from '../../lib/storage/index.js';
-import { beginOutput, commitOutput, putOutputFile } from '../../lib/storage/manifest.js';
+import { commitOutput, openRunOutput, putOutputFile } from '../common/output.js';
 import { duckdbOptions } from '../common/deps.js';
 import { requireColumns } from '../common/schema.js';
 import { loadShard } from './load.js';
@@ -80,6 +80,10 @@ export interface ComputeViewInput {
 
 /** Computes `view` over the records (and clusters) and publishes it under `output` with a manifest. */
 export async function computeView(config: Config, input: ComputeViewInput): Promise<ComputedView> {
+  const output = await openRunOutput(config, input.output, [
+    input.records,
+    ...(input.clusters ? [input.clusters] : []),
+  ]);
   return withScratch(config, `fs-compute-${input.view.name}`, (scratch) =>
     withDuckDB(duckdbOptions(config), async (conn) => {
       await installAddressMacros(conn);
@@ -96,7 +100,6 @@ export async function computeView(config: Config, input: ComputeViewInput): Prom
       const outDir = path.join(scratch, 'out');
       await conn.run(copyViewSql(input.view, outDir));
       const names = (await fs.readdir(outDir)).filter((n) => n.endsWith('.parquet')).sort();
-      await beginOutput(input.output);
       const files = [];
       for (const name of names) {
         const local = path.join(outDir, name);
@@ -105,10 +108,11 @@ export async function computeView(config: Config, input: ComputeViewInput): Prom
             await conn.runAndReadAll(`SELECT count(*) FROM read_parquet('${local.replaceAll("'", "''")}')`)
           ).getRows()[0]![0],
         );
-        files.push(await putOutputFile(input.output, local, name, rows));
+        files.push(await putOutputFile(output, local, name, rows));
       }
       const manifest = await commitOutput(
-        input.output,
+        config,
+        output,
         {
           pipeline: 'feature-sync',
           runDate: input.runDate,

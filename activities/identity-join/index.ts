@@ -6,40 +6,31 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { CURRENT_BUCKET_HASH, plannedBucketHash, type BucketHash } from '../../lib/buckets.js';
-import { withDuckDB } from '../../lib/duckdb.js';
+import { parquetRowsPerFile, withDuckDB } from '../../lib/duckdb.js';
 import { badInput, missingInput } from '../../lib/errors.js';
 import type { IdentityJoinParams } from '../../pipelines/identity-join.js';
 import { ADDED_COLUMNS } from './types.js';
 import { joinUri, resolveDataset, storageFor } from '../../lib/storage/index.js';
-import {
-  beginOutput,
-  commitOutput,
-  putOutputFile,
-  type Manifest,
-  type ManifestFile,
-} from '../../lib/storage/manifest.js';
+import type { Manifest } from '../../lib/storage/manifest.js';
+import { commitOutput, openRunOutput, putOutputFile, type StagedFile } from '../common/output.js';
 import { runWorkUri } from '../common/work.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
+import { checkOutput } from '../common/quality.js';
 import { groupByTarget } from '../common/grouping.js';
 import { startHeartbeat } from '../common/heartbeat.js';
 import { stageAll } from '../common/staging.js';
 import { requireColumns } from '../common/schema.js';
 import { chooseBuckets, DS1_BYTES_PER_TASK, DS2_BYTES_PER_TASK, selectDs1 } from './plan.js';
-import {
-  countsSql,
-  createDs2TableSql,
-  ds2RowsSql,
-  fileRowsSql,
-  hashDs2Sql,
-  joinSql,
-  type Ds2Source,
-} from './sql.js';
+import { countsSql, createDs2TableSql, ds2RowsSql, hashDs2Sql, joinSql, type Ds2Source } from './sql.js';
 import type { HashedDs2, IdentityJoinPlan, IdentityJoinReport, JoinTask, JoinTaskResult } from './types.js';
 import { withScratch } from '../common/scratch.js';
 
 export * from './types.js';
 
-/** part-<task>-<n>.parquet: deterministic, so a retried or re-run task overwrites its own files. */
+/**
+ * part-<task>-<n>.parquet, published as part-<task>-<n>-<run tag>.parquet: a retried task
+ * overwrites its own files, a re-run writes beside the previous output until it commits.
+ */
 export function outputFileName(task: number, n: number): string {
   return `part-${String(task).padStart(5, '0')}-${String(n).padStart(5, '0')}.parquet`;
 }
@@ -50,16 +41,6 @@ async function listFiles(dir: string): Promise<string[]> {
     if (entry.isFile() && entry.name.endsWith('.parquet')) out.push(path.join(entry.parentPath, entry.name));
   }
   return out.sort();
-}
-
-/** Rows per local Parquet file (from the footers). */
-async function rowsPerFile(conn: DuckDBConnection, files: string[]): Promise<Map<string, number>> {
-  const rows = new Map<string, number>();
-  if (files.length === 0) return rows;
-  for (const r of (await conn.runAndReadAll(fileRowsSql(files))).getRowObjects()) {
-    rows.set(String(r.file_name), Number(r.num_rows));
-  }
-  return rows;
 }
 
 /** Sends DuckDB's progress with the heartbeat details while `work` runs. */
@@ -98,8 +79,8 @@ async function publishOutputFiles(
   task: number,
   written: string[],
   rows: Map<string, number>,
-): Promise<ManifestFile[]> {
-  const files: ManifestFile[] = [];
+): Promise<StagedFile[]> {
+  const files: StagedFile[] = [];
   for (const local of written) {
     const n = rows.get(local) ?? 0;
     if (n === 0) continue; // an empty bucket writes one empty file: not worth publishing
@@ -120,7 +101,8 @@ async function requireDs2Columns(conn: DuckDBConnection, locals: string[], uris:
   }
 }
 
-export function createIdentityJoinActivities({ config }: ActivityDeps) {
+export function createIdentityJoinActivities(deps: ActivityDeps) {
+  const { config } = deps;
   return {
     async planIdentityJoin(input: {
       runDate: string;
@@ -139,7 +121,7 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
           memoryLimit: config.DAYBREAK_DUCKDB_MEMORY_LIMIT,
           concurrentTasks: config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES,
         });
-      await beginOutput(params.output);
+      await openRunOutput(config, params.output, [params.ds1, params.ds2]);
       return {
         ds1Groups: ds1.files.length ? groupByTarget(ds1.files, DS1_BYTES_PER_TASK) : [],
         ds2Groups: groupByTarget(ds2, DS2_BYTES_PER_TASK),
@@ -185,7 +167,7 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
                 }),
               );
               const written = await listFiles(outDir);
-              const rows = await rowsPerFile(conn, written);
+              const rows = await parquetRowsPerFile(conn, written);
               const bucketFiles: string[][] = Array.from({ length: input.buckets }, () => []);
               let total = 0;
               for (const local of written) {
@@ -254,7 +236,7 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
               const written = (await listFiles(outDir)).sort(
                 (a, b) => Number(/part-(\d+)/.exec(a)![1]) - Number(/part-(\d+)/.exec(b)![1]),
               );
-              const rows = await rowsPerFile(conn, written);
+              const rows = await parquetRowsPerFile(conn, written);
               beat({ step: 'counting matches, publishing files' });
               // Checksumming and moving the output (Node, I/O) overlaps the match count (DuckDB).
               const publishing = publishOutputFiles(input.output, input.task, written, rows);
@@ -291,16 +273,26 @@ export function createIdentityJoinActivities({ config }: ActivityDeps) {
       );
     },
 
-    /** Removes what the manifest does not list (old files, the hashed DS2) and writes it last. */
+    /** Commits the output: the new manifest, then the previous output's files and the hashed DS2 go. */
     async publishIdentityJoin(input: {
       runDate: string;
       output: string;
-      files: ManifestFile[];
+      files: StagedFile[];
       report: IdentityJoinReport;
     }): Promise<Pick<Manifest, 'totals'>> {
+      const { report } = input;
+      const checks = await checkOutput(config, {
+        pipeline: 'identity-join',
+        runDate: input.runDate,
+        output: input.output,
+        files: input.files,
+        checks: deps.checks,
+        report: { ...report, matchRate: report.rowsIn > 0 ? report.matchRate : null },
+      });
       const manifest = await commitOutput(
+        config,
         input.output,
-        { pipeline: 'identity-join', runDate: input.runDate, report: input.report },
+        { pipeline: 'identity-join', runDate: input.runDate, report: { ...report, checks } },
         input.files,
       );
       return { totals: manifest.totals };

@@ -117,7 +117,3 @@ export function countsSql(opts: {
           FROM ${parquetSource(opts.ds1Files)} d1
           ${bucketFilter(opts)})`;
 }
-
-export function fileRowsSql(files: string[]): string {
-  return `SELECT file_name, num_rows FROM parquet_file_metadata(${sqlFileList(files)})`;
-}

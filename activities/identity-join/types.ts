@@ -1,6 +1,6 @@
 // Types exchanged between the identity-join workflow and its activities (paths, never data).
 import type { BucketHash } from '../../lib/buckets.js';
-import type { ManifestFile } from '../../lib/storage/manifest.js';
+import type { StagedFile } from '../../lib/storage/publish.js';
 
 /** Columns the join adds; a DS1 column of the same name would be ambiguous in the output. */
 export const ADDED_COLUMNS = ['lvr_id', 'sha2'] as const;
@@ -64,7 +64,7 @@ export interface JoinTaskResult {
   rowsOut: number;
   bytesRead: number;
   bytesWritten: number;
-  files: ManifestFile[];
+  files: StagedFile[];
   /** DS2 rows with a visitor_id, counted by tasks that hashed the raw DS2 themselves. */
   ds2Rows?: number;
 }

@@ -28,8 +28,8 @@ import { loadModel } from '../../lib/identity/registry.js';
 import { autoShards } from '../../lib/shards.js';
 import type { ModelScoringParams } from '../../pipelines/model-scoring.js';
 import { joinUri, resolveDataset, storageFor } from '../../lib/storage/index.js';
-import { beginOutput, commitOutput, putOutputFile, type ManifestFile } from '../../lib/storage/manifest.js';
 import { runWorkUri } from '../common/work.js';
+import { commitOutput, openRunOutput, putOutputFile, type StagedFile } from '../common/output.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { startHeartbeat } from '../common/heartbeat.js';
 import type { LinkResult, ModelReport, ModelScoringPlan, PreparedRecords, ShardResult } from './types.js';
@@ -83,7 +83,7 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
       const inputBytes = records.reduce((s, f) => s + f.size, 0);
       const shards = params.shards ?? autoShards(inputBytes, TARGET_BYTES_PER_SHARD, MAX_AUTO_SHARDS);
       const workUri = runWorkUri(params.output);
-      await beginOutput(params.output);
+      await openRunOutput(config, params.output, [params.records, ...(params.labels ? [params.labels] : [])]);
       return {
         recordFiles: records.map((f) => f.uri),
         labelFiles: labels.map((f) => f.uri),
@@ -387,11 +387,12 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
     async publishModelScoring(input: {
       runDate: string;
       output: string;
-      files: ManifestFile[];
+      files: StagedFile[];
       report: Record<string, unknown>;
     }): Promise<void> {
-      // commitOutput also removes the _work files: they are not in the manifest.
+      // Committing also removes the run's _work files.
       await commitOutput(
+        config,
         input.output,
         { pipeline: 'model-scoring', runDate: input.runDate, report: input.report },
         input.files,

@@ -3,7 +3,7 @@ import type { BlockingRule } from '../../lib/identity/blocking.js';
 import type { FieldPresence } from '../../lib/identity/fields.js';
 import type { IdentityModel } from '../../lib/identity/model.js';
 import type { ClusterMetrics, PairwiseMetrics } from '../../lib/identity/metrics.js';
-import type { ManifestFile } from '../../lib/storage/manifest.js';
+import type { StagedFile } from '../../lib/storage/publish.js';
 
 export interface ModelScoringPlan {
   recordFiles: string[];
@@ -43,8 +43,8 @@ export interface ShardResult {
   /** Champion pairs at or above threshold. */
   matched: number;
   challengerMatched?: number;
-  pairsFile: ManifestFile;
-  challengerPairsFile?: ManifestFile;
+  pairsFile: StagedFile;
+  challengerPairsFile?: StagedFile;
   /** All candidate pairs with both scores (only when labels are given, for evaluation). */
   scoredUri?: string;
   /** Pairs per blocking rule (first rule owning the pair). */
@@ -52,7 +52,7 @@ export interface ShardResult {
 }
 
 export interface LinkResult {
-  file: ManifestFile;
+  file: StagedFile;
   clusters: number;
   singletons: number;
   largest: number;

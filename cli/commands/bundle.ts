@@ -1,5 +1,6 @@
 // `daybreak bundle --out FILE`: prebuild the workflow bundle that workers load through
 // DAYBREAK_WORKFLOW_BUNDLE instead of running webpack at every start (the image does this).
+import { formatDuration } from '../../lib/durations.js';
 import { Command } from 'commander';
 
 export function bundleCommand(): Command {
@@ -11,7 +12,7 @@ export function bundleCommand(): Command {
       const { writeWorkflowBundle } = await import('../../workers/bundle.js');
       const bytes = await writeWorkflowBundle(opts.out);
       process.stderr.write(
-        `daybreak: wrote the workflow bundle to ${opts.out} (${(bytes / 1e6).toFixed(1)} MB, ${Date.now() - started} ms); set DAYBREAK_WORKFLOW_BUNDLE=${opts.out}\n`,
+        `daybreak: wrote the workflow bundle to ${opts.out} (${(bytes / 1e6).toFixed(1)} MB, ${formatDuration(Date.now() - started)}); set DAYBREAK_WORKFLOW_BUNDLE=${opts.out}\n`,
       );
     });
 }

@@ -2,7 +2,8 @@
 // date: only what failed runs again unless `--rerun all`.
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../lib/config.js';
-import { BUILT_IN_PIPELINES, ParamError } from '../../pipelines/index.js';
+import { ParamError } from '../../pipelines/index.js';
+import { commandCatalogue } from '../catalogue.js';
 import { compileSchedule } from '../../schedules/compile.js';
 import { SCHEDULES } from '../../schedules/definitions/index.js';
 import {
@@ -14,7 +15,8 @@ import {
 import { runWorkflowId } from '../../lib/contracts/run-id.js';
 import { runSearchAttributes } from '../../lib/contracts/search-attributes.js';
 import { parseDateOption, today } from '../params.js';
-import { formatDuration, formatTable } from '../table.js';
+import { formatDuration } from '../../lib/durations.js';
+import { formatTable } from '../table.js';
 
 interface DailyOptions {
   date: string;
@@ -87,7 +89,10 @@ export function dailyCommand(): Command {
       const selected = only
         ? { ...def, pipelines: only, params: pick(def.params), inputs: pick(def.inputs) }
         : def;
-      const compiled = compileSchedule(selected, { config, pipelines: BUILT_IN_PIPELINES });
+      const compiled = compileSchedule(selected, {
+        config,
+        pipelines: (await commandCatalogue(config)).pipelines,
+      });
       const input: DailyInput = {
         ...compiled.options.action.args![0]!,
         runDate: opts.date,

@@ -1,4 +1,5 @@
 // `daybreak datagen`: deterministic synthetic input data for a pipeline.
+import { formatDuration } from '../../lib/durations.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 function positiveInt(value: string): number {
@@ -69,7 +70,7 @@ export function datagenCommand(): Command {
                 await import('../../datagen/customers.js')
               ).generateCustomers({ records: opts.records, seed: opts.seed, out: opts.out, asOf: opts.asOf });
         process.stderr.write(
-          `daybreak: wrote ${opts.records} customer records to ${r.recordsDir} and labels to ${r.labelsDir} (${Date.now() - started} ms)\n`,
+          `daybreak: wrote ${opts.records} customer records to ${r.recordsDir} and labels to ${r.labelsDir} (${formatDuration(Date.now() - started)})\n`,
         );
         return;
       }
@@ -84,7 +85,7 @@ export function datagenCommand(): Command {
           startDate: opts.date,
         });
         process.stderr.write(
-          `daybreak: wrote DS1 (${opts.rows} rows x ${result.dates.length} partitions ${result.dates[0]}..${result.dates.at(-1)}, ${result.ds1Files} files) to ${result.ds1Dir} and DS2 (${opts.users} visitors, ${result.ds2Files} files) to ${result.ds2Dir} (${Date.now() - started} ms)\n`,
+          `daybreak: wrote DS1 (${opts.rows} rows x ${result.dates.length} partitions ${result.dates[0]}..${result.dates.at(-1)}, ${result.ds1Files} files) to ${result.ds1Dir} and DS2 (${opts.users} visitors, ${result.ds2Files} files) to ${result.ds2Dir} (${formatDuration(Date.now() - started)})\n`,
         );
         return;
       }
@@ -97,7 +98,7 @@ export function datagenCommand(): Command {
         year: opts.year,
       });
       process.stderr.write(
-        `daybreak: wrote ${opts.rows} sessions in ${result.activityFiles} files to ${result.activityDir} and profiles to ${result.profileDir} (${Date.now() - started} ms)\n`,
+        `daybreak: wrote ${opts.rows} sessions in ${result.activityFiles} files to ${result.activityDir} and profiles to ${result.profileDir} (${formatDuration(Date.now() - started)})\n`,
       );
     });
 }

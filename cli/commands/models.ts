@@ -1,4 +1,5 @@
 // `daybreak models list|show|train|evaluate`: the identity model registry (models/identity/).
+import { formatDuration } from '../../lib/durations.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../../lib/config.js';
 import { levelWeights, MODEL_KINDS, type IdentityModel, type ModelKind } from '../../lib/identity/model.js';
@@ -113,7 +114,9 @@ export function modelsCommand(): Command {
         });
         process.stdout.write(`${JSON.stringify(model, null, 2)}\n`);
         const version = 'version' in model ? model.version : '(not registered)';
-        process.stderr.write(`daybreak: trained ${opts.kind} ${version} in ${Date.now() - started} ms\n`);
+        process.stderr.write(
+          `daybreak: trained ${opts.kind} ${version} in ${formatDuration(Date.now() - started)}\n`,
+        );
       },
     );
   cmd

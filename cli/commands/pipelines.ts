@@ -1,7 +1,12 @@
-// `daybreak pipelines list|show`: the catalogue as the definitions declare it (the README's
-// catalogue table is `daybreak pipelines list --markdown`, and a test keeps the two equal).
+// `daybreak pipelines list|show|validate`: the catalogue as the definitions declare it, the SQL
+// pipelines of DAYBREAK_PIPELINES_DIR included (the README's catalogue table is `daybreak
+// pipelines list --markdown`, and a test keeps the two equal); `validate` checks the SQL files.
 import { Command } from 'commander';
-import { PIPELINES, type Catalogue, type PipelineDefinition } from '../../pipelines/index.js';
+import { loadConfig } from '../../lib/config.js';
+import type { Catalogue, PipelineDefinition } from '../../pipelines/index.js';
+import { loadCatalogue } from '../../pipelines/sql.js';
+import { commandCatalogue } from '../catalogue.js';
+import type { ValidationResult } from '../../pipelines/sql-validate.js';
 import { paramHelp } from '../../pipelines/params.js';
 import { formatTable } from '../table.js';
 
@@ -87,7 +92,42 @@ function show(catalogue: Catalogue, def: PipelineDefinition): string {
   return lines.join('\n');
 }
 
-export function pipelinesCommand(catalogue: Catalogue = PIPELINES): Command {
+/** Prints `validate`'s findings; returns the exit code (1 when any file has a problem). */
+function printValidation(result: ValidationResult, json: boolean): number {
+  if (json) {
+    const errors = result.errors.map((e) => ({ file: e.file, problems: e.problems }));
+    process.stdout.write(`${JSON.stringify({ pipelines: result.pipelines, errors }, null, 2)}\n`);
+    return errors.length ? 1 : 0;
+  }
+  for (const p of result.pipelines) {
+    const reads = p.inputs
+      .map(
+        (i) =>
+          `${i.view} = ${i.dataset} (${[i.partition ? `dt=${i.partition}` : 'whole', `${i.files} file(s)`].join(', ')})`,
+      )
+      .join('; ');
+    process.stdout.write(`${p.file}: ok, ${p.name} (mode ${p.mode})\n  reads ${reads}\n`);
+    process.stdout.write(
+      p.columns
+        ? `  output: ${p.columns.map((c) => `${c.name} ${c.type}`).join(', ')}\n`
+        : `  output: unknown, ${p.notBound}\n`,
+    );
+  }
+  for (const e of result.errors) process.stdout.write(`${e.message}\n`);
+  const total = result.pipelines.length + result.errors.length;
+  process.stdout.write(
+    `${total} SQL pipeline file(s): ${result.pipelines.length} ok, ${result.errors.length} with problems\n`,
+  );
+  return result.errors.length ? 1 : 0;
+}
+
+/** The catalogue a command shows: the given one (tests), else the built-ins and the SQL files. */
+async function catalogueFor(given: Catalogue | undefined): Promise<Catalogue> {
+  if (given) return given;
+  return commandCatalogue(loadConfig());
+}
+
+export function pipelinesCommand(given?: Catalogue): Command {
   const cmd = new Command('pipelines').description(
     'the pipeline catalogue: what each pipeline reads, writes and takes',
   );
@@ -96,7 +136,8 @@ export function pipelinesCommand(catalogue: Catalogue = PIPELINES): Command {
     .description('every pipeline: the datasets it reads and writes, what it runs after, its owner')
     .option('--json', 'print JSON', false)
     .option('--markdown', "print the README's Markdown table", false)
-    .action((opts: { json: boolean; markdown: boolean }) => {
+    .action(async (opts: { json: boolean; markdown: boolean }) => {
+      const catalogue = await catalogueFor(given);
       if (opts.json) {
         const all = catalogue.pipelines.map((p) => describe(catalogue, p));
         process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
@@ -107,10 +148,25 @@ export function pipelinesCommand(catalogue: Catalogue = PIPELINES): Command {
     .command('show <pipeline>')
     .description('one pipeline: its datasets, parameters (with defaults), workflow and alert defaults')
     .option('--json', 'print JSON', false)
-    .action((name: string, opts: { json: boolean }) => {
+    .action(async (name: string, opts: { json: boolean }) => {
+      const catalogue = await catalogueFor(given);
       const def = catalogue.get(name);
       process.stdout.write(
         opts.json ? `${JSON.stringify(describe(catalogue, def), null, 2)}\n` : `${show(catalogue, def)}\n`,
+      );
+    });
+  cmd
+    .command('validate')
+    .description(
+      'check every SQL pipeline file: its header, its inputs, and its query bound by DuckDB against the inputs (nothing runs); prints each output schema',
+    )
+    .option('--json', 'print JSON', false)
+    .action(async (opts: { json: boolean }) => {
+      const config = loadConfig();
+      const { validateSqlPipelines } = await import('../../pipelines/sql-validate.js');
+      process.exitCode = printValidation(
+        await validateSqlPipelines(config, await loadCatalogue(config)),
+        opts.json,
       );
     });
   return cmd;

@@ -1,8 +1,10 @@
 // `daybreak run <pipeline>`: start `<pipeline>/<date>`, optionally wait with progress, print JSON.
+import path from 'node:path';
 import { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.js';
-import { PIPELINES } from '../../pipelines/index.js';
+import { PIPELINES, ParamError } from '../../pipelines/index.js';
+import { earlierSqlDefinition, loadCatalogue, withSqlDefinition } from '../../pipelines/sql.js';
 import { paramHelp } from '../../pipelines/params.js';
 import { collectParam, parseDateOption, today } from '../params.js';
 
@@ -12,12 +14,31 @@ interface RunOptions {
   wait: boolean;
   json: boolean;
   embedded: boolean;
+  asOfRun?: string;
 }
 
 async function execute(pipeline: string, opts: RunOptions): Promise<number> {
   const baseConfig = loadConfig();
+  const loaded = await loadCatalogue(baseConfig);
+  const broken = loaded.errors.find((e) => path.basename(e.file, '.sql') === pipeline);
+  if (broken && !loaded.catalogue.has(pipeline)) throw new ParamError(broken.message);
+  let catalogue = loaded.catalogue;
+  if (opts.asOfRun) {
+    // Repeat the SQL of an earlier run (the file may have changed since): its definition replaces today's.
+    const { connectClient } = await import('../../lib/temporal.js');
+    const client = await connectClient(baseConfig);
+    try {
+      const earlier = await earlierSqlDefinition(client, pipeline, opts.asOfRun);
+      catalogue = withSqlDefinition(loaded.catalogue, earlier);
+      process.stderr.write(
+        `daybreak: repeating the SQL of run ${opts.asOfRun} (${earlier.file}, sha256 ${earlier.digest.slice(0, 12)})\n`,
+      );
+    } finally {
+      await client.connection.close();
+    }
+  }
   // Check the pipeline and its parameters before starting anything.
-  PIPELINES.buildParams(pipeline, opts.param, { config: baseConfig, runDate: opts.date });
+  catalogue.buildParams(pipeline, opts.param, { config: baseConfig, runDate: opts.date });
   const [
     { describeRunFailure, waitForRun },
     { startRun },
@@ -43,7 +64,14 @@ async function execute(pipeline: string, opts: RunOptions): Promise<number> {
     stop = () => client.connection.close();
   }
   try {
-    const handle = await startRun({ client, config, pipeline, runDate: opts.date, rawParams: opts.param });
+    const handle = await startRun({
+      client,
+      config,
+      pipeline,
+      runDate: opts.date,
+      rawParams: opts.param,
+      catalogue,
+    });
     const url = webUiRunUrl(config, handle.workflowId, handle.firstExecutionRunId);
     process.stderr.write(`daybreak: started ${handle.workflowId} (run ${handle.firstExecutionRunId})\n`);
     if (!opts.embedded) process.stderr.write(`daybreak: ${url}\n`);
@@ -77,6 +105,10 @@ export function runCommand(): Command {
     .option('--wait', 'wait for the result, showing progress', false)
     .option('--json', 'wait and print the workflow result as JSON on stdout (nothing else there)', false)
     .option('--embedded', 'start an ephemeral dev server and in-process worker for this run only', false)
+    .option(
+      '--as-of-run <run-id>',
+      "SQL pipelines: run the SQL an earlier run of this pipeline ran (its run id), not today's file",
+    )
     .addHelpText(
       'after',
       `\nPipelines and their parameters (daybreak pipelines show <name> for more):\n${PIPELINES.pipelines
@@ -86,7 +118,7 @@ export function runCommand(): Command {
               .map((h) => `    ${h.name}: ${h.description}${h.default ? `; default ${h.default}` : ''}`)
               .join('\n')}`,
         )
-        .join('\n')}\n`,
+        .join('\n')}\n  SQL pipelines (the *.sql files of DAYBREAK_PIPELINES_DIR): daybreak pipelines list\n`,
     )
     .action(async (pipeline: string, opts: RunOptions) => {
       process.exitCode = await execute(pipeline, opts);

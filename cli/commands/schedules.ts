@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.js';
-import { BUILT_IN_PIPELINES } from '../../pipelines/index.js';
+import { loadCatalogue } from '../../pipelines/sql.js';
 import type { ScheduleChange } from '../../schedules/apply.js';
 import { SCHEDULE_ID_PREFIX } from '../../schedules/compile.js';
 import { SCHEDULES } from '../../schedules/definitions/index.js';
@@ -72,10 +72,19 @@ export function schedulesCommand(): Command {
     .action(async (opts: { dryRun: boolean; prune: boolean }, c: Command) => {
       const { idPrefix, json } = common(c);
       await withClient(async (client, config, { applySchedules }) => {
+        // The SQL pipelines as `pipelines validate` checks them: nothing is applied while one is wrong.
+        const loaded = await loadCatalogue(config);
+        const { validateSqlPipelines } = await import('../../pipelines/sql-validate.js');
+        const invalid = (await validateSqlPipelines(config, loaded)).errors;
+        if (invalid.length) {
+          throw new ScheduleError(
+            `${invalid.length} SQL pipeline file(s) with problems; nothing applied:\n${invalid.map((e) => e.message).join('\n')}`,
+          );
+        }
         const changes = await applySchedules({
           client,
           config,
-          pipelines: BUILT_IN_PIPELINES,
+          pipelines: loaded.catalogue.pipelines,
           definitions: SCHEDULES,
           idPrefix,
           prune: opts.prune,

@@ -4,10 +4,12 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { PIPELINES } from '../../pipelines/index.js';
+import { commandCatalogue } from '../catalogue.js';
 import { DAILY_PIPELINE } from '../../lib/contracts/daily.js';
 import { RunDateKey, runDateOfAttribute } from '../../lib/contracts/search-attributes.js';
+import { formatDuration } from '../../lib/durations.js';
 import { parseDateOption, today } from '../params.js';
-import { formatDuration, formatTable } from '../table.js';
+import { formatTable } from '../table.js';
 import { renderGrid, statusGrid } from './status-grid.js';
 
 export interface RunStatus {
@@ -93,7 +95,10 @@ function parseDays(value: string): number {
 export function statusCommand(): Command {
   return new Command('status')
     .description('last runs per pipeline: state, logical date, duration, attempts, Web UI link')
-    .argument('[pipeline]', `one of: ${[...PIPELINES.names(), DAILY_PIPELINE].join(', ')} (default: all)`)
+    .argument(
+      '[pipeline]',
+      `one of: ${[...PIPELINES.names(), DAILY_PIPELINE].join(', ')}, a SQL pipeline (default: all)`,
+    )
     .option('--days <n>', 'runs started in the last N days', parseDays, 7)
     .option('--json', 'print JSON', false)
     .option(
@@ -108,7 +113,7 @@ export function statusCommand(): Command {
     )
     .action(async (pipeline: string | undefined, opts: StatusOptions) => {
       const config = loadConfig();
-      const pipelines = pipeline ? [pipeline] : [DAILY_PIPELINE, ...PIPELINES.names()];
+      const pipelines = pipeline ? [pipeline] : [DAILY_PIPELINE, ...(await commandCatalogue(config)).names()];
       const { connectClient } = await import('../../lib/temporal.js');
       const client = await connectClient(config);
       try {

@@ -1,22 +1,22 @@
-// `daybreak tools`: make sure the Go-built tools exist in the cache folder (built once with Go).
+// `daybreak tools`: find every tool Daybreak's local stack and tests drive, installing what is
+// missing (devstack/provision.ts), and print where each one is.
 import { Command } from 'commander';
 import { loadConfig } from '../../lib/config.js';
 
 export function toolsCommand(): Command {
   return new Command('tools')
     .description(
-      'locate or build the tools Daybreak runs (the Temporal CLI, the GCS emulator) in DAYBREAK_CACHE_DIR',
+      'find or install every tool the local stack and the tests use (redis-server, promtool, amtool, chromium, the Temporal CLI, the GCS emulator)',
     )
     .action(async () => {
       const config = loadConfig();
-      const [{ findOrBuildFakeGcsServer }, { findOrBuildTemporalCli, temporalCliVersion }] =
-        await Promise.all([import('../../devstack/fake-gcs.js'), import('../../devstack/temporal-cli.js')]);
-      const temporal = await findOrBuildTemporalCli({
-        explicitPath: config.TEMPORAL_CLI,
+      const { ALL_TOOLS, provision } = await import('../../devstack/provision.js');
+      const tools = await provision({
+        tools: ALL_TOOLS,
+        install: config.DAYBREAK_PROVISION,
         cacheDir: config.DAYBREAK_CACHE_DIR,
+        temporalCli: config.TEMPORAL_CLI,
       });
-      process.stderr.write(`daybreak: temporal CLI ${temporal} (${temporalCliVersion(temporal)})\n`);
-      const fakeGcs = await findOrBuildFakeGcsServer({ cacheDir: config.DAYBREAK_CACHE_DIR });
-      process.stderr.write(`daybreak: GCS emulator ${fakeGcs}\n`);
+      for (const [name, at] of Object.entries(tools)) process.stdout.write(`${name.padEnd(16)} ${at}\n`);
     });
 }

@@ -28,6 +28,11 @@ export interface DailyBranch {
   inputs: BranchInput[];
   /** Memo of the child run (e.g. `alertRoute`). */
   memo?: Record<string, unknown>;
+  /**
+   * A SQL pipeline's definition (lib/sql-pipelines/definition.ts; opaque to the DAG): workers build
+   * the branch's parameters from it, so a schedule runs the SQL that was applied.
+   */
+  sql?: unknown;
 }
 
 export interface SensorOptions {

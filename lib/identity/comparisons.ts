@@ -183,9 +183,10 @@ export const FIELD_COMPARISONS: Comparison[] = [
     levels: ['exact', 'typo', 'prefix', 'different'],
     fields: ['zip'],
     tf: 'tf_pc',
-    // Not scored when the street agrees exactly (the same home: the postcode agrees too) or
-    // differs (a move: the postcode differs too); scored where the street is missing or close.
-    skipWhen: { comparison: 'street', levels: [0, 4] },
+    // Not scored when the street agrees exactly (the same home: the postcode agrees too); scored
+    // beside a different street, since typos in several fields at once leave a true pair's
+    // street different while its postcode agrees (FEBRL 3: +0.005 cluster F1 against skipping).
+    skipWhen: { comparison: 'street', levels: [0] },
     sql: `CASE WHEN l.pc IS NULL OR r.pc IS NULL THEN NULL
       WHEN l.pc = r.pc THEN 0
       WHEN ${lev('l.pc', 'r.pc')} <= 1 THEN 1
@@ -198,11 +199,12 @@ export const FIELD_COMPARISONS: Comparison[] = [
     levels: ['exact', 'close', 'different'],
     fields: ['city'],
     tf: 'tf_city',
-    // Location evidence comes from the most specific field both records have: the city counts
-    // only where a postcode is missing, the state only where postcode and city are. A postcode
-    // names its city and state, so counting all three (in agreement, or all three differing
-    // after a move) would count one fact three times: the independence Fellegi-Sunter assumes.
-    sql: `CASE WHEN l.city_n IS NULL OR r.city_n IS NULL OR (l.pc IS NOT NULL AND r.pc IS NOT NULL) THEN NULL
+    // A postcode names its city and state: where the postcodes agree, the city and the state
+    // add nothing (counting them too would count one fact three times, against the
+    // independence Fellegi-Sunter assumes). Where they differ or are missing (a typo, a move),
+    // the city counts, and the state where the cities differ too. Scoring every field at all
+    // times, as Splink does, costs 0.05-0.24 cluster F1 on worlds with relatives at one address.
+    sql: `CASE WHEN l.city_n IS NULL OR r.city_n IS NULL OR l.pc = r.pc THEN NULL
       WHEN l.city_n = r.city_n THEN 0
       WHEN ${jw('l.city_n', 'r.city_n')} >= 0.88 THEN 1
       ELSE 2 END`,
@@ -212,9 +214,8 @@ export const FIELD_COMPARISONS: Comparison[] = [
     columns: ['state_n', 'pc', 'city_n'],
     levels: ['exact', 'different'],
     fields: ['state'],
-    // Scored only where the records lack a common postcode and city (see city).
-    sql: `CASE WHEN l.state_n IS NULL OR r.state_n IS NULL OR (l.pc IS NOT NULL AND r.pc IS NOT NULL)
-        OR (l.city_n IS NOT NULL AND r.city_n IS NOT NULL) THEN NULL
+    // Scored only where neither the postcodes nor the cities agree exactly (see city).
+    sql: `CASE WHEN l.state_n IS NULL OR r.state_n IS NULL OR l.pc = r.pc OR l.city_n = r.city_n THEN NULL
       WHEN l.state_n = r.state_n THEN 0
       ELSE 1 END`,
   },

@@ -3,7 +3,7 @@
 // checks come from a user's file) and the figures it already has (rows, the previous date's rows,
 // the run's report). A failed check becomes one non-retryable DataQuality failure naming the
 // check, the figure and the limit, with up to five violating rows, PII masked.
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBTypeId, type DuckDBConnection } from '@duckdb/node-api';
 import type { ApplicationFailure } from '@temporalio/common';
 import { sqlIdent } from '../duckdb.js';
 import { dataQuality } from '../errors.js';
@@ -33,13 +33,36 @@ async function scalar(conn: DuckDBConnection, sql: string): Promise<number> {
   return Number(rows[0]?.[0] ?? 0);
 }
 
+const INTEGER_TYPES = new Set([
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+]);
+
+/** Up to five rows as JSON values (integers as numbers when exact), PII columns masked. */
 async function samples(
   conn: DuckDBConnection,
   sql: string,
   pii: string[],
 ): Promise<Record<string, unknown>[]> {
   const reader = await conn.runAndReadAll(`SELECT * FROM (${sql}\n) LIMIT ${SAMPLE_ROWS}`);
-  return (reader.getRowObjectsJson() as Record<string, unknown>[]).map((r) => maskRow(r, pii));
+  const names = reader.columnNames();
+  const integer = new Set(
+    reader.columnTypes().flatMap((t, i) => (INTEGER_TYPES.has(t.typeId) ? [names[i]] : [])),
+  );
+  return (reader.getRowObjectsJson() as Record<string, unknown>[]).map((row) => {
+    for (const [k, v] of Object.entries(row)) {
+      if (integer.has(k) && typeof v === 'string' && Number.isSafeInteger(Number(v))) row[k] = Number(v);
+    }
+    return maskRow(row, pii);
+  });
 }
 
 function bounded(check: string, figure: number, min?: number, max?: number, detail?: string): CheckResult[] {
@@ -162,6 +185,13 @@ function reportChecks(input: QualityInput): CheckResult[] {
   const out: CheckResult[] = [];
   for (const [name, bounds] of Object.entries(input.checks.report ?? {})) {
     const value = input.report?.[name];
+    if (value === null) {
+      // The run says there is nothing to measure (e.g. a match rate over no input rows).
+      const skipped = bounded(`report.${name}`, 0, bounds.min, bounds.max);
+      for (const r of skipped)
+        out.push({ check: r.check, status: 'skipped', limit: r.limit, detail: `no ${name} this run` });
+      continue;
+    }
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       out.push({
         check: `report.${name}`,

@@ -190,7 +190,7 @@ export async function mapRefusal(
   const paths = roots.map((r) => firstInputPath(r, isFirst, ctes));
   const refused = paths.find((p) => p.refusal);
   const reads = paths.reduce((s, p) => s + p.reads, 0);
-  const map = `mode: map runs the query once per group of ${firstInput}'s files (the first input)`;
+  const map = `map runs the query once per group of ${firstInput}'s files (the first input)`;
   const use = 'use mode: single';
   if (refused)
     return `${map}, but the query ${refused.refusal}: per group its results would be wrong; ${use}`;

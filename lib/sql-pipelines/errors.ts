@@ -6,6 +6,11 @@ export interface FileProblem {
   /** The header key, e.g. `checks.rows.maxChangePct`; absent for the query or the whole file. */
   key?: string;
   message: string;
+  /**
+   * Set when the problem is the query trying something its sandbox refuses (another statement than
+   * one SELECT, a file it did not declare): what was refused.
+   */
+  refused?: string;
 }
 
 export class PipelineFileError extends Error {

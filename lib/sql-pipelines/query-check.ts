@@ -8,7 +8,7 @@ import { checkedColumns, violationQueries } from '../quality/checks.js';
 import { bindQuery, mapRefusal, QueryError, type OutputColumn } from './bind.js';
 import type { SqlPipelineDefinition } from './definition.js';
 import { keyName, PipelineFileError, type FileProblem } from './errors.js';
-import { enterSandbox } from './sandbox.js';
+import { enterSandbox, sandboxRefusal } from './sandbox.js';
 
 export interface QueryCheckInput {
   definition: SqlPipelineDefinition;
@@ -45,7 +45,8 @@ async function checkInSandbox(conn: DuckDBConnection, input: QueryCheckInput): P
     columns = await bindQuery(conn, def.sql);
   } catch (err) {
     if (!(err instanceof QueryError)) throw err;
-    throw new PipelineFileError(def.file, [{ line: queryLine(err), message: err.message }]);
+    const refused = err.kind === 'statement' ? err.message : sandboxRefusal(err.message);
+    throw new PipelineFileError(def.file, [{ line: queryLine(err), message: err.message, refused }]);
   }
   const problems: FileProblem[] = [];
   if (def.mode === 'map') {
@@ -79,6 +80,7 @@ async function checkInSandbox(conn: DuckDBConnection, input: QueryCheckInput): P
           line: lineOf(key),
           key: keyName(key),
           message: `violations query: ${err.message}`,
+          refused: err.kind === 'statement' ? err.message : sandboxRefusal(err.message),
         });
       }
     }

@@ -2,6 +2,7 @@
 // write into the task's output folder, nothing else. Views over the inputs are created first,
 // then the allowed paths are set, external access turned off and the configuration locked (DESIGN
 // 6: in DuckDB 1.5.6 this refuses other files, COPY elsewhere, ATTACH, INSTALL and re-enabling).
+import fs from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlFileList, sqlIdent, sqlString } from '../duckdb.js';
 import { sandboxViolation } from '../errors.js';
@@ -14,7 +15,7 @@ export interface SandboxSpec {
    * checks need, without reading data (and without any file access once locked).
    */
   emptyTables?: Record<string, string[]>;
-  /** The one folder the SQL may write to (the task's output folder). */
+  /** The one folder the SQL may write to (the task's output folder; created if missing). */
   writeDir?: string;
   /** The logical date, read by the query as `getvariable('run_date')` (a DATE). */
   runDate?: string;
@@ -23,10 +24,6 @@ export interface SandboxSpec {
 /** Input Parquet files as one relation (columns matched by name; `dt=` folders are not columns). */
 export function parquetRelation(files: string[]): string {
   return `read_parquet(${sqlFileList(files)}, union_by_name = true, hive_partitioning = false)`;
-}
-
-function folder(dir: string): string {
-  return dir.endsWith('/') ? dir : `${dir}/`;
 }
 
 /**
@@ -49,8 +46,13 @@ export async function enterSandbox(conn: DuckDBConnection, spec: SandboxSpec): P
   if (spec.runDate !== undefined) await conn.run(`SET VARIABLE run_date = DATE ${sqlString(spec.runDate)}`);
   // Plan checks read the unoptimized logical plan (lib/sql-pipelines/bind.ts); set before the lock.
   await conn.run(`SET explain_output = 'all'`);
-  await conn.run(`SET allowed_paths = [${files.map(sqlString).join(', ')}]`);
-  await conn.run(`SET allowed_directories = [${spec.writeDir ? sqlString(folder(spec.writeDir)) : ''}]`);
+  // COPY checks the output folder itself as a path, and the files in it under the directory.
+  if (spec.writeDir) await fs.mkdir(spec.writeDir, { recursive: true });
+  const writeDir = spec.writeDir?.replace(/\/+$/, '');
+  await conn.run(
+    `SET allowed_paths = [${[...files, ...(writeDir ? [writeDir] : [])].map(sqlString).join(', ')}]`,
+  );
+  await conn.run(`SET allowed_directories = [${writeDir ? sqlString(`${writeDir}/`) : ''}]`);
   await conn.run('SET enable_external_access = false');
   await conn.run('SET lock_configuration = true');
 }

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import type { Config } from '../config.js';
 import { missingInput, permissionDenied } from '../errors.js';
-import { registerGcsBackend } from './index.js';
+import { registerGcsBackend } from './backends.js';
 import type { ObjectInfo, StorageBackend } from './types.js';
 import { parseGcsUri } from './uri.js';
 
@@ -22,9 +22,22 @@ export interface GcsStorageOptions {
   resumableThresholdBytes?: number;
 }
 
+/**
+ * The endpoint's base as the client wants it: scheme and host, no trailing slash or `/storage/v1`
+ * (users write STORAGE_EMULATOR_HOST either way).
+ */
+export function emulatorBase(endpoint: string): string {
+  const withScheme = /^https?:\/\//.test(endpoint) ? endpoint : `http://${endpoint}`;
+  return withScheme.replace(/\/+$/, '').replace(/\/storage\/v1$/, '');
+}
+
 function httpStatus(err: unknown): number | undefined {
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'number' ? code : undefined;
+}
+
+function preconditionFailed(err: unknown): boolean {
+  return httpStatus(err) === 412;
 }
 
 function reason(err: unknown): string {
@@ -62,12 +75,38 @@ function translate(err: unknown, uri: string, action: string, notFoundIsMissing:
 export class GcsStorage implements StorageBackend {
   private readonly client: Storage;
   private readonly resumableThreshold: number;
+  private readonly emulated: boolean;
+  private credentialsChecked?: Promise<void>;
 
   constructor(opts: GcsStorageOptions = {}) {
     const options: StorageOptions = { projectId: opts.projectId };
-    if (opts.apiEndpoint) options.apiEndpoint = opts.apiEndpoint;
+    this.emulated = opts.apiEndpoint !== undefined;
+    if (opts.apiEndpoint) options.apiEndpoint = emulatorBase(opts.apiEndpoint);
     this.client = new Storage(options);
+    // The client also reads STORAGE_EMULATOR_HOST itself and then uses it verbatim as the JSON
+    // API's base URL: http://127.0.0.1:4443 (the form its own docs show) answered every listing
+    // with 404. The configured endpoint wins, with the path the API lives under.
+    if (options.apiEndpoint) this.client.baseUrl = `${options.apiEndpoint}/storage/v1`;
     this.resumableThreshold = opts.resumableThresholdBytes ?? RESUMABLE_THRESHOLD_BYTES;
+  }
+
+  /**
+   * Without credentials the client retries every request before giving up (94 s over a run's
+   * attempts); finding none is a setup problem no retry fixes: say so once, at once.
+   */
+  private ready(uri: string): Promise<void> {
+    if (this.emulated) return Promise.resolve();
+    this.credentialsChecked ??= this.client.authClient.getClient().then(
+      () => undefined,
+      (err: unknown) => {
+        this.credentialsChecked = undefined; // credentials may appear later (a mounted key file)
+        const text = err instanceof Error ? err.message.split('.')[0] : String(err);
+        throw permissionDenied(
+          `no Google Cloud credentials to open ${uri} (${text}): set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, run where a service account is attached, or set STORAGE_EMULATOR_HOST for an emulator`,
+        );
+      },
+    );
+    return this.credentialsChecked;
   }
 
   private file(uri: string) {
@@ -77,6 +116,7 @@ export class GcsStorage implements StorageBackend {
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
+    await this.ready(prefix);
     const { bucket, key } = parseGcsUri(prefix);
     // A prefix is a folder: gs://b/raw/ds1 must not match gs://b/raw/ds10/...
     const folder = key === '' || key.endsWith('/') ? key : `${key}/`;
@@ -93,8 +133,37 @@ export class GcsStorage implements StorageBackend {
     }
   }
 
+  async listNamed(prefix: string, namePrefix: string): Promise<ObjectInfo[]> {
+    await this.ready(prefix);
+    const { bucket, key } = parseGcsUri(prefix);
+    const folder = key === '' || key.endsWith('/') ? key : `${key}/`;
+    try {
+      const [files] = await this.client
+        .bucket(bucket)
+        .getFiles({ prefix: `${folder}${namePrefix}`, delimiter: '/', autoPaginate: true });
+      return files
+        .map((f) => ({ uri: `gs://${bucket}/${f.name}`, size: Number(f.metadata.size ?? 0) }))
+        .sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+    } catch (err) {
+      if (httpStatus(err) === 404) return [];
+      throw translate(err, prefix, 'list', false);
+    }
+  }
+
+  async fingerprint(uri: string): Promise<string | undefined> {
+    await this.ready(uri);
+    try {
+      const [meta] = await this.file(uri).getMetadata();
+      return meta.generation === undefined ? undefined : `generation:${String(meta.generation)}`;
+    } catch (err) {
+      if (httpStatus(err) === 404) return undefined;
+      throw translate(err, uri, 'read', false);
+    }
+  }
+
   async stat(uri: string): Promise<ObjectInfo | undefined> {
     if (!parseGcsUri(uri).key) return undefined;
+    await this.ready(uri);
     try {
       const [meta] = await this.file(uri).getMetadata();
       return { uri, size: Number(meta.size ?? 0) };
@@ -105,6 +174,7 @@ export class GcsStorage implements StorageBackend {
   }
 
   async readText(uri: string): Promise<string> {
+    await this.ready(uri);
     try {
       const [buf] = await this.file(uri).download();
       return buf.toString('utf8');
@@ -114,6 +184,7 @@ export class GcsStorage implements StorageBackend {
   }
 
   async writeText(uri: string, text: string): Promise<void> {
+    await this.ready(uri);
     try {
       await this.file(uri).save(text, { resumable: false, contentType: 'application/json' });
     } catch (err) {
@@ -121,8 +192,24 @@ export class GcsStorage implements StorageBackend {
     }
   }
 
-  /** Streams the object to `<scratch>/<bucket>/<key>` (checksum-validated), via a temporary name. */
+  async createExclusive(uri: string, text: string): Promise<boolean> {
+    await this.ready(uri);
+    try {
+      await this.file(uri).save(text, {
+        resumable: false,
+        contentType: 'application/json',
+        preconditionOpts: { ifGenerationMatch: 0 },
+      });
+      return true;
+    } catch (err) {
+      if (preconditionFailed(err)) return false;
+      throw translate(err, uri, 'write', false);
+    }
+  }
+
+  /** Streams the object to `<scratch>/gcs/<bucket>/<key>` (checksum-validated), via a temporary name. */
   async stageIn(uri: string, scratchDir: string): Promise<string> {
+    await this.ready(uri);
     const { bucket, key } = parseGcsUri(uri);
     const local = path.join(scratchDir, 'gcs', bucket, ...key.split('/'));
     await fsp.mkdir(path.dirname(local), { recursive: true });
@@ -139,6 +226,7 @@ export class GcsStorage implements StorageBackend {
 
   /** Uploads and then removes the local file (the same contract as a local rename). */
   async putFile(localPath: string, uri: string): Promise<void> {
+    await this.ready(uri);
     const { size } = await fsp.stat(localPath);
     const { bucket, key } = parseGcsUri(uri);
     try {
@@ -154,6 +242,7 @@ export class GcsStorage implements StorageBackend {
   }
 
   async delete(uri: string): Promise<void> {
+    await this.ready(uri);
     try {
       await this.file(uri).delete({ ignoreNotFound: true });
     } catch (err) {
@@ -177,4 +266,10 @@ export function registerConfiguredGcs(
   config: Pick<Config, 'GCS_PROJECT_ID' | 'STORAGE_EMULATOR_HOST'>,
 ): void {
   registerGcsBackend(() => createGcsStorage(config));
+}
+
+/** The gs:// URI a file staged by `GcsStorage.stageIn` came from (undefined for other paths). */
+export function stagedGcsUri(localPath: string): string | undefined {
+  const m = /[\\/]gcs[\\/]([a-z0-9][a-z0-9._-]{1,220})[\\/](.+)$/.exec(localPath);
+  return m ? `gs://${m[1]}/${m[2]!.split(path.sep).join('/')}` : undefined;
 }

@@ -1,22 +1,58 @@
 // Local-disk storage. Writes land under a temporary name and are renamed into place, so a crash
 // never leaves a half-written file under a final name.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ObjectInfo, StorageBackend } from './types.js';
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Writes and fsyncs a small file, so a manifest or lock survives a machine crash once renamed. */
+async function writeDurably(file: string, text: string): Promise<void> {
+  const handle = await fs.open(file, 'w');
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fsyncs a folder so a rename or link in it is durable (best effort: not every file system allows it). */
+async function syncFolder(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r').catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } catch {
+    // e.g. EINVAL on some file systems: the rename itself is still atomic
+  } finally {
+    await handle.close();
+  }
+}
 
 async function walk(dir: string, out: ObjectInfo[]): Promise<void> {
   let entries;
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
-      return;
+    if (isMissing(err)) return;
     throw err;
   }
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) await walk(full, out);
-    else if (entry.isFile()) out.push({ uri: full, size: (await fs.stat(full)).size });
+    else if (entry.isFile()) {
+      // A file deleted between readdir and stat (another run cleaning up) is simply gone.
+      const st = await fs.stat(full).catch((err: unknown) => {
+        if (isMissing(err)) return undefined;
+        throw err;
+      });
+      if (st) out.push({ uri: full, size: st.size });
+    }
   }
 }
 
@@ -25,6 +61,35 @@ export class LocalStorage implements StorageBackend {
     const out: ObjectInfo[] = [];
     await walk(path.resolve(prefix), out);
     return out.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+  }
+
+  async listNamed(prefix: string, namePrefix: string): Promise<ObjectInfo[]> {
+    const dir = path.resolve(prefix);
+    let entries;
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw err;
+    }
+    const out: ObjectInfo[] = [];
+    for (const entry of entries) {
+      if (!entry.isFile() || !entry.name.startsWith(namePrefix)) continue;
+      const full = path.join(dir, entry.name);
+      const st = await fs.stat(full).catch(() => undefined);
+      if (st) out.push({ uri: full, size: st.size });
+    }
+    return out.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+  }
+
+  async fingerprint(uri: string): Promise<string | undefined> {
+    try {
+      const st = await fs.stat(uri, { bigint: true });
+      return st.isFile() ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}` : undefined;
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
   }
 
   async stat(uri: string): Promise<ObjectInfo | undefined> {
@@ -43,9 +108,27 @@ export class LocalStorage implements StorageBackend {
 
   async writeText(uri: string, text: string): Promise<void> {
     await fs.mkdir(path.dirname(uri), { recursive: true });
-    const tmp = `${uri}.tmp-${process.pid}`;
-    await fs.writeFile(tmp, text);
+    const tmp = `${uri}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`;
+    await writeDurably(tmp, text);
     await fs.rename(tmp, uri);
+    await syncFolder(path.dirname(uri));
+  }
+
+  async createExclusive(uri: string, text: string): Promise<boolean> {
+    await fs.mkdir(path.dirname(uri), { recursive: true });
+    // link(2) fails when the name exists, and the file it links is already complete.
+    const tmp = `${uri}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`;
+    await writeDurably(tmp, text);
+    try {
+      await fs.link(tmp, uri);
+      await syncFolder(path.dirname(uri));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
   }
 
   async stageIn(uri: string): Promise<string> {
@@ -60,7 +143,7 @@ export class LocalStorage implements StorageBackend {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
       // Scratch on another file system: copy under a temporary name, then rename.
-      const tmp = `${uri}.tmp-${process.pid}`;
+      const tmp = `${uri}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`;
       await fs.copyFile(localPath, tmp);
       await fs.rename(tmp, uri);
       await fs.rm(localPath, { force: true });

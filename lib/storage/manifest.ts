@@ -1,32 +1,49 @@
-// The publishing rule: a prefix holds a complete output only when its `_SUCCESS` manifest exists.
-// A run first removes the old manifest, writes its files under deterministic names (a retry
-// overwrites rather than duplicates), removes files the new manifest does not list, and writes the
-// manifest last. Readers and sensors trust only prefixes with a manifest.
+// The `_SUCCESS` manifest: what a published output is. A prefix holds a complete output only when
+// its manifest exists, and readers trust only the files it lists (lib/storage/publish.ts writes
+// it; DESIGN 2.2). Version 2 records the run that published it and leaves room for lineage
+// (`inputs`) and data-quality results (`checks`).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { storageFor } from './index.js';
+import { storageFor } from './backends.js';
 import { joinUri } from './uri.js';
 
 export const MANIFEST_NAME = '_SUCCESS';
 
 export interface ManifestFile {
-  /** Path relative to the output prefix, e.g. part-00003.parquet */
+  /** Path relative to the output prefix, e.g. part-00003-1a2b3c4d5e.parquet */
   name: string;
   rows: number;
   bytes: number;
+  /** SHA-256 (hex) of the file's final bytes. */
   sha256: string;
 }
 
+/** The run that published an output: its Temporal workflow id and run id. */
+export interface ManifestRun {
+  workflowId: string;
+  runId: string;
+}
+
 export interface Manifest {
-  version: 1;
+  /** 1: written before runs were recorded (no `run`); 2: the current form. */
+  version: 1 | 2;
   pipeline: string;
   runDate: string;
   createdAt: string;
+  /** The run that published it (version 2). */
+  run?: ManifestRun;
   files: ManifestFile[];
   totals: { files: number; rows: number; bytes: number };
   /** Pipeline-specific figures (rows in/out, match rate, ...). */
   report?: Record<string, unknown>;
+  /** Lineage: the input manifests this output was computed from (one entry per input). */
+  inputs?: Record<string, unknown>[];
+  /** Data-quality checks run on the staged output before it was committed. */
+  checks?: Record<string, unknown>[];
 }
+
+/** The newest manifest version this code writes. */
+export const MANIFEST_VERSION = 2;
 
 /**
  * SHA-256 of a file, read through one reused 1 MB buffer: a stream allocates a new buffer per
@@ -58,56 +75,37 @@ export async function describeLocalFile(
   return { name, rows, bytes: st.size, sha256 };
 }
 
-export async function readManifest(prefix: string): Promise<Manifest | undefined> {
+/** A parsed `_SUCCESS` that Daybreak wrote (other tools write an empty `_SUCCESS`, e.g. Spark). */
+export function isDaybreakManifest(value: unknown): value is Manifest {
+  const m = value as Partial<Manifest> | null;
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    (m.version === 1 || m.version === 2) &&
+    typeof m.pipeline === 'string' &&
+    Array.isArray(m.files) &&
+    m.files.every((f) => typeof f?.name === 'string' && typeof f.sha256 === 'string')
+  );
+}
+
+/** What a prefix's `_SUCCESS` is: absent, Daybreak's manifest, or another tool's file. */
+export type ManifestState = { kind: 'none' } | { kind: 'daybreak'; manifest: Manifest } | { kind: 'foreign' };
+
+export async function manifestState(prefix: string): Promise<ManifestState> {
   const storage = storageFor(prefix);
   const uri = joinUri(prefix, MANIFEST_NAME);
-  if (!(await storage.stat(uri))) return undefined;
-  return JSON.parse(await storage.readText(uri)) as Manifest;
-}
-
-/** Step 1 of a run that writes `prefix`: readers stop trusting the old output. */
-export async function beginOutput(prefix: string): Promise<void> {
-  await storageFor(prefix).delete(joinUri(prefix, MANIFEST_NAME));
-}
-
-/** Moves a finished local file into the output under its deterministic name and describes it. */
-export async function putOutputFile(
-  prefix: string,
-  localPath: string,
-  name: string,
-  rows: number,
-): Promise<ManifestFile> {
-  const entry = await describeLocalFile(localPath, name, rows);
-  await storageFor(prefix).putFile(localPath, joinUri(prefix, name));
-  return entry;
-}
-
-/** Last step: remove anything the manifest does not list, then write the manifest. */
-export async function commitOutput(
-  prefix: string,
-  meta: { pipeline: string; runDate: string; report?: Record<string, unknown> },
-  files: ManifestFile[],
-): Promise<Manifest> {
-  const storage = storageFor(prefix);
-  const keep = new Set(files.map((f) => joinUri(prefix, f.name)));
-  for (const obj of await storage.list(prefix)) {
-    if (!keep.has(obj.uri)) await storage.delete(obj.uri);
+  if (!(await storage.stat(uri))) return { kind: 'none' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await storage.readText(uri));
+  } catch {
+    return { kind: 'foreign' };
   }
-  await storage.removeEmptyFolders(prefix);
-  const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : 1));
-  const manifest: Manifest = {
-    version: 1,
-    pipeline: meta.pipeline,
-    runDate: meta.runDate,
-    createdAt: new Date().toISOString(),
-    files: sorted,
-    totals: {
-      files: sorted.length,
-      rows: sorted.reduce((s, f) => s + f.rows, 0),
-      bytes: sorted.reduce((s, f) => s + f.bytes, 0),
-    },
-    report: meta.report,
-  };
-  await storage.writeText(joinUri(prefix, MANIFEST_NAME), JSON.stringify(manifest, null, 2));
-  return manifest;
+  return isDaybreakManifest(parsed) ? { kind: 'daybreak', manifest: parsed } : { kind: 'foreign' };
+}
+
+/** The prefix's Daybreak manifest, or undefined when it has none (or another tool's `_SUCCESS`). */
+export async function readManifest(prefix: string): Promise<Manifest | undefined> {
+  const state = await manifestState(prefix);
+  return state.kind === 'daybreak' ? state.manifest : undefined;
 }

@@ -91,7 +91,7 @@ test('a failed run e-mails pipeline, date, ids, root cause, attempts, duration, 
     'Failed step': 'planSessionRanking',
     'Web UI': link,
   });
-  expect(fields.Duration).toMatch(/^\d+s$/);
+  expect(fields.Duration).toMatch(/^\d+(ms|(\.\d)?s)$/);
   expect(text).toContain('Runbook: Missing input partition (alerts/runbooks/inputs.md)');
   expect(text).toMatch(/\n1\. List the partition/);
   // The HTML part says the same, with a clickable link.

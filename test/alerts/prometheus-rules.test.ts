@@ -4,18 +4,18 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { expect, test } from 'vitest';
+import { expect, inject, test } from 'vitest';
 import { tempDir } from '../helpers/temporal.js';
 
 const run = promisify(execFile);
-const PROMTOOL = fs.existsSync('/usr/bin/promtool') ? '/usr/bin/promtool' : 'promtool';
+const PROMTOOL = inject('tools').promtool;
 const DIR = path.resolve('alerts/prometheus');
 
 test('promtool check rules accepts every rule file', async () => {
   const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.rules.yml'));
   expect(files.length).toBeGreaterThan(0);
   const { stdout } = await run(PROMTOOL, ['check', 'rules', ...files], { cwd: DIR });
-  expect(stdout).toContain('SUCCESS: 5 rules found');
+  expect(stdout).toContain('SUCCESS: 6 rules found');
 });
 
 test('promtool test rules passes the rule unit tests', async () => {

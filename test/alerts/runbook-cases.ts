@@ -16,6 +16,8 @@ export const SLA = 'SLA missed';
 export const SMTP = 'Email (SMTP) delivery failing';
 export const SLACK = 'Slack delivery failing';
 export const SUPERSEDED = 'Superseded by a newer feature version';
+export const QUALITY = 'Data-quality check failed';
+export const SANDBOX = 'SQL pipeline refused by its sandbox';
 
 export const RUNBOOK_CASES: { text: string; expected: string; source: string }[] = [
   // DuckDB
@@ -182,5 +184,25 @@ export const RUNBOOK_CASES: { text: string; expected: string; source: string }[]
     source: 'daybreak',
     expected: SLA,
     text: 'SLA missed: session-ranking/2025-03-01 still running 4h after its scheduled time',
+  },
+  {
+    source: 'daybreak',
+    expected: QUALITY,
+    text: 'DataQuality: daily-visits 2025-03-02: 1 of 5 data-quality checks failed; the output was not published and the previous one stays. check rows.maxChangePct failed: 38.3% (60 rows against 97 on 2025-03-01), limit <= 20%',
+  },
+  {
+    source: 'daybreak',
+    expected: QUALITY,
+    text: 'DataQuality: identity-join 2025-03-02: check report.matchRate failed: 0.41, limit >= 0.6',
+  },
+  {
+    source: 'daybreak',
+    expected: SANDBOX,
+    text: 'SandboxViolation: pipelines/daily-visits.sql: the query may read only its declared inputs and write nothing; refused: Permission Error: Cannot access file "/etc/passwd"',
+  },
+  {
+    source: 'daybreak',
+    expected: SANDBOX,
+    text: 'SandboxViolation: pipelines/export.sql: the query may read only its declared inputs and write nothing; refused: Cannot change configuration option "enable_external_access"',
   },
 ];

@@ -31,7 +31,7 @@ beforeAll(async () => {
     testConfig({ TEMPORAL_ADDRESS: server.address, TEMPORAL_UI_URL: server.uiUrl! }),
   );
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: inject('tools').chromium,
     args: [
       '--headless',
       '--no-sandbox',

@@ -14,7 +14,8 @@ import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { dagStateQuery } from '../../lib/contracts/daily.js';
 import { dateRange } from '../../lib/contracts/logical-date.js';
 import { lineageOf } from '../../lib/lineage.js';
-import { commitOutput, MANIFEST_NAME, putOutputFile, readManifest } from '../../lib/storage/manifest.js';
+import { MANIFEST_NAME, readManifest } from '../../lib/storage/manifest.js';
+import { publishLocalFiles } from '../../lib/storage/publish.js';
 import { PIPELINES } from '../../pipelines/index.js';
 import { buildParams } from '../../pipelines/params.js';
 import { startRun } from '../../pipelines/runs.js';
@@ -40,8 +41,8 @@ async function publishUpstream(date: string): Promise<string> {
   const prefix = output('upstream', date);
   const file = path.join(tempDir('part'), 'part-0.txt');
   await fs.writeFile(file, `${Date.now()}\n`);
-  await commitOutput(prefix, { pipeline: 'upstream', runDate: date }, [
-    await putOutputFile(prefix, file, 'part-0.txt', 1),
+  await publishLocalFiles(prefix, { pipeline: 'upstream', runDate: date }, [
+    { localPath: file, name: 'part-0.txt', rows: 1 },
   ]);
   return prefix;
 }

@@ -212,12 +212,16 @@ describe.each(ENTRY_POINTS.filter((e) => e.start).map((e) => [e.args.join(' '), 
       const manifest = JSON.parse(fs.readFileSync(path.join(output, '_SUCCESS'), 'utf8')) as {
         files: { name: string; bytes: number; sha256: string }[];
       };
-      expect(manifest.files.map((f) => f.name).sort()).toEqual(['ranking.json', 'ranking.parquet']);
+      expect(manifest.files.map((f) => f.name).sort()).toEqual([
+        expect.stringMatching(/^ranking-[0-9a-f]{10}\.json$/),
+        expect.stringMatching(/^ranking-[0-9a-f]{10}\.parquet$/),
+      ]);
       for (const f of manifest.files) {
         expect(sha256(path.join(output, f.name)), f.name).toBe(f.sha256);
         expect(fs.statSync(path.join(output, f.name)).size).toBe(f.bytes);
       }
-      const json = JSON.parse(fs.readFileSync(path.join(output, 'ranking.json'), 'utf8')) as Record<
+      const jsonName = manifest.files.find((f) => f.name.endsWith('.json'))!.name;
+      const json = JSON.parse(fs.readFileSync(path.join(output, jsonName), 'utf8')) as Record<
         string,
         string[]
       >;

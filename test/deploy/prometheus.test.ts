@@ -6,12 +6,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, inject, test } from 'vitest';
 import YAML from 'yaml';
 import { REPO_ROOT, exampleCompose, mounts, type Mount } from '../helpers/compose.js';
 
-const PROMTOOL = '/usr/bin/promtool';
-const AMTOOL = '/usr/bin/amtool';
+const { promtool: PROMTOOL, amtool: AMTOOL } = inject('tools');
 const compose = exampleCompose();
 const promMounts = mounts(compose.services.prometheus!).filter((m) => m.kind === 'bind');
 const amMounts = mounts(compose.services.alertmanager!).filter((m) => m.kind === 'bind');

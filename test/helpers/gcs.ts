@@ -5,14 +5,13 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { findOrBuildFakeGcsServer, startFakeGcsServer, type FakeGcsServer } from '../../devstack/fake-gcs.js';
+import { inject } from 'vitest';
+import { startFakeGcsServer, type FakeGcsServer } from '../../devstack/fake-gcs.js';
 import { freePort } from '../../devstack/dev-server.js';
 import type { GcsStorage } from '../../lib/storage/gcs.js';
 
 export async function startEmulator(): Promise<FakeGcsServer> {
-  const cacheDir = process.env.DAYBREAK_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'daybreak');
-  const binary = await findOrBuildFakeGcsServer({ cacheDir });
-  return startFakeGcsServer({ binary });
+  return startFakeGcsServer({ binary: inject('tools')['fake-gcs-server'] });
 }
 
 /** Creates a bucket in the emulator through its JSON API. */

@@ -10,6 +10,7 @@ import type { Config } from '../../lib/config.js';
 import { sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { waitForRun } from '../../lib/runs.js';
 import { startRun } from '../../pipelines/runs.js';
+import { publishedFile } from '../../lib/storage/publish.js';
 import {
   MONTHS,
   type MonthRanking,
@@ -71,12 +72,17 @@ export interface RankingRow {
   total_seconds: number;
 }
 
-/** The published ranking.json and ranking.parquet of an output prefix. */
+/** The published ranking.json and ranking.parquet of an output prefix (the files its manifest lists). */
 export async function readPublished(output: string): Promise<{ json: MonthRanking; rows: RankingRow[] }> {
-  const json = JSON.parse(await fs.readFile(path.join(output, 'ranking.json'), 'utf8')) as MonthRanking;
+  const [jsonFile, parquetFile] = await Promise.all([
+    publishedFile(output, 'ranking.json'),
+    publishedFile(output, 'ranking.parquet'),
+  ]);
+  if (!jsonFile || !parquetFile) throw new Error(`${output} has no published ranking`);
+  const json = JSON.parse(await fs.readFile(jsonFile, 'utf8')) as MonthRanking;
   const rows = await withDuckDB({ scratchDir: path.join(output, '..', '.read-tmp') }, async (conn) => {
     const reader = await conn.runAndReadAll(
-      `SELECT * FROM read_parquet(${sqlString(path.join(output, 'ranking.parquet'))}) ORDER BY month, rank`,
+      `SELECT * FROM read_parquet(${sqlString(parquetFile)}) ORDER BY month, rank`,
     );
     return reader.getRowObjectsJS().map((r) => ({
       year: Number(r.year),

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { expect, test } from 'vitest';
 import { lineageOf } from '../../lib/lineage.js';
 import { MANIFEST_NAME } from '../../lib/storage/manifest.js';
-import { commitOutput, putOutputFile } from '../../lib/storage/manifest.js';
+import { publishLocalFiles } from '../../lib/storage/publish.js';
 import { pipelineOutput } from '../../lib/datasets.js';
 import { planBackfill } from '../../pipelines/backfill.js';
 import { makeCatalogue } from '../../pipelines/catalogue.js';
@@ -27,8 +27,8 @@ function setup() {
     const file = path.join(tempDir('part'), 'part-0.txt');
     await fs.writeFile(file, `${pipeline} ${date} ${Date.now()}\n`);
     const prefix = out(pipeline, date);
-    const manifest = await commitOutput(prefix, { pipeline, runDate: date }, [
-      await putOutputFile(prefix, file, 'part-0.txt', 1),
+    const manifest = await publishLocalFiles(prefix, { pipeline, runDate: date }, [
+      { localPath: file, name: 'part-0.txt', rows: 1 },
     ]);
     await fs.writeFile(
       path.join(prefix, MANIFEST_NAME),

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateIdentityJoin } from '../../datagen/identity-join.js';
 import type { DailyInput, DailyResult } from '../../lib/contracts/daily.js';
-import { describeLocalFile, commitOutput } from '../../lib/storage/manifest.js';
+import { publishedFile, publishLocalFiles } from '../../lib/storage/publish.js';
 import { catalogue } from '../../pipelines/index.js';
 import { buildBranches } from '../../pipelines/dag.js';
 import { expectedJoin, readRows } from '../helpers/identity-join.js';
@@ -35,11 +35,13 @@ beforeAll(async () => {
   });
   // The upstream export publishes the date's DS1 partition (identity-join's sensor waits for it).
   const partition = path.join(generated.ds1Dir, `dt=${RUN_DATE}`);
-  const files = (await fs.readdir(partition)).filter((f) => f.endsWith('.parquet'));
-  await commitOutput(
+  const generatedFiles = `${partition}.generated`;
+  await fs.rename(partition, generatedFiles);
+  const files = (await fs.readdir(generatedFiles)).filter((f) => f.endsWith('.parquet'));
+  await publishLocalFiles(
     partition,
     { pipeline: 'export', runDate: RUN_DATE },
-    await Promise.all(files.map((f) => describeLocalFile(path.join(partition, f), f, 0))),
+    files.map((f) => ({ localPath: path.join(generatedFiles, f), name: f, rows: 0 })),
   );
   env = await startTestWorker(config, {
     catalogue: cat,
@@ -111,7 +113,9 @@ test('it runs after identity-join in the DAG its datasets give, and matches an i
     ['visits-by-country', 'completed'],
   ]);
   const out = path.join(root, 'curated', 'visits-by-country', `dt=${RUN_DATE}`);
-  const rows = await readRows([path.join(out, 'part-00000.parquet')]);
+  const published = await publishedFile(out, 'part-00000.parquet');
+  expect(published).toBeDefined();
+  const rows = await readRows([published!]);
   const expected = await expectedCounts();
   expect(expected.length).toBeGreaterThan(3);
   // BIGINT counts come back as strings from the JSON reader.

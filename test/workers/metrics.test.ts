@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
 import { freePort } from '../../devstack/dev-server.js';
-import { commitOutput, putOutputFile } from '../../lib/storage/manifest.js';
+import { publishLocalFiles } from '../../lib/storage/publish.js';
 import { startRun } from '../../pipelines/runs.js';
 import { seedLastSuccess, startMetricsServer, type MetricsServer } from '../../workers/metrics-server.js';
 import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
@@ -27,8 +27,8 @@ beforeAll(async () => {
   fs.mkdirSync(prefix, { recursive: true });
   const file = path.join(tempDir('metrics-file'), 'ranking.json');
   fs.writeFileSync(file, '{}');
-  await commitOutput(prefix, { pipeline: 'session-ranking', runDate: '2024-06-01' }, [
-    await putOutputFile(prefix, file, 'ranking.json', 0),
+  await publishLocalFiles(prefix, { pipeline: 'session-ranking', runDate: '2024-06-01' }, [
+    { localPath: file, name: 'ranking.json', rows: 0 },
   ]);
   env = await startTestWorker(config);
   metrics = await startMetricsServer(config, 0);

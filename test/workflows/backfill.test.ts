@@ -15,7 +15,8 @@ import {
   type BackfillInput,
   type BackfillState,
 } from '../../lib/contracts/backfill.js';
-import { commitOutput, putOutputFile, readManifest } from '../../lib/storage/manifest.js';
+import { readManifest } from '../../lib/storage/manifest.js';
+import { publishLocalFiles } from '../../lib/storage/publish.js';
 import { PIPELINES } from '../../pipelines/index.js';
 import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
 
@@ -45,8 +46,8 @@ test('runs the missing dates, at most --max-parallel at once, below daily runs i
   // One date is published already: a missing-mode backfill leaves it alone.
   const file = path.join(tempDir('part'), 'part-0.txt');
   await fs.writeFile(file, 'x\n');
-  await commitOutput(output(DATES[1]!), { pipeline: 'session-ranking', runDate: DATES[1]! }, [
-    await putOutputFile(output(DATES[1]!), file, 'part-0.txt', 1),
+  await publishLocalFiles(output(DATES[1]!), { pipeline: 'session-ranking', runDate: DATES[1]! }, [
+    { localPath: file, name: 'part-0.txt', rows: 1 },
   ]);
   const plan = await planFor('session-ranking', opts(DATES[0]!, DATES[4]!), env.config, env.client);
   expect(plan.items.map((i) => i.runDate)).toEqual([DATES[0], DATES[2], DATES[3], DATES[4]]);

@@ -11,7 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { PIPELINES } from '../../pipelines/index.js';
 import { buildParams } from '../../pipelines/params.js';
-import { commitOutput, putOutputFile } from '../../lib/storage/manifest.js';
+import { publishLocalFiles } from '../../lib/storage/publish.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
 import type { DailyBranch, DailyInput, DailyResult, RerunMode } from '../../lib/contracts/daily.js';
 import { PipelineKey, RunDateKey } from '../../lib/contracts/search-attributes.js';
@@ -146,8 +146,8 @@ test('sensors: a late input is waited for; one that never appears fails at its d
     await new Promise((r) => setTimeout(r, 1500));
     const file = path.join(tempDir('late'), 'part-0.txt');
     await fs.writeFile(file, 'x\n');
-    await commitOutput(late, { pipeline: 'upstream', runDate: RUN_DATE }, [
-      await putOutputFile(late, file, 'part-0.txt', 1),
+    await publishLocalFiles(late, { pipeline: 'upstream', runDate: RUN_DATE }, [
+      { localPath: file, name: 'part-0.txt', rows: 1 },
     ]);
   })();
   const started = Date.now();

@@ -16,7 +16,8 @@ import type { Features } from '../../lib/features/encoding.js';
 import { FEATURE_VIEWS } from '../../lib/features/views/index.js';
 import { waitForRun } from '../../lib/runs.js';
 import { startRun } from '../../pipelines/runs.js';
-import { beginOutput, commitOutput, putOutputFile, readManifest } from '../../lib/storage/manifest.js';
+import { readManifest } from '../../lib/storage/manifest.js';
+import { publishLocalFiles } from '../../lib/storage/publish.js';
 import { startTestApi, type TestApi } from '../helpers/feature-api.js';
 import { oracleViews, readClusters, readOfflineView, readRecords } from '../helpers/feature-oracle.js';
 import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
@@ -194,9 +195,9 @@ test("without a clusters parameter the date's published model-scoring output is 
   expect(before.views[0]!.clusters).toBeUndefined();
   expect(before.views[0]!.entities).toBe(3000);
   // model-scoring publishes clusters/part-00000.parquet under its prefix with a manifest.
-  await beginOutput(prefix);
-  const file = await putOutputFile(prefix, clusters, 'clusters/part-00000.parquet', 3000);
-  await commitOutput(prefix, { pipeline: 'model-scoring', runDate: RUN_DATE }, [file]);
+  await publishLocalFiles(prefix, { pipeline: 'model-scoring', runDate: RUN_DATE }, [
+    { localPath: clusters, name: 'clusters/part-00000.parquet', rows: 3000 },
+  ]);
   const after = await run(path.join(dir, 'out-auto'));
   expect(after.views[0]!.clusters).toBe(path.join(prefix, 'clusters'));
   expect(after.views[0]!.entities).toBe(offlineA.customer!.size);

@@ -15,6 +15,7 @@ import { waitForRun } from '../../lib/runs.js';
 import { startRun } from '../../pipelines/runs.js';
 import { connectClient } from '../../lib/temporal.js';
 import { MANIFEST_NAME, readManifest } from '../../lib/storage/manifest.js';
+import { logicalName, runTag } from '../../lib/storage/publish.js';
 import { canonical, findPii, piiNeedles, readRows } from '../helpers/identity-join.js';
 import { testConfig, tempDir } from '../helpers/temporal.js';
 
@@ -146,8 +147,11 @@ test('a worker SIGKILLed during a shard, then a re-run, leaves exactly the undis
   expect(leftovers).not.toContain(MANIFEST_NAME);
   expect(leftovers.some((f) => f.startsWith('part-'))).toBe(true);
   expect(running.heartbeatDetails).toBeDefined(); // the shard was heartbeating its progress
-  // An extra file the re-run does not produce must not survive it.
-  await fs.writeFile(path.join(killedOut, 'part-00077-00000.parquet'), 'stray');
+  // A file of the killed run that the re-run does not produce must not survive it.
+  await fs.writeFile(
+    path.join(killedOut, `part-00077-00000-${runTag(h2.firstExecutionRunId)}.parquet`),
+    'stray',
+  );
 
   await h2.terminate('worker killed; re-running the date');
   await startChildWorker();
@@ -165,7 +169,8 @@ test('a worker SIGKILLed during a shard, then a re-run, leaves exactly the undis
   expect(b.rows).toEqual(a.rows);
   expect(b.rows.length).toBe(undisturbed.rowsOut);
   expect(b.manifest.totals.rows).toBe(a.manifest.totals.rows);
-  expect(b.manifest.files.map((f) => f.name)).toEqual(a.manifest.files.map((f) => f.name));
+  const names = (m: typeof a.manifest) => m.files.map((f) => logicalName(f.name, m));
+  expect(names(b.manifest)).toEqual(names(a.manifest));
   for (const key of ['rowsIn', 'rowsOut', 'matchedRows', 'ds2Rows', 'shards', 'tasks'] as const) {
     expect(rerun[key]).toBe(undisturbed[key]);
   }

@@ -11,6 +11,7 @@ import { waitForRun } from '../../lib/runs.js';
 import { startRun } from '../../pipelines/runs.js';
 import { GcsStorage } from '../../lib/storage/gcs.js';
 import { readManifest, MANIFEST_NAME } from '../../lib/storage/manifest.js';
+import { publishLocalFiles } from '../../lib/storage/publish.js';
 import { canonical, expectedJoin, readRows } from '../helpers/identity-join.js';
 import { createBucket, startEmulator, uploadTree } from '../helpers/gcs.js';
 import {
@@ -117,7 +118,7 @@ describe('identity-join', () => {
     expect(result.bytesWritten).toBe(manifest!.totals.bytes);
     expect(manifest!.totals.rows).toBe(expected.length);
     expect(manifest!.report).toMatchObject({ rowsIn: 6_000, rowsOut: expected.length, shards: 3 });
-    for (const f of manifest!.files) expect(f.name).toMatch(/^part-\d{5}-\d{5}\.parquet$/);
+    for (const f of manifest!.files) expect(f.name).toMatch(/^part-\d{5}-\d{5}-[0-9a-f]{10}\.parquet$/);
     // Only the manifest and the files it lists (no _work, no temporaries).
     expect((await fs.readdir(output)).sort()).toEqual(
       [MANIFEST_NAME, ...manifest!.files.map((f) => f.name)].sort(),
@@ -158,8 +159,12 @@ describe('identity-join', () => {
     await uploadTree(gcs, path.join(dataDir, 'liveramp'), 'gs://lake/raw/ds2');
     const inputsBefore = await gcs.list('gs://lake/raw');
     const output = `gs://lake/curated/identity-join/dt=${DAY}`;
-    // A stray file from an older run must disappear when the new output is published.
-    await gcs.writeText(`${output}/part-00099-00000.parquet`, 'stale');
+    // The files of an older output must disappear when the new output is published.
+    const stale = path.join(tempDir('ij-stale'), 'stale.parquet');
+    await fs.writeFile(stale, 'stale');
+    await publishLocalFiles(output, { pipeline: 'identity-join', runDate: DAY }, [
+      { localPath: stale, name: 'part-00099-00000.parquet', rows: 1 },
+    ]);
     const result = await run(DAY, {
       ds1: 'gs://lake/raw/ds1',
       ds2: 'gs://lake/raw/ds2/*.parquet',

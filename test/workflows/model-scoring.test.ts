@@ -15,6 +15,7 @@ import { comparisonColumnsSql } from '../../lib/identity/comparisons.js';
 import { scoreSql } from '../../lib/identity/model.js';
 import { loadModel } from '../../lib/identity/registry.js';
 import { readManifest } from '../../lib/storage/manifest.js';
+import { logicalName } from '../../lib/storage/publish.js';
 import { rootCauseOf } from '../../lib/contracts/root-cause.js';
 import { waitForRun } from '../../lib/runs.js';
 import { startRun } from '../../pipelines/runs.js';
@@ -100,7 +101,7 @@ afterAll(async () => {
 describe('a labelled run with a challenger', () => {
   test('publishes pairs, clusters and the shadow output under one manifest', async () => {
     const manifest = await readManifest(out1());
-    const names = manifest!.files.map((f) => f.name);
+    const names = manifest!.files.map((f) => logicalName(f.name, manifest!));
     expect(names).toEqual([
       'clusters/part-00000.parquet',
       'pairs/part-00000.parquet',

@@ -13,7 +13,7 @@ import { closeEmailTransports } from '../../alerts/email.js';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { dagStateQuery, type DailyBranch, type DailyResult } from '../../lib/contracts/daily.js';
 import { sensorRegistry, sensorsWaitingFor } from '../../lib/sensors.js';
-import { commitOutput, putOutputFile } from '../../lib/storage/manifest.js';
+import { publishLocalFiles } from '../../lib/storage/publish.js';
 import { PIPELINES } from '../../pipelines/index.js';
 import { buildParams } from '../../pipelines/params.js';
 import { startRun } from '../../pipelines/runs.js';
@@ -68,8 +68,8 @@ function ranking(name: string, inputs: DailyBranch['inputs']): DailyBranch {
 async function publish(uri: string): Promise<void> {
   const file = path.join(tempDir('upstream'), 'part-0.txt');
   await fs.writeFile(file, 'x\n');
-  await commitOutput(uri, { pipeline: 'upstream', runDate: RUN_DATE }, [
-    await putOutputFile(uri, file, 'part-0.txt', 1),
+  await publishLocalFiles(uri, { pipeline: 'upstream', runDate: RUN_DATE }, [
+    { localPath: file, name: 'part-0.txt', rows: 1 },
   ]);
   await wakeSensors(env.config, env.client, uri);
 }

@@ -8,6 +8,7 @@ import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import type { FakeGcsServer } from '../../devstack/fake-gcs.js';
 import { GcsStorage } from '../../lib/storage/gcs.js';
 import { MANIFEST_NAME, readManifest } from '../../lib/storage/manifest.js';
+import { logicalName, publishedFile } from '../../lib/storage/publish.js';
 import { createBucket, startEmulator, uploadTree } from '../helpers/gcs.js';
 import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
 import { expectedRanking, readAllRows, runSessionRanking } from '../helpers/session-ranking.js';
@@ -64,13 +65,18 @@ test('a run over gs:// inputs publishes the independently computed ranking to gs
     output,
   });
 
-  expect(JSON.parse(await gcs.readText(`${output}/ranking.json`))).toEqual(expected.ranking);
+  expect(JSON.parse(await gcs.readText((await publishedFile(output, 'ranking.json'))!))).toEqual(
+    expected.ranking,
+  );
   const manifest = await readManifest(output);
-  expect(manifest?.files.map((f) => f.name)).toEqual(['ranking.json', 'ranking.parquet']);
+  expect(manifest?.files.map((f) => logicalName(f.name, manifest))).toEqual([
+    'ranking.json',
+    'ranking.parquet',
+  ]);
   expect(manifest?.report).toMatchObject({ inputRows: 40_000, shards: 6 });
   const listed = (await gcs.list('gs://lake/curated')).map((o) => o.uri).sort();
   expect(listed).toEqual(
-    [`${output}/${MANIFEST_NAME}`, `${output}/ranking.json`, `${output}/ranking.parquet`].sort(),
+    [`${output}/${MANIFEST_NAME}`, ...manifest!.files.map((f) => `${output}/${f.name}`)].sort(),
   );
   expect(await gcs.list('gs://lake/raw')).toEqual(inputs);
 });

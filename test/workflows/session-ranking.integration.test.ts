@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { readManifest } from '../../lib/storage/manifest.js';
+import { logicalName } from '../../lib/storage/publish.js';
 import { MONTHS, type SessionRankingResult } from '../../activities/session-ranking/types.js';
 import {
   activityStarts,
@@ -89,7 +90,7 @@ test('the ranking equals an independent computation over the same rows', async (
     expect(new Set(rows.map((r) => r.year))).toEqual(new Set([expected.year]));
   });
   const manifest = await readManifest(output);
-  expect(manifest?.files.map((f) => [f.name, f.rows])).toEqual([
+  expect(manifest?.files.map((f) => [logicalName(f.name, manifest), f.rows])).toEqual([
     ['ranking.json', 12],
     ['ranking.parquet', published.rows.length],
   ]);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { readManifest } from '../../lib/storage/manifest.js';
+import { logicalName } from '../../lib/storage/publish.js';
 import { waitForRun } from '../../lib/runs.js';
 import { startRun } from '../../pipelines/runs.js';
 import type { SessionRankingResult } from '../../activities/session-ranking/types.js';
@@ -39,5 +40,8 @@ test('a run publishes a 12-month ranking with a manifest', async () => {
   expect(result.inputRows).toBe(20_000);
   expect(result.rejectedRows).toBeGreaterThan(0);
   const manifest = await readManifest(output);
-  expect(manifest?.files.map((f) => f.name)).toEqual(['ranking.json', 'ranking.parquet']);
+  expect(manifest?.files.map((f) => logicalName(f.name, manifest))).toEqual([
+    'ranking.json',
+    'ranking.parquet',
+  ]);
 });

@@ -1,13 +1,15 @@
 // Workflow interceptor registered for every workflow the worker runs (workers/bundle.ts): counts a
 // run's start, watches its SLA (memo `slaSeconds`, counted from the scheduled time), and when the
 // run ends calls an alert activity: a failure alert when it failed for good, a resolve call when it
-// succeeded. Pipelines call nothing themselves. Deterministic: only workflow APIs, no I/O.
+// succeeded. A run that failed or was cancelled first aborts the outputs it had open (the publish
+// protocol's clean-up). Pipelines call nothing themselves. Deterministic: only workflow APIs, no I/O.
 import { TemporalFailure } from '@temporalio/common';
 import {
   CancellationScope,
   ContinueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   sleep,
@@ -18,6 +20,7 @@ import {
   type WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
 import type { AlertActivities, RunRef } from '../../activities/alerts/types.js';
+import type { OutputActivities } from '../../activities/common/output.js';
 import { rootCauseOf } from '../../lib/contracts/root-cause.js';
 import { parseRunWorkflowId } from '../../lib/contracts/run-id.js';
 import {
@@ -28,11 +31,15 @@ import {
 } from '../../lib/contracts/search-attributes.js';
 
 /** Workflows that are Daybreak's own machinery, not pipeline runs. */
-const INTERNAL_WORKFLOW_TYPES = new Set(['alertState', 'watchdog']);
+const INTERNAL_WORKFLOW_TYPES = new Set(['alertState', 'alertRedelivery', 'watchdog']);
 
 const alerts = proxyActivities<AlertActivities>({
   startToCloseTimeout: '2m',
   retry: { initialInterval: '2s', maximumAttempts: 3 },
+});
+const outputs = proxyActivities<OutputActivities>({
+  startToCloseTimeout: '5m',
+  retry: { initialInterval: '2s', maximumAttempts: 5 },
 });
 const local = proxyLocalActivities<AlertActivities>({
   startToCloseTimeout: '10s',
@@ -119,9 +126,16 @@ class AlertingInterceptor implements WorkflowInboundCallsInterceptor {
       return result;
     } catch (err) {
       await stopSla(false);
-      // Continue-as-new and cancellation are not failures; non-Temporal errors fail the workflow
-      // task (retried), not the run.
-      if (err instanceof ContinueAsNew || isCancellation(err) || !(err instanceof TemporalFailure)) throw err;
+      // Continue-as-new is not an end; non-Temporal errors fail the workflow task (retried), not the run.
+      if (err instanceof ContinueAsNew || !(err instanceof TemporalFailure)) throw err;
+      // Failed or cancelled: remove what the run put into its outputs (the previous outputs stay).
+      // Runs started before this existed replay without it.
+      if (patched('abort-outputs-on-failure')) {
+        await CancellationScope.nonCancellable(() =>
+          outputs.abortRunOutputs({ workflowId: run.workflowId, runId: run.runId }),
+        ).catch((e: unknown) => log.warn('aborting the run outputs failed', { error: String(e) }));
+      }
+      if (isCancellation(err)) throw err;
       if (isFinalAttempt()) {
         const cause = rootCauseOf(err);
         await alerts

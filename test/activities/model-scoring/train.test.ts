@@ -102,4 +102,4 @@ test('daybreak models train registers the next version; an unknown version is on
   );
   expect(missing?.code).toBe(2);
   expect(missing?.stderr).toMatch(/unknown model version v7 .*known: v1, v2, v3/);
-});
+}, 600_000);

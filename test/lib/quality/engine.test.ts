@@ -79,7 +79,7 @@ describe('runChecks', () => {
     expect(samples).toHaveLength(5);
     for (const row of samples) {
       expect(row.email).toBe('***');
-      expect(Number(row.visits)).toBeGreaterThan(3);
+      expect(row.visits).toBeGreaterThan(3);
     }
     // An extra PII column (declared with pii:) is masked too; a null stays null.
     expect(samples.some((r) => r.lvr_id === '***')).toBe(true);
@@ -112,6 +112,15 @@ describe('runChecks', () => {
       status: 'failed',
       detail: /no figure matchRate/,
     });
+  });
+
+  test('a null report figure skips its check (the run had nothing to measure)', async () => {
+    const checks = checksSchema.parse({ report: { matchRate: { min: 0.5, max: 1 } } });
+    const results = await runChecks({ conn, checks, rows: 0, report: { matchRate: null } });
+    expect(results).toEqual([
+      { check: 'report.matchRate.min', status: 'skipped', limit: '>= 0.5', detail: 'no matchRate this run' },
+      { check: 'report.matchRate.max', status: 'skipped', limit: '<= 1', detail: 'no matchRate this run' },
+    ]);
   });
 });
 
@@ -147,7 +156,7 @@ describe('qualityFailure', () => {
       'check sql[0] [SELECT * FROM output WHERE visits <= 0] failed: 2, limit = 0 rows returned',
     );
     expect(failure.message).toMatch(
-      /violating rows \(up to 5, PII masked\):\n {4}\{"lvr_id":"L[49]","email":"\*\*\*","visits":"0"\}/,
+      /violating rows \(up to 5, PII masked\):\n {4}\{"lvr_id":"L[49]","email":"\*\*\*","visits":0\}/,
     );
     expect(failure.message).not.toMatch(/@example\.com/);
     expect(failure.details).toEqual([{ checks: results }]);

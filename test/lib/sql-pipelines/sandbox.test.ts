@@ -54,9 +54,15 @@ describe('allowed', () => {
     expect(String(rows[0]![1])).toBe('2025-01-02');
   });
 
-  test('COPY into the task output folder', async () => {
-    await conn.run(`COPY (SELECT * FROM events) TO '${out}/part-0.parquet'`);
-    expect(fs.existsSync(path.join(out, 'part-0.parquet'))).toBe(true);
+  test('COPY into the task output folder (as the task writes its files), and reading them back', async () => {
+    await conn.run(
+      `COPY (SELECT * FROM events) TO '${out}' (FORMAT parquet, FILE_SIZE_BYTES '128MB', FILENAME_PATTERN 'part-{i}')`,
+    );
+    expect(fs.readdirSync(out)).toEqual(['part-0.parquet']);
+    const rows = (
+      await conn.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata('${out}/part-0.parquet')`)
+    ).getRows();
+    expect(Number(rows[0]![0])).toBe(10);
   });
 });
 

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { withDuckDB, sqlFileList, sqlString } from '../../../lib/duckdb.js';
 import { missingInput } from '../../../lib/errors.js';
 import { joinUri } from '../../../lib/storage/index.js';
-import { beginOutput, commitOutput, putOutputFile, readManifest } from '../../../lib/storage/manifest.js';
+import { readManifest } from '../../../lib/storage/manifest.js';
 import { duckdbOptions, type ActivityDeps } from '../../../activities/common/deps.js';
+import { commitOutput, openRunOutput, putOutputFile } from '../../../activities/common/output.js';
 import { withScratch } from '../../../activities/common/scratch.js';
 import { stageAll } from '../../../activities/common/staging.js';
 
@@ -14,7 +15,7 @@ export function createVisitsByCountryActivities({ config }: ActivityDeps) {
     async aggregateVisitsByCountry(input: { runDate: string; joined: string; output: string }) {
       const manifest = await readManifest(input.joined);
       if (!manifest) throw missingInput(`${input.joined} has no _SUCCESS manifest`);
-      await beginOutput(input.output);
+      const output = await openRunOutput(config, input.output, [input.joined]);
       return withScratch(config, 'visits-by-country', async (scratch) => {
         const files = await stageAll(
           manifest.files.map((f) => joinUri(input.joined, f.name)),
@@ -36,8 +37,8 @@ export function createVisitsByCountryActivities({ config }: ActivityDeps) {
           );
           return Number(count.getRows()[0]![0]);
         });
-        const file = await putOutputFile(input.output, out, 'part-00000.parquet', rows);
-        await commitOutput(input.output, { pipeline: 'visits-by-country', runDate: input.runDate }, [file]);
+        const file = await putOutputFile(output, out, 'part-00000.parquet', rows);
+        await commitOutput(config, output, { pipeline: 'visits-by-country', runDate: input.runDate }, [file]);
         return { output: input.output, countries: rows, inputRows: manifest.totals.rows };
       });
     },

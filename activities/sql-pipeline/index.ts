@@ -1,0 +1,279 @@
+// Activities of the generic SQL pipeline, the same for every `pipelines/*.sql` file (the definition
+// comes in the input): plan (find the inputs' files for the date, bind the query against them,
+// split into tasks by mode), run one query task in the sandbox (its result written straight to
+// output files), and publish (data-quality checks on the staged output, then the manifest).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parquetRowsPerFile, sqlIdent, withDuckDB } from '../../lib/duckdb.js';
+import { badInput, sandboxViolation } from '../../lib/errors.js';
+import { registerPipelineLabels } from '../../lib/metrics.js';
+import { qualityFailure, runChecks } from '../../lib/quality/engine.js';
+import type { SqlPipelineDefinition } from '../../lib/sql-pipelines/definition.js';
+import { PipelineFileError } from '../../lib/sql-pipelines/errors.js';
+import type { SqlPipelineParams } from '../../lib/sql-pipelines/params.js';
+import { checkQuery } from '../../lib/sql-pipelines/query-check.js';
+import type { OutputColumn } from '../../lib/sql-pipelines/bind.js';
+import { enterSandbox, refusalsAsViolations, sandboxRefusal } from '../../lib/sql-pipelines/sandbox.js';
+import { isGcsUri, joinUri } from '../../lib/storage/index.js';
+import type { ManifestFile } from '../../lib/storage/manifest.js';
+import { commitOutput, openRunOutput, putOutputFile } from '../common/output.js';
+import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
+import { startHeartbeat } from '../common/heartbeat.js';
+import { withScratch } from '../common/scratch.js';
+import { stageAll } from '../common/staging.js';
+import { planInput } from './inputs.js';
+import { PLANNERS } from './modes.js';
+import { previousPublished } from '../common/previous-output.js';
+import { writeResultSql } from './sql.js';
+import type { PlannedInput, SqlPipelinePlan, SqlPipelineReport, SqlTask, SqlTaskResult } from './types.js';
+
+export * from './types.js';
+
+/**
+ * part-<task>-<n>.parquet; the publish protocol adds the run's tag (a retried task overwrites its
+ * own files, and a new run never touches the files the published manifest lists).
+ */
+export function outputFileName(task: number, n: number): string {
+  return `part-${String(task).padStart(5, '0')}-${String(n).padStart(5, '0')}.parquet`;
+}
+
+/** DuckDB errors that the same query on the same data would raise again: no retry helps. */
+const DETERMINISTIC =
+  /^(Conversion|Invalid Input|Binder|Catalog|Parser|Out of Range|Constraint|Not implemented|Invalid type) Error/;
+
+/** A failure of the user's query as one clear error: refused access, bad data, or (else) retried. */
+function queryFailure(def: Pick<SqlPipelineDefinition, 'file'>, runDate: string, err: unknown): unknown {
+  const refused = sandboxRefusal(err);
+  if (refused !== undefined) {
+    return sandboxViolation(
+      `${def.file}: the query may read only its declared inputs and write nothing; refused: ${refused}`,
+    );
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (DETERMINISTIC.test(message)) {
+    return badInput(`${def.file}: the query failed on the inputs of ${runDate}: ${message.split('\n')[0]}`);
+  }
+  return err;
+}
+
+/** A definition problem found on the worker (the client checks first): bad input, or a refusal. */
+function definitionFailure(err: PipelineFileError): unknown {
+  const refused = err.problems.find((p) => p.refused !== undefined)?.refused;
+  if (refused !== undefined) {
+    return sandboxViolation(
+      `${err.file}: the query may read only its declared inputs and write nothing; refused: ${refused}`,
+    );
+  }
+  return badInput(err.message);
+}
+
+async function listParquet(dir: string): Promise<string[]> {
+  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.parquet'));
+  // DuckDB numbers files part-0, part-1, ... in write order; keep that order.
+  return names
+    .sort((a, b) => Number(/(\d+)/.exec(a)![1]) - Number(/(\d+)/.exec(b)![1]))
+    .map((n) => path.join(dir, n));
+}
+
+/** Local files standing for each input's columns: all local files, or the smallest staged one. */
+async function schemaSample(
+  inputs: Record<string, PlannedInput>,
+  scratch: string,
+): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const [name, input] of Object.entries(inputs)) {
+    const files = input.files.length
+      ? input.files
+      : (input.schemaFiles ?? []).map((uri) => ({ uri, size: 0 }));
+    const remote = files.some((f) => isGcsUri(f.uri));
+    const chosen = remote ? [files.reduce((a, b) => (b.size < a.size ? b : a))] : files;
+    out[name] = await stageAll(
+      chosen.map((f) => f.uri),
+      path.join(scratch, name),
+    );
+  }
+  return out;
+}
+
+export function createSqlPipelineActivities({ config }: ActivityDeps) {
+  /** Threads per task: the worker's DuckDB threads shared by the tasks that run side by side. */
+  const threadsFor = (siblings: number) =>
+    Math.max(
+      1,
+      Math.floor(
+        config.DAYBREAK_DUCKDB_THREADS /
+          Math.max(1, Math.min(siblings, config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES)),
+      ),
+    );
+
+  return {
+    async planSqlPipeline(input: { runDate: string; params: SqlPipelineParams }): Promise<SqlPipelinePlan> {
+      const { params, runDate } = input;
+      const def = params.definition;
+      // A file newer than this worker: its name becomes a metric label from now on (file names are
+      // kebab-case and few, so the label set stays small).
+      registerPipelineLabels([def.name]);
+      const inputs: Record<string, PlannedInput> = {};
+      for (const [name, loc] of Object.entries(params.inputs))
+        inputs[name] = await planInput(name, loc, runDate);
+      const columns = await withScratch(config, `sql-plan-${def.name}`, async (scratch) => {
+        try {
+          return await checkQuery({
+            definition: def,
+            schemaFiles: await schemaSample(inputs, scratch),
+            runDate,
+          });
+        } catch (err) {
+          throw err instanceof PipelineFileError ? definitionFailure(err) : err;
+        }
+      });
+      // The output is opened (locked for this run) before any work; the published output stays as
+      // it is until publish commits: new files get run-scoped names, a failed check leaves it readable.
+      await openRunOutput(
+        config,
+        params.output,
+        Object.values(inputs).map((i) => i.uri),
+      );
+      const tasks = PLANNERS[def.mode](inputs, { groupBytes: params.groupMB * 1024 * 1024 });
+      return {
+        mode: def.mode,
+        inputs,
+        tasks,
+        columns,
+        inputBytes: Object.values(inputs).reduce((s, i) => s + i.bytes, 0),
+      };
+    },
+
+    /** Runs the query over one task's files in the sandbox and puts its files into the output. */
+    async runSqlPipelineTask(input: {
+      runDate: string;
+      definition: Pick<SqlPipelineDefinition, 'name' | 'file' | 'sql'>;
+      firstInput: string;
+      task: SqlTask;
+      output: string;
+      targetFileMB: number;
+    }): Promise<SqlTaskResult> {
+      const { task, definition: def } = input;
+      return withScratch(config, `sql-${def.name}-${task.task}`, async (scratch) => {
+        const stage = async (views: Record<string, string[]>, dir: string) =>
+          Object.fromEntries(
+            await Promise.all(
+              Object.entries(views).map(async ([name, uris]) => [
+                name,
+                await stageAll(uris, path.join(scratch, dir, name)),
+              ]),
+            ),
+          ) as Record<string, string[]>;
+        const views = await stage(task.views, 'in');
+        const emptyTables = await stage(task.emptyViews, 'schema');
+        const outDir = path.join(scratch, 'out');
+        return withDuckDB({ ...duckdbOptions(config), threads: threadsFor(task.tasks) }, async (conn) => {
+          const hb = startHeartbeat<{ task: string; step: string; percent?: number }>(
+            { task: `${task.task + 1}/${task.tasks}`, step: 'running the query' },
+            conn,
+          );
+          const progress = setInterval(() => {
+            const p = conn.progress;
+            hb.beat({
+              task: `${task.task + 1}/${task.tasks}`,
+              step: 'running the query',
+              percent: p.percentage >= 0 ? Math.round(p.percentage) : undefined,
+            });
+          }, 2_000);
+          try {
+            await refusalsAsViolations(def.file, () =>
+              enterSandbox(conn, { views, emptyTables, writeDir: outDir, runDate: input.runDate }),
+            );
+            try {
+              await conn.run(writeResultSql({ sql: def.sql, outDir, targetFileMB: input.targetFileMB }));
+            } catch (err) {
+              throw queryFailure(def, input.runDate, err);
+            }
+            clearInterval(progress);
+            hb.beat({ task: `${task.task + 1}/${task.tasks}`, step: 'publishing files' });
+            const written = await listParquet(outDir);
+            const rows = await parquetRowsPerFile(conn, written);
+            const firstFiles = views[input.firstInput] ?? [];
+            const inputRows = [...(await parquetRowsPerFile(conn, firstFiles)).values()].reduce(
+              (s, n) => s + n,
+              0,
+            );
+            const files: ManifestFile[] = [];
+            for (const local of written) {
+              const n = rows.get(local) ?? 0;
+              if (n === 0) continue; // an empty result writes one empty file: not worth publishing
+              files.push(
+                await putOutputFile(input.output, local, outputFileName(task.task, files.length), n),
+              );
+            }
+            const read = await Promise.all(
+              Object.values(views)
+                .flat()
+                .map(async (f) => (await fs.stat(f)).size),
+            );
+            return {
+              task: task.task,
+              files,
+              inputRows,
+              rows: files.reduce((s, f) => s + f.rows, 0),
+              bytesRead: read.reduce((s, n) => s + n, 0),
+              bytesWritten: files.reduce((s, f) => s + f.bytes, 0),
+            };
+          } finally {
+            clearInterval(progress);
+            hb.stop();
+          }
+        });
+      });
+    },
+
+    /** Checks the staged output; only when every check passes is the manifest written. */
+    async publishSqlPipeline(input: {
+      runDate: string;
+      definition: Pick<SqlPipelineDefinition, 'name' | 'file' | 'checks' | 'pii'>;
+      output: string;
+      columns: OutputColumn[];
+      files: ManifestFile[];
+      report: Omit<SqlPipelineReport, 'checks'>;
+    }): Promise<SqlPipelineReport> {
+      const def = input.definition;
+      const rows = input.files.reduce((s, f) => s + f.rows, 0);
+      const checks = def.checks ?? {};
+      const results = await withScratch(config, `sql-checks-${def.name}`, async (scratch) => {
+        const uris = input.files.map((f) => joinUri(input.output, f.name));
+        const locals = await stageAll(uris, scratch);
+        const previous = await previousPublished(input.output, input.runDate);
+        return withDuckDB(duckdbOptions(config), async (conn) => {
+          const hb = startHeartbeat({ step: 'data-quality checks' }, conn);
+          try {
+            await enterSandbox(conn, { views: locals.length ? { output: locals } : {} });
+            if (!locals.length) {
+              await conn.run(
+                `CREATE TEMP TABLE output (${input.columns.map((c) => `${sqlIdent(c.name)} ${c.type}`).join(', ')})`,
+              );
+            }
+            try {
+              return await runChecks({ conn, checks, rows, previous, pii: def.pii });
+            } catch (err) {
+              throw queryFailure(def, input.runDate, err);
+            }
+          } finally {
+            hb.stop();
+          }
+        });
+      });
+      const failure = qualityFailure(`${def.name} ${input.runDate}`, results);
+      if (failure) throw failure;
+      const report: SqlPipelineReport = { ...input.report, checks: results };
+      await commitOutput(
+        config,
+        input.output,
+        { pipeline: def.name, runDate: input.runDate, report: { ...report } },
+        input.files,
+      );
+      return report;
+    },
+  };
+}
+
+export type SqlPipelineActivities = ReturnType<typeof createSqlPipelineActivities>;

@@ -1,0 +1,134 @@
+// The CLI compiled to JavaScript, so `daybreak` starts without transpiling TypeScript every time
+// (tsx): esbuild bundles the entry points (lazy imports stay lazy as separate chunks, packages
+// stay in node_modules) into node_modules/.cache/daybreak/cli/<build>/. A build records the
+// modification time of every source it read; a start whose sources all match uses it, otherwise
+// it builds again first (~0.3 s), so the compiled code is never older than the sources. Where no
+// build can be made (read-only install, a syntax error) the caller falls back to tsx, which runs
+// the sources themselves and reports their errors.
+//
+// `node bin/compile.js` builds (or checks) once and says what it did.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const CACHE = path.join(REPO, 'node_modules', '.cache', 'daybreak', 'cli');
+const CURRENT = path.join(CACHE, 'current.json');
+/** Entry points, by source: what bin/daybreak.js and bin/healthcheck.js run. */
+const ENTRIES = ['cli/main.ts', 'cli/commands/healthcheck.ts'];
+/** Besides the sources: a change to how they are built is a change too. */
+const RECIPE = ['bin/compile.js', 'tsconfig.json', 'package-lock.json'];
+/** Older builds kept for processes still loading chunks from them (a long-running `daybreak up`). */
+const KEEP_BUILDS = 3;
+
+function mtimes(files) {
+  return Object.fromEntries(files.map((f) => [f, fs.statSync(path.join(REPO, f)).mtimeMs]));
+}
+
+/** The current build if every file it was made from is unchanged, else undefined. */
+function freshBuild() {
+  let build;
+  try {
+    build = JSON.parse(fs.readFileSync(CURRENT, 'utf8'));
+    for (const [file, mtime] of Object.entries(build.inputs))
+      if (fs.statSync(path.join(REPO, file)).mtimeMs !== mtime) return undefined;
+  } catch {
+    return undefined;
+  }
+  return build;
+}
+
+/**
+ * Each module keeps its own location: `import.meta.url` (files next to a module: models, runbooks,
+ * the workflow sources the worker bundles) is the source file's, not the chunk's.
+ */
+const sourceLocations = {
+  name: 'source-locations',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const text = await fs.promises.readFile(args.path, 'utf8');
+      const contents = text
+        .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
+        .replaceAll('import.meta.dirname', JSON.stringify(path.dirname(args.path)))
+        .replaceAll('import.meta.filename', JSON.stringify(args.path));
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
+async function build() {
+  const { build: esbuild } = await import('esbuild');
+  const started = Date.now();
+  const id = `${started}-${process.pid}`;
+  const outdir = path.join(CACHE, id);
+  const result = await esbuild({
+    absWorkingDir: REPO,
+    entryPoints: ENTRIES,
+    outdir,
+    outbase: REPO,
+    entryNames: '[dir]/[name]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [sourceLocations],
+  });
+  fs.writeFileSync(path.join(outdir, 'package.json'), '{ "type": "module" }\n');
+  const sources = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('node_modules/'));
+  // A file saved while the build read it may be in the build or not: the next start builds again.
+  const inputs = mtimes([...sources, ...RECIPE]);
+  for (const file of Object.keys(inputs)) if (inputs[file] >= started) inputs[file] = 0;
+  const current = { id, inputs };
+  // Written whole, then renamed: a concurrent start reads the old build or the new one.
+  const tmp = `${CURRENT}.${process.pid}`;
+  fs.writeFileSync(tmp, JSON.stringify(current));
+  fs.renameSync(tmp, CURRENT);
+  pruneOldBuilds(id);
+  return current;
+}
+
+function pruneOldBuilds(keep) {
+  const builds = fs
+    .readdirSync(CACHE, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== keep)
+    .map((d) => d.name)
+    .sort((a, b) => Number(b.split('-')[0]) - Number(a.split('-')[0]));
+  for (const old of builds.slice(KEEP_BUILDS - 1))
+    fs.rmSync(path.join(CACHE, old), { recursive: true, force: true });
+}
+
+/**
+ * The file URL of `entry` (a source path such as 'cli/main.ts') compiled from the current
+ * sources, building first when they changed; undefined when it cannot be built (then run the
+ * source through tsx). DAYBREAK_COMPILE=false (lib/config.ts) always answers undefined.
+ */
+export async function compiledEntry(entry) {
+  if (['0', 'false', 'no'].includes(process.env.DAYBREAK_COMPILE ?? '')) return undefined;
+  let current = freshBuild();
+  if (!current) {
+    try {
+      current = await build();
+    } catch {
+      return undefined;
+    }
+  }
+  // Stack traces name the TypeScript sources, not the chunks.
+  process.setSourceMapsEnabled(true);
+  return pathToFileURL(path.join(CACHE, current.id, entry.replace(/\.ts$/, '.js'))).href;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const fresh = freshBuild();
+  const started = Date.now();
+  const current = fresh ?? (await build());
+  process.stdout.write(
+    fresh
+      ? `daybreak: compiled CLI is up to date (${CACHE}/${current.id})\n`
+      : `daybreak: compiled the CLI in ${Date.now() - started} ms (${CACHE}/${current.id})\n`,
+  );
+}
