@@ -12,6 +12,7 @@ import { ProvisionError } from '../devstack/provision.js';
 import { CatalogueError, ParamError, UnknownPipelineError } from '../pipelines/index.js';
 import { dailyCommand } from './commands/daily.js';
 import { datagenCommand } from './commands/datagen.js';
+import { datasetsCommand } from './commands/datasets.js';
 import { modelsCommand } from './commands/models.js';
 import { healthcheckCommand } from './commands/healthcheck.js';
 import { pipelinesCommand } from './commands/pipelines.js';
@@ -47,6 +48,7 @@ const program = new Command('daybreak')
   .addCommand(schedulesCommand())
   .addCommand(dailyCommand())
   .addCommand(backfillCommand())
+  .addCommand(datasetsCommand())
   .addCommand(statusCommand())
   .addCommand(runbookCommand())
   .addCommand(watchdogCommand())

@@ -4,7 +4,7 @@
 // place now has another digest, or is gone. Inputs without a manifest (a raw export that
 // publishes none) are recorded by name and place only and never make anything stale.
 import { createHash } from 'node:crypto';
-import { MANIFEST_NAME, type Manifest } from './storage/manifest.js';
+import { isDaybreakManifest, MANIFEST_NAME, type Manifest } from './storage/manifest.js';
 import { hasGlob, joinUri, normalizeUri, storageFor } from './storage/index.js';
 
 /** One input of a published output, as its manifest records it (`inputs`). */
@@ -29,7 +29,10 @@ export interface PublishedState {
   manifest: Manifest;
 }
 
-/** The manifest of `prefix` and the digest of its bytes, or undefined when it has none. */
+/**
+ * The manifest of `prefix` and the digest of its bytes, or undefined when it has none (or another
+ * tool's `_SUCCESS`, e.g. Spark's empty one: nothing to tell two publications apart by).
+ */
 export async function publishedState(prefix: string): Promise<PublishedState | undefined> {
   const storage = storageFor(prefix);
   const uri = joinUri(prefix, MANIFEST_NAME);
@@ -41,7 +44,14 @@ export async function publishedState(prefix: string): Promise<PublishedState | u
     if (!(await storage.stat(uri))) return undefined; // replaced or removed meanwhile
     throw err;
   }
-  return { digest: createHash('sha256').update(text).digest('hex'), manifest: JSON.parse(text) as Manifest };
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isDaybreakManifest(manifest)) return undefined;
+  return { digest: createHash('sha256').update(text).digest('hex'), manifest };
 }
 
 /** `raw/<name>` / `curated/<pipeline>` and the `dt=` date of a URI inside the data root's layout. */
@@ -59,9 +69,9 @@ export function datasetOfUri(dataRoot: string, uri: string): { dataset?: string;
  * Where the manifest of an input lies: at the input itself, at its partition of `runDate` (a
  * partitioned dataset's root), or at the `dt=` folder the input lies in (`.../dt=D/clusters`).
  */
-function manifestCandidates(uri: string, runDate: string): string[] {
+function manifestCandidates(uri: string, runDate: string | undefined): string[] {
   const base = normalizeUri(uri);
-  const candidates = [base, joinUri(base, `dt=${runDate}`)];
+  const candidates = runDate ? [base, joinUri(base, `dt=${runDate}`)] : [base];
   const parts = base.split('/');
   const dt = parts.findLastIndex((p) => /^dt=\d{4}-\d{2}-\d{2}$/.test(p));
   if (dt > 0 && dt < parts.length - 1) candidates.push(parts.slice(0, dt + 1).join('/'));
@@ -71,7 +81,7 @@ function manifestCandidates(uri: string, runDate: string): string[] {
 /** The lineage of a run's inputs as they are now (a run records it before it reads them). */
 export async function lineageOf(
   inputs: string[],
-  runDate: string,
+  runDate: string | undefined,
   dataRoot: string,
 ): Promise<LineageInput[]> {
   const out: LineageInput[] = [];
@@ -80,7 +90,7 @@ export async function lineageOf(
     for (const candidate of manifestCandidates(uri, runDate)) {
       const state = await publishedState(candidate);
       if (!state) continue;
-      const run = (state.manifest as { run?: LineageInput['run'] }).run;
+      const run = state.manifest.run;
       entry = {
         ...entry,
         ...datasetOfUri(dataRoot, candidate),
@@ -122,11 +132,57 @@ export async function freshnessOf(manifest: Manifest): Promise<Freshness> {
     const now = await publishedState(input.manifest);
     if (!now) reasons.push(`input ${describe(input)} is no longer published (${input.manifest})`);
     else if (now.digest !== input.digest) {
-      const by = (now.manifest as { run?: LineageInput['run'] }).run?.workflowId;
+      const by = now.manifest.run?.workflowId;
       reasons.push(
         `input ${describe(input)} was republished at ${now.manifest.createdAt}${by ? ` by ${by}` : ''}`,
       );
     }
   }
   return { state: reasons.length ? 'stale' : 'fresh', reasons };
+}
+
+/** One published partition of a dataset, as `daybreak datasets` shows it. */
+export interface PublishedPartition {
+  /** Its logical date (`dt=`), undefined for a dataset read whole. */
+  date?: string;
+  prefix: string;
+  manifest: Manifest;
+  freshness: Freshness;
+}
+
+const DT_FOLDER = /^dt=(\d{4}-\d{2}-\d{2})$/;
+
+/**
+ * The published partitions of a dataset under `location`, oldest first: each `dt=<date>` folder
+ * with a Daybreak manifest (a partitioned dataset), or `location` itself (one read whole).
+ */
+export async function publishedPartitions(
+  location: string,
+  partitioned: boolean,
+  dates?: string[],
+): Promise<PublishedPartition[]> {
+  const root = normalizeUri(location);
+  let prefixes: { date?: string; prefix: string }[];
+  if (!partitioned) prefixes = [{ prefix: root }];
+  else if (dates) prefixes = dates.map((date) => ({ date, prefix: joinUri(root, `dt=${date}`) }));
+  else {
+    // Every `<root>/dt=<date>/_SUCCESS` (the listing is recursive: the storage has no folders).
+    const found = new Map<string, string>();
+    for (const obj of await storageFor(root).list(root)) {
+      const parts = normalizeUri(obj.uri)
+        .slice(root.length + 1)
+        .split('/');
+      const date =
+        parts.length === 2 && parts[1] === MANIFEST_NAME ? DT_FOLDER.exec(parts[0]!)?.[1] : undefined;
+      if (date) found.set(date, joinUri(root, parts[0]!));
+    }
+    prefixes = [...found].map(([date, prefix]) => ({ date, prefix }));
+  }
+  const out: PublishedPartition[] = [];
+  for (const p of prefixes) {
+    const state = await publishedState(p.prefix);
+    if (!state) continue;
+    out.push({ ...p, manifest: state.manifest, freshness: await freshnessOf(state.manifest) });
+  }
+  return out.sort((a, b) => (a.date ?? '').localeCompare(b.date ?? ''));
 }

@@ -141,7 +141,9 @@ export async function daily(input: DailyInput): Promise<DailyResult> {
         error: { type: ErrorType.BadInput, message: plan.paramError },
       };
     }
-    if (plan.upToDate) {
+    // `stale`: whatever reads an output that is being rebuilt is rebuilt after it.
+    const rebuiltUpstream = input.rerun === 'stale' && upstream.some((o) => o.status !== 'up-to-date');
+    if (plan.upToDate && !rebuiltUpstream) {
       return {
         pipeline: branch.pipeline,
         workflowId,

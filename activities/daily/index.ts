@@ -4,17 +4,23 @@ import { Context } from '@temporalio/activity';
 import { runWorkflowId } from '../../lib/contracts/run-id.js';
 import type { SensorOwner } from '../../lib/contracts/sensors.js';
 import { registerSensor, sensorRegistry, unregisterSensor } from '../../lib/sensors.js';
+import { freshnessOf } from '../../lib/lineage.js';
 import { readManifest } from '../../lib/storage/manifest.js';
 import type { BranchPlan, DailyBranch, RerunMode } from '../../lib/contracts/daily.js';
 import type { ActivityDeps } from '../common/deps.js';
 
-async function outputPublished(params: unknown, runDate: string): Promise<string | undefined> {
+/**
+ * Why a branch's output for `runDate` needs no new run (undefined: it does). With `fresh`, an output
+ * published on inputs republished since (lib/lineage.ts) needs one too.
+ */
+async function outputUpToDate(params: unknown, runDate: string, fresh: boolean): Promise<string | undefined> {
   const output = (params as { output?: unknown } | undefined)?.output;
   if (typeof output !== 'string') return 'no output parameter to check';
   const manifest = await readManifest(output);
   if (!manifest) return undefined;
   if (manifest.runDate !== runDate) return undefined;
-  return `output ${output} published (${manifest.totals.rows} rows)`;
+  if (fresh && (await freshnessOf(manifest)).state === 'stale') return undefined;
+  return `output ${output} published (${manifest.totals.rows} rows)${fresh ? ', its inputs unchanged' : ''}`;
 }
 
 /**
@@ -33,7 +39,7 @@ export function createDailyActivities({
   buildParams,
 }: ActivityDeps & { buildParams: PipelineParamsBuilder }) {
   return {
-    /** Builds each branch's parameters and finds the branches a `failed`-only re-run can leave alone. */
+    /** Builds each branch's parameters and finds the branches a `failed` or `stale` re-run can leave alone. */
     async planDaily(input: {
       runDate: string;
       rerun: RerunMode;
@@ -50,13 +56,13 @@ export function createDailyActivities({
             plan.paramError = `${branch.pipeline}: ${err instanceof Error ? err.message : String(err)}`;
           }
         }
-        if (input.rerun === 'failed' && !plan.paramError) {
+        if (input.rerun !== 'all' && !plan.paramError) {
           try {
             const last = await client.workflow
               .getHandle(runWorkflowId(branch.pipeline, input.runDate))
               .describe();
             if (last.status.name === 'COMPLETED') {
-              const published = await outputPublished(plan.params, input.runDate);
+              const published = await outputUpToDate(plan.params, input.runDate, input.rerun === 'stale');
               if (published)
                 plan.upToDate = { runId: last.runId, reason: `last run completed; ${published}` };
             }

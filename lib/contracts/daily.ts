@@ -42,7 +42,12 @@ export interface SensorOptions {
   timeoutMs: number;
 }
 
-export type RerunMode = 'failed' | 'all';
+/**
+ * Which branches of a date a DAG run leaves alone: `failed` (default) runs again only what did not
+ * complete and publish; `stale` also what was published on inputs republished since, and
+ * everything downstream of whatever runs again; `all` runs everything.
+ */
+export type RerunMode = 'failed' | 'stale' | 'all';
 
 export interface DailyInput {
   /** Logical date; omitted in scheduled runs, which derive it from their scheduled time. */
@@ -51,7 +56,7 @@ export interface DailyInput {
   timeZone?: string;
   logicalDateOffsetDays?: number;
   branches: DailyBranch[];
-  /** `failed` (default): a child whose last run for the date completed (and whose output has a manifest) is not run again. */
+  /** `failed` (default): a child whose last run for the date completed (and whose output has a manifest) is not run again; see RerunMode. */
   rerun?: RerunMode;
   sensor?: SensorOptions;
 }

@@ -168,7 +168,7 @@ test('sensors: a late input is waited for; one that never appears fails at its d
   expect(outcome.error?.type).toBe('InputMissing');
   expect(outcome.error?.message).toMatch(
     new RegExp(
-      `^input ${neverUri.replaceAll('/', '\\/')} was not published by its deadline: no _SUCCESS manifest at ${neverUri.replaceAll('/', '\\/')} after \\d+s`,
+      `^input ${neverUri.replaceAll('/', '\\/')} was not published by its deadline: no _SUCCESS manifest at ${neverUri.replaceAll('/', '\\/')} after [\\d.]+m?s`,
     ),
   );
   expect(failure?.message).toContain(`sensor-never-${tag} failed: InputMissing: input ${neverUri}`);
