@@ -13,6 +13,7 @@ import { closeEmailTransports } from '../../alerts/email.js';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { dagStateQuery, type DailyBranch, type DailyResult } from '../../lib/contracts/daily.js';
 import { sensorRegistry, sensorsWaitingFor } from '../../lib/sensors.js';
+import { readManifest } from '../../lib/storage/manifest.js';
 import { publishLocalFiles } from '../../lib/storage/publish.js';
 import { PIPELINES } from '../../pipelines/index.js';
 import { buildParams } from '../../pipelines/params.js';
@@ -160,6 +161,56 @@ test('ten waiting sensors hold no slot; a publish wakes its sensor within 2 s', 
     expect(result.outcomes.map((o) => o.status)).toEqual(Array(10).fill('completed'));
     // Seen and done: no registration is left behind.
     for (const uri of uris) expect(await sensorsWaitingFor(registry, uri)).toEqual([]);
+  } finally {
+    await handle.terminate('test over').catch(() => undefined);
+  }
+});
+
+test("an upstream run's commit wakes the downstream waiting for its output at once, not at its next look", async () => {
+  const upstream = path.join(dataDir, 'out', `upstream-${tag}`);
+  const handle = await env.client.workflow.start('daily', {
+    taskQueue: env.config.DAYBREAK_TASK_QUEUE,
+    workflowId: `daily/${RUN_DATE}-woken-by-commit-${tag}`,
+    args: [
+      {
+        runDate: RUN_DATE,
+        branches: [ranking('after-upstream', [{ uri: upstream, dataset: 'curated/upstream' }])],
+        rerun: 'all',
+        sensor: { pokeIntervalMs: 600_000, timeoutMs: 1_800_000 },
+      },
+    ],
+  });
+  try {
+    const registry = sensorRegistry(env.config.DAYBREAK_DATA_ROOT);
+    await until('the registered sensor', async () =>
+      (await sensorsWaitingFor(registry, upstream)).length === 1 ? true : undefined,
+    );
+    // The upstream is a real pipeline run (another logical date, so its id is its own).
+    const run = await startRun({
+      client: env.client,
+      config: env.config,
+      pipeline: 'session-ranking',
+      runDate: '2018-05-06',
+      rawParams: {
+        activity: path.join(dataDir, 'user_activity'),
+        profile: path.join(dataDir, 'user_profile'),
+        output: upstream,
+      },
+    });
+    await run.result();
+    const committed = Date.parse((await readManifest(upstream))!.createdAt);
+    const child = env.client.workflow.getHandle(`after-upstream-${tag}/${RUN_DATE}`);
+    const started = await until('the downstream run', () =>
+      child.describe().then(
+        (d) => d.startTime.getTime(),
+        () => undefined,
+      ),
+    );
+    // Its next look was 10 minutes away: only the publisher's signal starts it this soon.
+    expect(started - committed).toBeLessThan(3_000);
+    const result = (await handle.result()) as DailyResult;
+    expect(result.outcomes.map((o) => o.status)).toEqual(['completed']);
+    expect(await sensorsWaitingFor(registry, upstream)).toEqual([]);
   } finally {
     await handle.terminate('test over').catch(() => undefined);
   }
