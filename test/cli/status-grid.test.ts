@@ -17,6 +17,8 @@ import { lineageOf } from '../../lib/lineage.js';
 import { MANIFEST_NAME, readManifest } from '../../lib/storage/manifest.js';
 import { publishLocalFiles } from '../../lib/storage/publish.js';
 import { PIPELINES } from '../../pipelines/index.js';
+import { loadCatalogue } from '../../pipelines/sql.js';
+import { loadConfig } from '../../lib/config.js';
 import { buildParams } from '../../pipelines/params.js';
 import { startRun } from '../../pipelines/runs.js';
 import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
@@ -133,7 +135,10 @@ test('a week of runs: succeeded, stale, failed and waiting cells, the footer, pl
     await statusHere('status', '--grid', '--days', '7', '--date', d7, '--json'),
   ) as StatusGrid;
   expect(grid.dates).toEqual(WEEK);
-  expect(grid.pipelines).toEqual(PIPELINES.names());
+  // The catalogue commands see: the built-in pipelines, then the SQL ones of DAYBREAK_PIPELINES_DIR.
+  const { catalogue } = await loadCatalogue(loadConfig());
+  expect(grid.pipelines).toEqual(catalogue.names());
+  expect(grid.pipelines.slice(0, PIPELINES.names().length)).toEqual(PIPELINES.names());
   const row = (p: string) => grid.cells.filter((c) => c.pipeline === p);
   expect(row('session-ranking').map((c) => c.state)).toEqual([
     'succeeded',
@@ -145,7 +150,9 @@ test('a week of runs: succeeded, stale, failed and waiting cells, the footer, pl
     'waiting',
   ]);
   const cells = row('session-ranking');
-  expect(cells[2]!.detail).toMatch(new RegExp(`^input curated/upstream for ${d3} was republished at \\S+$`));
+  expect(cells[2]!.detail).toMatch(
+    new RegExp(`^input curated/upstream for ${d3} was republished at \\S+ by local/\\S+/upstream$`),
+  );
   expect(cells[5]).toMatchObject({
     workflowId: `session-ranking/${d6}`,
     detail: `MissingInput: no user_activity Parquet files found at ${missing}`,

@@ -82,7 +82,7 @@ test('stale picks an output whose input was republished after it; missing leaves
   expect(stale.items).toHaveLength(1);
   expect(stale.items[0]!.runDate).toBe(DATES[1]);
   expect(stale.items[0]!.reason).toMatch(
-    new RegExp(`^stale: input curated/up for ${DATES[1]} was republished at \\S+$`),
+    new RegExp(`^stale: input curated/up for ${DATES[1]} was republished at \\S+ by local/\\S+/up$`),
   );
   expect((await plan(['down'], 'missing')).items).toEqual([]);
 });
