@@ -24,7 +24,11 @@ import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helper
 let env: TestWorker;
 let smtp: SmtpSink;
 let dataDir: string;
-const RUN_DATE = '2018-05-05';
+// A date of its own: a failed DAG run alerts under the scope `daily/<date>`, whose alertState
+// workflow lives on the task queue of the worker that started it. Shared with another test file,
+// the second file's alerts wait on a state workflow whose worker has stopped (they hung until
+// their timeouts when both files ran one after the other).
+const RUN_DATE = '2018-05-15';
 const tag = randomUUID().slice(0, 6);
 
 beforeAll(async () => {
@@ -190,7 +194,7 @@ test("an upstream run's commit wakes the downstream waiting for its output at on
       client: env.client,
       config: env.config,
       pipeline: 'session-ranking',
-      runDate: '2018-05-06',
+      runDate: '2018-05-16',
       rawParams: {
         activity: path.join(dataDir, 'user_activity'),
         profile: path.join(dataDir, 'user_profile'),
