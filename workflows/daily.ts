@@ -14,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { DailyActivities } from '../activities/daily/index.js';
 import type { AlertActivities } from '../activities/alerts/types.js';
+import { alertTaskQueue } from '../lib/contracts/alert-lane.js';
 import { ErrorType } from '../lib/errors.js';
 import {
   DAILY_PIPELINE,
@@ -43,10 +44,13 @@ const planner = proxyActivities<DailyActivities>({
   summary: 'plan: build parameters, find up-to-date branches',
 });
 
-const alerts = proxyActivities<AlertActivities>({
-  startToCloseTimeout: '2m',
-  retry: { initialInterval: '2s', maximumAttempts: 3 },
-});
+/** On the alert lane (lib/contracts/alert-lane.ts): a missed deadline's page never waits for a slot. */
+const alertsOnLane = () =>
+  proxyActivities<AlertActivities>({
+    taskQueue: alertTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '2m',
+    retry: { initialInterval: '2s', maximumAttempts: 3 },
+  });
 
 /** The logical date: the operator's, else the schedule's nominal time in its zone. Never the wall clock. */
 function resolveRunDate(input: DailyInput): Pick<DailyResult, 'runDate' | 'dateSource' | 'scheduledTime'> {
@@ -265,7 +269,7 @@ export async function daily(input: DailyInput): Promise<DailyResult> {
 async function alertInputMissing(branch: DailyBranch, runDate: string, message: string): Promise<void> {
   const info = workflowInfo();
   const route = branch.memo?.alertRoute;
-  await alerts
+  await alertsOnLane()
     .alertRunFailure({
       pipeline: branch.pipeline,
       runDate,
@@ -277,6 +281,7 @@ async function alertInputMissing(branch: DailyBranch, runDate: string, message: 
       errorClass: ErrorType.InputMissing,
       errorMessage: message,
       workflowAttempt: info.attempt,
+      failedAtMs: Date.now(),
     })
     .catch((err: unknown) => log.warn('InputMissing alert failed', { error: String(err) }));
 }

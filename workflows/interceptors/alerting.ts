@@ -21,6 +21,7 @@ import {
 } from '@temporalio/workflow';
 import type { AlertActivities, RunRef } from '../../activities/alerts/types.js';
 import type { OutputActivities } from '../../activities/common/output.js';
+import { alertTaskQueue } from '../../lib/contracts/alert-lane.js';
 import { rootCauseOf } from '../../lib/contracts/root-cause.js';
 import { parseRunWorkflowId } from '../../lib/contracts/run-id.js';
 import {
@@ -33,10 +34,13 @@ import {
 /** Workflows that are Daybreak's own machinery, not pipeline runs. */
 const INTERNAL_WORKFLOW_TYPES = new Set(['alertState', 'alertRedelivery', 'watchdog']);
 
-const alerts = proxyActivities<AlertActivities>({
-  startToCloseTimeout: '2m',
-  retry: { initialInterval: '2s', maximumAttempts: 3 },
-});
+/** Alert activities run on the alert lane of the run's task queue: never behind data work. */
+const alertsOnLane = () =>
+  proxyActivities<AlertActivities>({
+    taskQueue: alertTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '2m',
+    retry: { initialInterval: '2s', maximumAttempts: 3 },
+  });
 const outputs = proxyActivities<OutputActivities>({
   startToCloseTimeout: '5m',
   retry: { initialInterval: '2s', maximumAttempts: 5 },
@@ -81,6 +85,7 @@ class AlertingInterceptor implements WorkflowInboundCallsInterceptor {
     next: Next<WorkflowInboundCallsInterceptor, 'execute'>,
   ): Promise<unknown> {
     if (INTERNAL_WORKFLOW_TYPES.has(workflowInfo().workflowType)) return next(input);
+    const alerts = alertsOnLane();
     const { slaSeconds, slaStartMs, ...run } = describeRun();
     await local.noteRunStarted({ pipeline: run.pipeline }).catch(() => undefined);
 
@@ -144,6 +149,7 @@ class AlertingInterceptor implements WorkflowInboundCallsInterceptor {
             errorClass: cause.type,
             errorMessage: cause.message,
             workflowAttempt: workflowInfo().attempt,
+            failedAtMs: Date.now(),
           })
           .catch((e: unknown) => log.warn('failure alert failed', { error: String(e) }));
       }
