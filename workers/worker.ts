@@ -5,6 +5,7 @@ import os from 'node:os';
 import { NativeConnection, Worker, type LogEntry } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import { createAlertActivities } from '../activities/alerts/index.js';
+import { createOutputActivities } from '../activities/common/output.js';
 import { createMachineryActivities } from '../activities/index.js';
 import { alertTaskQueue } from '../lib/contracts/alert-lane.js';
 import type { Config } from '../lib/config.js';
@@ -106,7 +107,7 @@ export async function createWorker({
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: alertTaskQueue(queue),
     identity: workerIdentity(config),
-    activities: createAlertActivities({ config }),
+    activities: { ...createAlertActivities({ config }), ...createOutputActivities({ config }) },
     interceptors: { activity: [observingActivityInterceptor(config, workerIdentity(config))] },
     maxConcurrentActivityTaskExecutions: config.DAYBREAK_ALERT_SLOTS,
     shutdownGraceTime: shutdownGraceTime ?? '30s',

@@ -41,10 +41,13 @@ const alertsOnLane = () =>
     startToCloseTimeout: '2m',
     retry: { initialInterval: '2s', maximumAttempts: 3 },
   });
-const outputs = proxyActivities<OutputActivities>({
-  startToCloseTimeout: '5m',
-  retry: { initialInterval: '2s', maximumAttempts: 5 },
-});
+/** A failed run's clean-up comes before its alert, so it runs on the lane too: no data slot needed. */
+const outputsOnLane = () =>
+  proxyActivities<OutputActivities>({
+    taskQueue: alertTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '5m',
+    retry: { initialInterval: '2s', maximumAttempts: 5 },
+  });
 const local = proxyLocalActivities<AlertActivities>({
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 2 },
@@ -86,6 +89,7 @@ class AlertingInterceptor implements WorkflowInboundCallsInterceptor {
   ): Promise<unknown> {
     if (INTERNAL_WORKFLOW_TYPES.has(workflowInfo().workflowType)) return next(input);
     const alerts = alertsOnLane();
+    const outputs = outputsOnLane();
     const { slaSeconds, slaStartMs, ...run } = describeRun();
     await local.noteRunStarted({ pipeline: run.pipeline }).catch(() => undefined);
 
