@@ -57,7 +57,17 @@ const program = new Command('daybreak')
 
 /** No Temporal server answers at TEMPORAL_ADDRESS (grpc-js's words; the SDK has no error class for it). */
 function isUnreachableServer(err: unknown): boolean {
-  return err instanceof Error && /^Failed to connect before the deadline/.test(err.message);
+  return (
+    // By name: lib/temporal.ts loads the Temporal client, which this module keeps lazy.
+    (err instanceof Error && err.name === 'TemporalUnreachableError') ||
+    (err instanceof Error && /^Failed to connect before the deadline/.test(err.message))
+  );
+}
+
+/** What the connect attempt saw (e.g. "connect ECONNREFUSED 127.0.0.1:7233"), after the address. */
+function unreachableReason(err: unknown): string {
+  const reason = err instanceof Error && 'reason' in err ? String(err.reason) : '';
+  return reason ? `; ${reason}` : '';
 }
 
 function temporalAddress(): string {
@@ -96,7 +106,16 @@ try {
     process.stderr.write(`daybreak: ${(err as Error).message}\n`);
   } else if (isUnreachableServer(err)) {
     process.stderr.write(
-      `daybreak: no Temporal server answers at ${temporalAddress()} (TEMPORAL_ADDRESS): start the local one with \`npm start\` (daybreak up), or set TEMPORAL_ADDRESS to yours\n`,
+      `daybreak: no Temporal server answers at ${temporalAddress()} (TEMPORAL_ADDRESS${unreachableReason(err)}): start the local one with \`npm start\` (daybreak up), or set TEMPORAL_ADDRESS to yours\n`,
+    );
+  } else if (err instanceof Error && err.name === 'ServiceError') {
+    // A gRPC call the server (or whatever answers at the address) refused: what and why, no stack.
+    const cause = err.cause as { details?: string; code?: number } | undefined;
+    const why = cause?.details
+      ? `: ${cause.details}${cause.code === undefined ? '' : ` (gRPC status ${cause.code})`}`
+      : '';
+    process.stderr.write(
+      `daybreak: Temporal at ${temporalAddress()} (TEMPORAL_ADDRESS): ${err.message}${why}\n`,
     );
   } else {
     process.stderr.write(`daybreak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -14,7 +14,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sqlString, withDuckDB } from '../lib/duckdb.js';
-import type { GeneratedCustomers } from './customers.js';
+import { writeRecordFiles, type GeneratedCustomers } from './customers.js';
 
 export interface IntlCustomersOptions {
   records: number;
@@ -496,19 +496,16 @@ export async function generateIntlCustomers(opts: IntlCustomersOptions): Promise
         TIMESTAMP '2025-06-30' - INTERVAL 730 DAY + to_seconds((${h('$p', '$j', 'upd')} % (730 * 86400))::BIGINT) AS updated_at,
         p
       FROM c, L`);
-    const cols = INTL_COLUMNS.join(', ');
-    for (let f = 0; f < files; f++) {
-      const lo = f * perFile;
-      const hi = Math.min(opts.records, lo + perFile);
-      const file = path.join(recordsDir, `part-${String(f).padStart(5, '0')}.parquet`);
-      await conn.run(
-        `COPY (SELECT ${cols} FROM out WHERE record_id > ${sqlString(`w${String(lo).padStart(9, '0')}`)} AND record_id <= ${sqlString(`w${String(hi).padStart(9, '0')}`)} ORDER BY record_id)
-         TO ${sqlString(file)} (FORMAT parquet)`,
-      );
-    }
-    await conn.run(
-      `COPY (SELECT record_id, printf('q%09d', p) AS person_id FROM out ORDER BY record_id) TO ${sqlString(labelsFile)} (FORMAT parquet)`,
-    );
+    await writeRecordFiles(conn, {
+      columns: INTL_COLUMNS,
+      records: opts.records,
+      files,
+      perFile,
+      recordPrefix: 'w',
+      personPrefix: 'q',
+      recordsDir,
+      labelsFile,
+    });
   });
   await fs.rm(scratch, { recursive: true, force: true });
   return { recordsDir, labelsDir, labelsFile, files, persons };

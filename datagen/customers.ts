@@ -14,7 +14,9 @@
 // and <out>/labels/part-00000.parquet with (record_id, person_id).
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString, withDuckDB } from '../lib/duckdb.js';
+import { FIELD_NAMES } from '../lib/identity/fields.js';
 
 export interface CustomersDatagenOptions {
   /** Exact number of customer records to write. */
@@ -37,21 +39,8 @@ export interface GeneratedCustomers {
   persons: number;
 }
 
-/** The exact DESIGN 3.0 column order. */
-export const CUSTOMER_COLUMNS = [
-  'record_id',
-  'source',
-  'first_name',
-  'last_name',
-  'email',
-  'phone',
-  'dob',
-  'address_line',
-  'city',
-  'state',
-  'zip',
-  'updated_at',
-] as const;
+/** The exact DESIGN 3.0 column order: the id and source, the comparison fields, the update time. */
+export const CUSTOMER_COLUMNS = ['record_id', 'source', ...FIELD_NAMES, 'updated_at'] as const;
 
 // [formal, nickname]; a formal name without a common nickname repeats itself.
 const FIRST_NAMES: [string, string][] = [
@@ -896,20 +885,51 @@ export async function generateCustomers(opts: CustomersDatagenOptions): Promise<
         p
       FROM c, L`);
 
-    const recordCols = CUSTOMER_COLUMNS.join(', ');
-    for (let f = 0; f < files; f++) {
-      const lo = f * perFile;
-      const hi = Math.min(opts.records, lo + perFile);
-      const file = path.join(recordsDir, `part-${String(f).padStart(5, '0')}.parquet`);
-      await conn.run(
-        `COPY (SELECT ${recordCols} FROM out WHERE record_id > ${sqlString(`c${String(lo).padStart(9, '0')}`)} AND record_id <= ${sqlString(`c${String(hi).padStart(9, '0')}`)} ORDER BY record_id)
-         TO ${sqlString(file)} (FORMAT parquet)`,
-      );
-    }
-    await conn.run(
-      `COPY (SELECT record_id, printf('p%09d', p) AS person_id FROM out ORDER BY record_id) TO ${sqlString(labelsFile)} (FORMAT parquet)`,
-    );
+    await writeRecordFiles(conn, {
+      columns: CUSTOMER_COLUMNS,
+      records: opts.records,
+      files,
+      perFile,
+      recordPrefix: 'c',
+      personPrefix: 'p',
+      recordsDir,
+      labelsFile,
+    });
   });
   await fs.rm(scratch, { recursive: true, force: true });
   return { recordsDir, labelsDir, labelsFile, files, persons };
+}
+
+/**
+ * Writes table `out` (record_id = <recordPrefix><9 digits>, p = the person) as `files` record
+ * files of `perFile` records each, in record order, and the labels file mapping each record to
+ * its person (<personPrefix><9 digits>).
+ */
+export async function writeRecordFiles(
+  conn: DuckDBConnection,
+  opts: {
+    columns: readonly string[];
+    records: number;
+    files: number;
+    perFile: number;
+    recordPrefix: string;
+    personPrefix: string;
+    recordsDir: string;
+    labelsFile: string;
+  },
+): Promise<void> {
+  const cols = opts.columns.join(', ');
+  const id = (n: number) => sqlString(`${opts.recordPrefix}${String(n).padStart(9, '0')}`);
+  for (let f = 0; f < opts.files; f++) {
+    const lo = f * opts.perFile;
+    const hi = Math.min(opts.records, lo + opts.perFile);
+    const file = path.join(opts.recordsDir, `part-${String(f).padStart(5, '0')}.parquet`);
+    await conn.run(
+      `COPY (SELECT ${cols} FROM out WHERE record_id > ${id(lo)} AND record_id <= ${id(hi)} ORDER BY record_id)
+       TO ${sqlString(file)} (FORMAT parquet)`,
+    );
+  }
+  await conn.run(
+    `COPY (SELECT record_id, printf('${opts.personPrefix}%09d', p) AS person_id FROM out ORDER BY record_id) TO ${sqlString(opts.labelsFile)} (FORMAT parquet)`,
+  );
 }

@@ -4,15 +4,13 @@
 // events) gets the run date's partition and its `_SUCCESS` manifest, as its upstream export would
 // publish it, so the sensor that waits for it is satisfied.
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { RAW, type Dataset } from '../lib/datasets.js';
-import { sqlString, withDuckDB } from '../lib/duckdb.js';
 import { resolveDataset } from '../lib/storage/index.js';
-import { publishLocalFiles } from '../lib/storage/publish.js';
 import { generateCustomers } from '../datagen/customers.js';
 import { generateIdentityJoin } from '../datagen/identity-join.js';
 import { generateSessionRanking } from '../datagen/session-ranking.js';
+import { publishGeneratedPartition } from '../datagen/publish.js';
 
 /** Small enough to generate and run in seconds, large enough that every pipeline has real work. */
 export const SAMPLE_SIZES = {
@@ -115,28 +113,6 @@ async function moveInto(from: string, to: string): Promise<void> {
   await fs.rename(from, to);
 }
 
-/** Publishes a local partition with its manifest: the files' rows, sizes and checksums. */
-async function publishPartition(dir: string, runDate: string): Promise<void> {
-  const names = (await fs.readdir(dir)).filter((f) => f.endsWith('.parquet')).sort();
-  const rows = await withDuckDB({ scratchDir: os.tmpdir(), threads: 1 }, async (conn) => {
-    const reader = await conn.runAndReadAll(
-      `SELECT parse_filename(filename) AS name, count(*)::BIGINT AS n
-         FROM read_parquet(${sqlString(path.join(dir, '*.parquet'))}, filename = true) GROUP BY 1`,
-    );
-    return new Map(reader.getRowObjects().map((r) => [String(r.name), Number(r.n)]));
-  });
-  // Through the publish protocol, which refuses a prefix holding files it did not write: the
-  // generated files move aside and are published into the partition under run-scoped names.
-  const generated = `${dir}.generated`;
-  await moveInto(dir, generated);
-  await publishLocalFiles(
-    dir,
-    { pipeline: 'sample-data', runDate },
-    names.map((n) => ({ localPath: path.join(generated, n), name: n, rows: rows.get(n) ?? 0 })),
-  );
-  await fs.rm(generated, { recursive: true, force: true });
-}
-
 /** Generates what is missing; returns the names of the datasets it generated. */
 export async function ensureSampleData(opts: SampleDataOptions): Promise<string[]> {
   const { dataRoot, runDate, log } = opts;
@@ -157,7 +133,8 @@ export async function ensureSampleData(opts: SampleDataOptions): Promise<string[
       for (const { dataset } of writes) await moveInto(made[dataset.name]!, where(dataset));
     });
     for (const { dataset } of writes) {
-      if (dataset.published) await publishPartition(where(dataset), runDate);
+      if (dataset.published)
+        await publishGeneratedPartition(where(dataset), { pipeline: 'sample-data', runDate });
       generated.push(dataset.name);
     }
   }

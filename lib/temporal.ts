@@ -1,6 +1,7 @@
 // Connections to Temporal, following Temporal's environment-configuration convention
 // (@temporalio/envconfig: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS, profiles),
 // so a user's existing Temporal set-up just works.
+import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnection } from '@temporalio/worker';
@@ -22,9 +23,55 @@ function connectOptions(config: Config) {
   return options;
 }
 
+/** Nothing answers at TEMPORAL_ADDRESS (refused, unreachable, or no answer before the deadline). */
+export class TemporalUnreachableError extends Error {
+  override name = 'TemporalUnreachableError';
+  constructor(
+    readonly address: string,
+    readonly reason: string,
+  ) {
+    super(`no Temporal server answers at ${address}: ${reason}`);
+  }
+}
+
+/** How long a client waits for the server before saying it is not there. */
+const CLIENT_CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * A TCP connect to `address`: a refused or unreachable port is known at once, where the gRPC
+ * client would retry until its deadline (10 s and more) before saying the same thing.
+ */
+function probeTcp(address: string, timeoutMs: number): Promise<void> {
+  const at = address.lastIndexOf(':');
+  const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(address.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(port)) return Promise.resolve(); // let the client report the bad address
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    const done = (err?: Error) => {
+      socket.destroy();
+      if (err) reject(new TemporalUnreachableError(address, err.message));
+      else resolve();
+    };
+    socket.setTimeout(timeoutMs, () => done(new Error(`no TCP answer within ${timeoutMs / 1000} s`)));
+    socket.once('connect', () => done());
+    socket.once('error', (err) => done(err));
+  });
+}
+
 export async function connectClient(config: Config): Promise<Client> {
-  const connection = await Connection.connect(connectOptions(config));
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  await probeTcp(config.TEMPORAL_ADDRESS, CLIENT_CONNECT_TIMEOUT_MS);
+  try {
+    const connection = await Connection.connect({
+      ...connectOptions(config),
+      connectTimeout: CLIENT_CONNECT_TIMEOUT_MS,
+    });
+    return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  } catch (err) {
+    if (err instanceof Error && /^Failed to connect before the deadline/.test(err.message))
+      throw new TemporalUnreachableError(config.TEMPORAL_ADDRESS, err.message);
+    throw err;
+  }
 }
 
 export async function connectWorkerConnection(config: Config): Promise<NativeConnection> {

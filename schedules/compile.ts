@@ -90,6 +90,20 @@ function checkParams(
   }
 }
 
+/**
+ * `def` narrowed to `only` of its pipelines, with those pipelines' parameters and sensors
+ * (`daily --pipelines`, `up --pipelines`); all of it without `only`.
+ */
+export function narrowSchedule(
+  def: ScheduleDefinitionInput,
+  only: readonly string[] | undefined,
+): ScheduleDefinitionInput {
+  if (!only) return def;
+  const pick = <T>(byPipeline: Record<string, T> | undefined) =>
+    Object.fromEntries(Object.entries(byPipeline ?? {}).filter(([p]) => only.includes(p)));
+  return { ...def, pipelines: [...only], params: pick(def.params), inputs: pick(def.inputs) };
+}
+
 export function compileSchedule(input: ScheduleDefinitionInput, ctx: CompileContext): CompiledSchedule {
   const def = parseScheduleDefinition(input);
   const scheduleId = scheduleIdOf(def.name, ctx.idPrefix);

@@ -2,7 +2,7 @@
 // one file per shard) -> score shards (blocking + comparisons + champion/challenger scores) ->
 // link (connected components, per model) -> evaluate (with labels) -> publish (manifest).
 import path from 'node:path';
-import { sqlFileList, sqlString, withDuckDB } from '../../lib/duckdb.js';
+import { sqlFileList, sqlString } from '../../lib/duckdb.js';
 import { badInput } from '../../lib/errors.js';
 import { shardPairsSql, usableRules, type BlockingRule } from '../../lib/identity/blocking.js';
 import {
@@ -30,11 +30,10 @@ import type { ModelScoringParams } from '../../pipelines/model-scoring.js';
 import { joinUri, resolveDataset, storageFor } from '../../lib/storage/index.js';
 import { runWorkUri } from '../common/work.js';
 import { commitOutput, openRunOutput, putOutputFile, type StagedFile } from '../common/output.js';
-import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
-import { startHeartbeat } from '../common/heartbeat.js';
+import type { ActivityDeps } from '../common/deps.js';
 import type { LinkResult, ModelReport, ModelScoringPlan, PreparedRecords, ShardResult } from './types.js';
 import { checkRecordFiles, loadLabels } from './validate.js';
-import { withScratch } from '../common/scratch.js';
+import { withDuckDBTask, type DuckDBTask } from '../common/task.js';
 import { stageAll } from '../common/staging.js';
 
 export * from './types.js';
@@ -109,86 +108,83 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
       labels?: string;
       labelFiles?: string[];
     }): Promise<PreparedRecords> {
-      return withScratch(config, 'ms-prepare', (scratch) =>
-        withDuckDB(duckdbOptions(config), async (conn) => {
-          const hb = startHeartbeat({ status: 'prepare: validating and normalizing records' }, conn);
-          try {
-            const local = await stageAll(input.recordFiles, scratch);
-            const fields = await checkRecordFiles(conn, local, input.recordFiles, input.dataset);
-            if (input.labels && input.labelFiles) {
-              const labelLocal = await stageAll(input.labelFiles, scratch);
-              await loadLabels(conn, labelLocal, input.labelFiles, input.labels);
-            }
-            // The champion's blocking rules on the fields this data has; rules on an absent
-            // field are left out (and reported).
-            const allRules = modelRules(input.champion);
-            const rules = usableRules(allRules, fields.present);
-            if (rules.length === 0)
-              throw badInput(
-                `model ${input.champion.version}: none of its blocking rules (${allRules.map((r) => r.name).join(', ')}) applies to the fields of ${input.dataset} (${fields.present.join(', ')}); train a model on these records (daybreak models train) or choose rules with daybreak models blocking`,
-              );
-            const comparisons = usableFor([input.champion, input.challenger], fields.present);
-            const { records, cappedKeys } = await prepareRecords(conn, {
-              files: local,
-              shards: input.shards,
-              maxBlockSize: input.maxBlockSize,
-              rules,
-              fields,
-            });
-            // Shard files are uncompressed DuckDB databases: a shard queries the file in place,
-            // where loading a Parquet file first cost a sixth of its scoring time, and
-            // uncompressed storage writes as fast as Parquet (compressed took 2.4x as long).
-            const prepFiles: string[] = [];
-            await conn.run(`SET force_compression = 'uncompressed'`);
-            for (let s = 0; s < input.shards; s++) {
-              hb.beat({
-                status: `prepare: ${records.toLocaleString('en-US')} records, writing shard ${s + 1}/${input.shards}`,
-              });
-              const name = `prep-${pad(s)}.duckdb`;
-              const out = path.join(scratch, name);
-              const where = rules.map((r) => `s_${r.name} = ${s}`).join(' OR ');
-              await conn.run(`ATTACH ${sqlString(out)} AS shard_db`);
-              // Only what the shard reads: row ids, the compared columns, keys and shards.
-              const cols = [
-                'rid',
-                'record_id',
-                ...comparisonColumns(comparisons),
-                ...rules.flatMap((r) => [`k_${r.name}`, `s_${r.name}`]),
-              ];
-              await conn.run(
-                `CREATE TABLE shard_db.prep AS SELECT ${cols.join(', ')} FROM prep WHERE ${where}`,
-              );
-              await conn.run('DETACH shard_db');
-              const target = joinUri(input.workUri, name);
-              await storageFor(target).putFile(out, target);
-              prepFiles.push(target);
-            }
-            await conn.run('RESET force_compression');
-            const idsOut = path.join(scratch, 'ids.parquet');
-            await conn.run(
-              `COPY (SELECT record_id FROM prep ORDER BY record_id) TO ${sqlString(idsOut)} (FORMAT parquet)`,
-            );
-            const idsFile = joinUri(input.workUri, 'ids.parquet');
-            await storageFor(idsFile).putFile(idsOut, idsFile);
-            return {
-              records,
-              prepFiles,
-              idsFile,
-              cappedKeys,
-              fields,
-              rules,
-              rulesLeftOut: allRules.filter((r) => !rules.includes(r)).map((r) => r.name),
-              comparisons: comparisons.map((c) => c.name),
-              comparisonsByModel: Object.fromEntries(
-                [input.champion, input.challenger]
-                  .filter((m) => m !== undefined)
-                  .map((m) => [m.version, scoredComparisons(m, comparisons).map((c) => c.name)]),
-              ),
-            };
-          } finally {
-            hb.stop();
+      return withDuckDBTask(
+        config,
+        { label: 'ms-prepare', heartbeat: { status: 'prepare: validating and normalizing records' } },
+        async ({ scratch, conn, heartbeat: hb }) => {
+          const local = await stageAll(input.recordFiles, scratch);
+          const fields = await checkRecordFiles(conn, local, input.recordFiles, input.dataset);
+          if (input.labels && input.labelFiles) {
+            const labelLocal = await stageAll(input.labelFiles, scratch);
+            await loadLabels(conn, labelLocal, input.labelFiles, input.labels);
           }
-        }),
+          // The champion's blocking rules on the fields this data has; rules on an absent
+          // field are left out (and reported).
+          const allRules = modelRules(input.champion);
+          const rules = usableRules(allRules, fields.present);
+          if (rules.length === 0)
+            throw badInput(
+              `model ${input.champion.version}: none of its blocking rules (${allRules.map((r) => r.name).join(', ')}) applies to the fields of ${input.dataset} (${fields.present.join(', ')}); train a model on these records (daybreak models train) or choose rules with daybreak models blocking`,
+            );
+          const comparisons = usableFor([input.champion, input.challenger], fields.present);
+          const { records, cappedKeys } = await prepareRecords(conn, {
+            files: local,
+            shards: input.shards,
+            maxBlockSize: input.maxBlockSize,
+            rules,
+            fields,
+          });
+          // Shard files are uncompressed DuckDB databases: a shard queries the file in place,
+          // where loading a Parquet file first cost a sixth of its scoring time, and
+          // uncompressed storage writes as fast as Parquet (compressed took 2.4x as long).
+          const prepFiles: string[] = [];
+          await conn.run(`SET force_compression = 'uncompressed'`);
+          for (let s = 0; s < input.shards; s++) {
+            hb.beat({
+              status: `prepare: ${records.toLocaleString('en-US')} records, writing shard ${s + 1}/${input.shards}`,
+            });
+            const name = `prep-${pad(s)}.duckdb`;
+            const out = path.join(scratch, name);
+            const where = rules.map((r) => `s_${r.name} = ${s}`).join(' OR ');
+            await conn.run(`ATTACH ${sqlString(out)} AS shard_db`);
+            // Only what the shard reads: row ids, the compared columns, keys and shards.
+            const cols = [
+              'rid',
+              'record_id',
+              ...comparisonColumns(comparisons),
+              ...rules.flatMap((r) => [`k_${r.name}`, `s_${r.name}`]),
+            ];
+            await conn.run(
+              `CREATE TABLE shard_db.prep AS SELECT ${cols.join(', ')} FROM prep WHERE ${where}`,
+            );
+            await conn.run('DETACH shard_db');
+            const target = joinUri(input.workUri, name);
+            await storageFor(target).putFile(out, target);
+            prepFiles.push(target);
+          }
+          await conn.run('RESET force_compression');
+          const idsOut = path.join(scratch, 'ids.parquet');
+          await conn.run(
+            `COPY (SELECT record_id FROM prep ORDER BY record_id) TO ${sqlString(idsOut)} (FORMAT parquet)`,
+          );
+          const idsFile = joinUri(input.workUri, 'ids.parquet');
+          await storageFor(idsFile).putFile(idsOut, idsFile);
+          return {
+            records,
+            prepFiles,
+            idsFile,
+            cappedKeys,
+            fields,
+            rules,
+            rulesLeftOut: allRules.filter((r) => !rules.includes(r)).map((r) => r.name),
+            comparisons: comparisons.map((c) => c.name),
+            comparisonsByModel: Object.fromEntries(
+              [input.champion, input.challenger]
+                .filter((m) => m !== undefined)
+                .map((m) => [m.version, scoredComparisons(m, comparisons).map((c) => c.name)]),
+            ),
+          };
+        },
       );
     },
 
@@ -210,77 +206,75 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
       /** Records in the run (a scaling model's prior depends on it). */
       records: number;
     }): Promise<ShardResult> {
-      return withScratch(config, `ms-score-${input.shard}`, (scratch) =>
-        withDuckDB(duckdbOptions(config), async (conn) => {
-          const hb = startHeartbeat<Record<string, unknown>>(
-            { shard: input.shard, status: `shard ${input.shard + 1}: blocking, comparing and scoring` },
-            conn,
-          );
-          try {
-            const local = await storageFor(input.prepFile).stageIn(input.prepFile, scratch);
-            await conn.run(`ATTACH ${sqlString(local)} AS shard_db (READ_ONLY)`);
-            const ch = input.challenger;
-            const usable = input.comparisons.map((n) => comparisonByName(n)!);
-            // One pass: candidate pairs -> comparison levels -> scores, materialized once (the
-            // levels themselves are never stored).
-            await conn.run(`CREATE TABLE scored AS
+      return withDuckDBTask(
+        config,
+        {
+          label: `ms-score-${input.shard}`,
+          heartbeat: {
+            shard: input.shard,
+            status: `shard ${input.shard + 1}: blocking, comparing and scoring`,
+          },
+        },
+        async ({ scratch, conn, heartbeat: hb }: DuckDBTask<Record<string, unknown>>) => {
+          const local = await storageFor(input.prepFile).stageIn(input.prepFile, scratch);
+          await conn.run(`ATTACH ${sqlString(local)} AS shard_db (READ_ONLY)`);
+          const ch = input.challenger;
+          const usable = input.comparisons.map((n) => comparisonByName(n)!);
+          // One pass: candidate pairs -> comparison levels -> scores, materialized once (the
+          // levels themselves are never stored).
+          await conn.run(`CREATE TABLE scored AS
               SELECT left_id, right_id, rule, ${scoreSql(input.champion, { usable, records: input.records })} AS score
                 ${ch ? `, ${scoreSql(ch, { usable, records: input.records })} AS challenger_score` : ''}
               FROM (${shardPairsSql({ table: 'shard_db.prep', shard: input.shard, shards: input.shards, rules: input.rules, cols: comparisonColumnsSql(usable) })})`);
-            const byRuleRows = (
-              await conn.runAndReadAll('SELECT rule, count(*) FROM scored GROUP BY 1')
-            ).getRows();
-            const byRule = Object.fromEntries(input.rules.map((r) => [r.name, 0]));
-            for (const [rule, n] of byRuleRows) byRule[input.rules[Number(rule)]!.name] = Number(n);
-            const candidates = Object.values(byRule).reduce((a, b) => a + b, 0);
-            hb.beat({
-              shard: input.shard,
-              candidates,
-              status: `shard ${input.shard + 1}: ${candidates.toLocaleString('en-US')} pairs scored, writing matches`,
-            });
-            const writePairs = async (
-              role: 'champion' | 'challenger',
-              m: IdentityModel,
-              column: string,
-              threshold: number,
-            ) => {
-              const name = `${outputPrefix(role, m)}pairs/part-${pad(input.shard)}.parquet`;
-              const out = path.join(scratch, name.replaceAll('/', '_'));
-              // Sorted so a re-run writes byte-identical files.
-              const copied = await conn.run(`COPY (
+          const byRuleRows = (
+            await conn.runAndReadAll('SELECT rule, count(*) FROM scored GROUP BY 1')
+          ).getRows();
+          const byRule = Object.fromEntries(input.rules.map((r) => [r.name, 0]));
+          for (const [rule, n] of byRuleRows) byRule[input.rules[Number(rule)]!.name] = Number(n);
+          const candidates = Object.values(byRule).reduce((a, b) => a + b, 0);
+          hb.beat({
+            shard: input.shard,
+            candidates,
+            status: `shard ${input.shard + 1}: ${candidates.toLocaleString('en-US')} pairs scored, writing matches`,
+          });
+          const writePairs = async (
+            role: 'champion' | 'challenger',
+            m: IdentityModel,
+            column: string,
+            threshold: number,
+          ) => {
+            const name = `${outputPrefix(role, m)}pairs/part-${pad(input.shard)}.parquet`;
+            const out = path.join(scratch, name.replaceAll('/', '_'));
+            // Sorted so a re-run writes byte-identical files.
+            const copied = await conn.run(`COPY (
                 SELECT left_id, right_id, ${column} AS score, ${sqlString(m.version)} AS model_version
                 FROM scored WHERE ${column} >= ${threshold} ORDER BY left_id, right_id
               ) TO ${sqlString(out)} (FORMAT parquet)`);
-              const rows = copied.rowsChanged;
-              return { rows, file: await putOutputFile(input.output, out, name, rows) };
-            };
-            const champ = await writePairs('champion', input.champion, 'score', input.threshold);
-            const chal = ch
-              ? await writePairs('challenger', ch, 'challenger_score', ch.threshold)
-              : undefined;
-            let scoredUri: string | undefined;
-            if (input.keepScored) {
-              const out = path.join(scratch, `scored-${pad(input.shard)}.parquet`);
-              await conn.run(
-                `COPY (SELECT * EXCLUDE (rule) FROM scored) TO ${sqlString(out)} (FORMAT parquet)`,
-              );
-              scoredUri = joinUri(input.workUri, `scored-${pad(input.shard)}.parquet`);
-              await storageFor(scoredUri).putFile(out, scoredUri);
-            }
-            return {
-              shard: input.shard,
-              candidates,
-              matched: champ.rows,
-              challengerMatched: chal?.rows,
-              pairsFile: champ.file,
-              challengerPairsFile: chal?.file,
-              scoredUri,
-              byRule,
-            };
-          } finally {
-            hb.stop();
+            const rows = copied.rowsChanged;
+            return { rows, file: await putOutputFile(input.output, out, name, rows) };
+          };
+          const champ = await writePairs('champion', input.champion, 'score', input.threshold);
+          const chal = ch ? await writePairs('challenger', ch, 'challenger_score', ch.threshold) : undefined;
+          let scoredUri: string | undefined;
+          if (input.keepScored) {
+            const out = path.join(scratch, `scored-${pad(input.shard)}.parquet`);
+            await conn.run(
+              `COPY (SELECT * EXCLUDE (rule) FROM scored) TO ${sqlString(out)} (FORMAT parquet)`,
+            );
+            scoredUri = joinUri(input.workUri, `scored-${pad(input.shard)}.parquet`);
+            await storageFor(scoredUri).putFile(out, scoredUri);
           }
-        }),
+          return {
+            shard: input.shard,
+            candidates,
+            matched: champ.rows,
+            challengerMatched: chal?.rows,
+            pairsFile: champ.file,
+            challengerPairsFile: chal?.file,
+            scoredUri,
+            byRule,
+          };
+        },
       );
     },
 
@@ -292,46 +286,43 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
       pairFiles: string[];
       output: string;
     }): Promise<LinkResult> {
-      return withScratch(config, `ms-link-${input.role}`, (scratch) =>
-        withDuckDB(duckdbOptions(config), async (conn) => {
-          const hb = startHeartbeat(
-            { status: `link: ${input.role} ${input.model.version} connected components` },
-            conn,
+      return withDuckDBTask(
+        config,
+        {
+          label: `ms-link-${input.role}`,
+          heartbeat: { status: `link: ${input.role} ${input.model.version} connected components` },
+        },
+        async ({ scratch, conn }) => {
+          const ids = await storageFor(input.idsFile).stageIn(input.idsFile, scratch);
+          const pairs = await stageAll(
+            input.pairFiles.map((f) => joinUri(input.output, f)),
+            scratch,
           );
-          try {
-            const ids = await storageFor(input.idsFile).stageIn(input.idsFile, scratch);
-            const pairs = await stageAll(
-              input.pairFiles.map((f) => joinUri(input.output, f)),
-              scratch,
-            );
-            const { iterations } = await connectedComponents(conn, {
-              nodes: `SELECT record_id FROM read_parquet(${sqlString(ids)})`,
-              edges: `SELECT left_id, right_id FROM read_parquet(${sqlFileList(pairs)})`,
-              out: 'clusters',
-            });
-            const name = `${outputPrefix(input.role, input.model)}clusters/part-00000.parquet`;
-            const out = path.join(scratch, 'clusters.parquet');
-            await conn.run(
-              `COPY (SELECT record_id, identity_id FROM clusters ORDER BY record_id) TO ${sqlString(out)} (FORMAT parquet)`,
-            );
-            const stats = (
-              await conn.runAndReadAll(
-                `SELECT count(*) AS clusters, count(*) FILTER (WHERE n = 1) AS singletons, max(n) AS largest, sum(n) AS records
+          const { iterations } = await connectedComponents(conn, {
+            nodes: `SELECT record_id FROM read_parquet(${sqlString(ids)})`,
+            edges: `SELECT left_id, right_id FROM read_parquet(${sqlFileList(pairs)})`,
+            out: 'clusters',
+          });
+          const name = `${outputPrefix(input.role, input.model)}clusters/part-00000.parquet`;
+          const out = path.join(scratch, 'clusters.parquet');
+          await conn.run(
+            `COPY (SELECT record_id, identity_id FROM clusters ORDER BY record_id) TO ${sqlString(out)} (FORMAT parquet)`,
+          );
+          const stats = (
+            await conn.runAndReadAll(
+              `SELECT count(*) AS clusters, count(*) FILTER (WHERE n = 1) AS singletons, max(n) AS largest, sum(n) AS records
                  FROM (SELECT identity_id, count(*) AS n FROM clusters GROUP BY 1)`,
-              )
-            ).getRowObjects()[0]!;
-            const file = await putOutputFile(input.output, out, name, Number(stats.records));
-            return {
-              file,
-              clusters: Number(stats.clusters),
-              singletons: Number(stats.singletons),
-              largest: Number(stats.largest),
-              iterations,
-            };
-          } finally {
-            hb.stop();
-          }
-        }),
+            )
+          ).getRowObjects()[0]!;
+          const file = await putOutputFile(input.output, out, name, Number(stats.records));
+          return {
+            file,
+            clusters: Number(stats.clusters),
+            singletons: Number(stats.singletons),
+            largest: Number(stats.largest),
+            iterations,
+          };
+        },
       );
     },
 
@@ -349,38 +340,35 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
         clustersFile: string;
       }[];
     }): Promise<Pick<ModelReport, 'pairwise' | 'clusterMetrics'>[]> {
-      return withScratch(config, 'ms-evaluate', (scratch) =>
-        withDuckDB(duckdbOptions(config), async (conn) => {
-          const hb = startHeartbeat({ status: 'evaluate: pairwise and cluster metrics' }, conn);
-          try {
-            const labelLocal = await stageAll(input.labelFiles, scratch);
-            await loadLabels(conn, labelLocal, input.labelFiles, input.labels);
-            const ids = await storageFor(input.idsFile).stageIn(input.idsFile, scratch);
-            const scored = await stageAll(input.scoredFiles, scratch);
-            const out = [];
-            for (const m of input.models) {
-              const clusters = await storageFor(joinUri(input.output, m.clustersFile)).stageIn(
-                joinUri(input.output, m.clustersFile),
-                scratch,
-              );
-              const pairwise = await pairwiseMetrics(conn, {
-                scored: `SELECT * FROM read_parquet(${sqlFileList(scored)})`,
-                score: m.role === 'champion' ? 'score' : 'challenger_score',
-                threshold: m.threshold,
-                records: `SELECT record_id FROM read_parquet(${sqlString(ids)})`,
-                labels: 'labels',
-              });
-              const cm = await clusterMetrics(conn, {
-                clusters: `SELECT * FROM read_parquet(${sqlString(clusters)})`,
-                labels: 'labels',
-              });
-              out.push({ pairwise, clusterMetrics: cm });
-            }
-            return out;
-          } finally {
-            hb.stop();
+      return withDuckDBTask(
+        config,
+        { label: 'ms-evaluate', heartbeat: { status: 'evaluate: pairwise and cluster metrics' } },
+        async ({ scratch, conn }) => {
+          const labelLocal = await stageAll(input.labelFiles, scratch);
+          await loadLabels(conn, labelLocal, input.labelFiles, input.labels);
+          const ids = await storageFor(input.idsFile).stageIn(input.idsFile, scratch);
+          const scored = await stageAll(input.scoredFiles, scratch);
+          const out = [];
+          for (const m of input.models) {
+            const clusters = await storageFor(joinUri(input.output, m.clustersFile)).stageIn(
+              joinUri(input.output, m.clustersFile),
+              scratch,
+            );
+            const pairwise = await pairwiseMetrics(conn, {
+              scored: `SELECT * FROM read_parquet(${sqlFileList(scored)})`,
+              score: m.role === 'champion' ? 'score' : 'challenger_score',
+              threshold: m.threshold,
+              records: `SELECT record_id FROM read_parquet(${sqlString(ids)})`,
+              labels: 'labels',
+            });
+            const cm = await clusterMetrics(conn, {
+              clusters: `SELECT * FROM read_parquet(${sqlString(clusters)})`,
+              labels: 'labels',
+            });
+            out.push({ pairwise, clusterMetrics: cm });
           }
-        }),
+          return out;
+        },
       );
     },
 

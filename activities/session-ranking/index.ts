@@ -11,7 +11,7 @@ import { resolveDataset, storageFor, joinUri, type ObjectInfo } from '../../lib/
 import type { SessionRankingParams } from '../../pipelines/session-ranking.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { checkOutput } from '../common/quality.js';
-import { previousHeartbeat, startHeartbeat } from '../common/heartbeat.js';
+import { previousHeartbeat } from '../common/heartbeat.js';
 import { groupBySize } from '../common/grouping.js';
 import { runWorkUri } from '../common/work.js';
 import { commitOutput, openRunOutput, putOutputFile } from '../common/output.js';
@@ -32,6 +32,7 @@ import {
   type SessionRankingPlan,
 } from './types.js';
 import { withScratch } from '../common/scratch.js';
+import { withDuckDBTask, type DuckDBTask } from '../common/task.js';
 import { stageAll } from '../common/staging.js';
 
 export * from './types.js';
@@ -162,23 +163,20 @@ export function createSessionRankingActivities(deps: ActivityDeps) {
       buckets: number;
       workUri: string;
     }): Promise<string> {
-      return withScratch(config, 'experts', (scratch) =>
-        withDuckDB(duckdbOptions(config), async (conn) => {
-          const progress = startHeartbeat(
-            { status: `experts: reading ${input.profileFiles.length} profile file(s)` },
-            conn,
-          );
-          try {
-            const locals = await stageProfile(conn, input.profileFiles, scratch);
-            const out = path.join(scratch, 'experts.parquet');
-            await conn.run(expertsSql({ profileFiles: locals, buckets: input.buckets, out }));
-            const target = joinUri(input.workUri, 'experts.parquet');
-            await storageFor(target).putFile(out, target);
-            return target;
-          } finally {
-            progress.stop();
-          }
-        }),
+      return withDuckDBTask(
+        config,
+        {
+          label: 'experts',
+          heartbeat: { status: `experts: reading ${input.profileFiles.length} profile file(s)` },
+        },
+        async ({ scratch, conn }) => {
+          const locals = await stageProfile(conn, input.profileFiles, scratch);
+          const out = path.join(scratch, 'experts.parquet');
+          await conn.run(expertsSql({ profileFiles: locals, buckets: input.buckets, out }));
+          const target = joinUri(input.workUri, 'experts.parquet');
+          await storageFor(target).putFile(out, target);
+          return target;
+        },
       );
     },
 
@@ -208,76 +206,77 @@ export function createSessionRankingActivities(deps: ActivityDeps) {
         inputRows: 0,
         rejectedRows: 0,
       };
-      return withScratch(config, `map-${input.group}`, (scratch) =>
-        withDuckDB(shardDuckdb(input.siblings), async (conn) => {
+      const files = input.batches.reduce((n, b) => n + b.length, 0);
+      return withDuckDBTask(
+        config,
+        {
+          label: `map-${input.group}`,
+          duckdb: shardDuckdb(input.siblings),
+          heartbeat: {
+            ...done,
+            status: `group ${input.group + 1}: starting at file ${done.filesDone + 1}/${files}`,
+          },
+        },
+        async ({ scratch, conn, heartbeat: progress }: DuckDBTask<Done>) => {
           await useUtc(conn);
-          const files = input.batches.reduce((n, b) => n + b.length, 0);
-          const progress = startHeartbeat<Done>(
-            { ...done, status: `group ${input.group + 1}: starting at file ${done.filesDone + 1}/${files}` },
-            conn,
-          );
-          try {
-            const experts: ExpertsSource =
-              typeof input.experts === 'string'
-                ? { file: await storageFor(input.experts).stageIn(input.experts, scratch) }
-                : {
-                    profileFiles: await stageProfile(conn, input.experts.profileFiles, scratch),
-                    buckets: input.experts.buckets,
-                  };
-            const state = { ...done };
-            for (let b = done.batchesDone; b < input.batches.length; b++) {
-              const uris = input.batches[b]!;
-              const locals = await stageAll(uris, scratch);
-              for (const [i, local] of locals.entries()) {
-                await requireColumns(conn, local, uris[i]!, {
-                  id: 'any',
-                  session_begin: 'timestamp',
-                  session_end: 'timestamp',
-                });
-              }
-              const name = `map-${input.group}-${b}`;
-              const out = path.join(scratch, input.partitioned ? name : `${name}.parquet`);
-              await conn.run(
-                mapFilesSql({
-                  files: locals,
-                  experts,
-                  out,
-                  partitioned: input.partitioned,
-                  year: input.year,
-                }),
-              );
-              if (input.partitioned) await publishPartitions(out, input.workUri, name);
-              else {
-                const target = joinUri(allBucketsPrefix(input.workUri), `${name}.parquet`);
-                await storageFor(target).putFile(out, target);
-              }
-              const counts = (
-                await conn.runAndReadAll(fileCountsSql(locals, { latestYear: input.year === undefined }))
-              ).getRowObjects()[0]!;
-              for (const [i, local] of locals.entries()) {
-                if (local !== path.resolve(uris[i]!)) await fs.rm(local, { force: true });
-              }
-              state.inputRows += Number(counts.input_rows);
-              state.rejectedRows += Number(counts.rejected_rows);
-              if (counts.max_year !== null)
-                state.maxYear = Math.max(state.maxYear ?? 0, Number(counts.max_year));
-              state.batchesDone = b + 1;
-              state.filesDone += uris.length;
-              progress.beat({
-                ...state,
-                status: `group ${input.group + 1}: file ${state.filesDone}/${files}, ${state.inputRows.toLocaleString('en-US')} rows`,
+          const experts: ExpertsSource =
+            typeof input.experts === 'string'
+              ? { file: await storageFor(input.experts).stageIn(input.experts, scratch) }
+              : {
+                  profileFiles: await stageProfile(conn, input.experts.profileFiles, scratch),
+                  buckets: input.experts.buckets,
+                };
+          const state = { ...done };
+          for (let b = done.batchesDone; b < input.batches.length; b++) {
+            const uris = input.batches[b]!;
+            const locals = await stageAll(uris, scratch);
+            for (const [i, local] of locals.entries()) {
+              await requireColumns(conn, local, uris[i]!, {
+                id: 'any',
+                session_begin: 'timestamp',
+                session_end: 'timestamp',
               });
             }
-            return {
-              inputRows: state.inputRows,
-              rejectedRows: state.rejectedRows,
-              maxYear: state.maxYear,
-              filesResumed: done.filesDone,
-            };
-          } finally {
-            progress.stop();
+            const name = `map-${input.group}-${b}`;
+            const out = path.join(scratch, input.partitioned ? name : `${name}.parquet`);
+            await conn.run(
+              mapFilesSql({
+                files: locals,
+                experts,
+                out,
+                partitioned: input.partitioned,
+                year: input.year,
+              }),
+            );
+            if (input.partitioned) await publishPartitions(out, input.workUri, name);
+            else {
+              const target = joinUri(allBucketsPrefix(input.workUri), `${name}.parquet`);
+              await storageFor(target).putFile(out, target);
+            }
+            const counts = (
+              await conn.runAndReadAll(fileCountsSql(locals, { latestYear: input.year === undefined }))
+            ).getRowObjects()[0]!;
+            for (const [i, local] of locals.entries()) {
+              if (local !== path.resolve(uris[i]!)) await fs.rm(local, { force: true });
+            }
+            state.inputRows += Number(counts.input_rows);
+            state.rejectedRows += Number(counts.rejected_rows);
+            if (counts.max_year !== null)
+              state.maxYear = Math.max(state.maxYear ?? 0, Number(counts.max_year));
+            state.batchesDone = b + 1;
+            state.filesDone += uris.length;
+            progress.beat({
+              ...state,
+              status: `group ${input.group + 1}: file ${state.filesDone}/${files}, ${state.inputRows.toLocaleString('en-US')} rows`,
+            });
           }
-        }),
+          return {
+            inputRows: state.inputRows,
+            rejectedRows: state.rejectedRows,
+            maxYear: state.maxYear,
+            filesResumed: done.filesDone,
+          };
+        },
       );
     },
 
@@ -298,36 +297,34 @@ export function createSessionRankingActivities(deps: ActivityDeps) {
         : allBucketsPrefix(input.workUri);
       const partials = (await resolveDataset(prefix)).map((o) => o.uri);
       if (partials.length === 0) return undefined;
-      return withScratch(config, `reduce-${input.bucket}`, (scratch) =>
-        withDuckDB(shardDuckdb(input.siblings), async (conn) => {
-          const progress = startHeartbeat(
-            {
-              bucket: input.bucket,
-              status: `bucket ${input.bucket + 1}: ranking ${partials.length} partial files`,
-            },
-            conn,
+      return withDuckDBTask(
+        config,
+        {
+          label: `reduce-${input.bucket}`,
+          duckdb: shardDuckdb(input.siblings),
+          heartbeat: {
+            bucket: input.bucket,
+            status: `bucket ${input.bucket + 1}: ranking ${partials.length} partial files`,
+          },
+        },
+        async ({ scratch, conn }) => {
+          const locals = await stageAll(partials, scratch);
+          const name = `rank-${input.bucket}.parquet`;
+          const out = path.join(scratch, name);
+          await conn.run(
+            reduceBucketSql({
+              partials: locals,
+              bucket: input.partitioned ? undefined : input.bucket,
+              year: input.year,
+              partialsHaveYear: !input.mapsFilteredYear,
+              top: input.top,
+              out,
+            }),
           );
-          try {
-            const locals = await stageAll(partials, scratch);
-            const name = `rank-${input.bucket}.parquet`;
-            const out = path.join(scratch, name);
-            await conn.run(
-              reduceBucketSql({
-                partials: locals,
-                bucket: input.partitioned ? undefined : input.bucket,
-                year: input.year,
-                partialsHaveYear: !input.mapsFilteredYear,
-                top: input.top,
-                out,
-              }),
-            );
-            const target = joinUri(input.workUri, 'ranks', name);
-            await storageFor(target).putFile(out, target);
-            return target;
-          } finally {
-            progress.stop();
-          }
-        }),
+          const target = joinUri(input.workUri, 'ranks', name);
+          await storageFor(target).putFile(out, target);
+          return target;
+        },
       );
     },
 

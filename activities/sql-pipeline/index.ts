@@ -4,7 +4,7 @@
 // output files), and publish (data-quality checks on the staged output, then the manifest).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parquetRowsPerFile, sqlIdent, withDuckDB } from '../../lib/duckdb.js';
+import { parquetRowsPerFile, sqlIdent } from '../../lib/duckdb.js';
 import { badInput, sandboxViolation } from '../../lib/errors.js';
 import { registerPipelineLabels } from '../../lib/metrics.js';
 import { qualityFailure, runChecks } from '../../lib/quality/engine.js';
@@ -18,8 +18,8 @@ import { isGcsUri, joinUri } from '../../lib/storage/index.js';
 import type { ManifestFile } from '../../lib/storage/manifest.js';
 import { commitOutput, openRunOutput, putOutputFile } from '../common/output.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
-import { startHeartbeat } from '../common/heartbeat.js';
 import { withScratch } from '../common/scratch.js';
+import { withDuckDBTask, type DuckDBTask } from '../common/task.js';
 import { stageAll } from '../common/staging.js';
 import { planInput } from './inputs.js';
 import { PLANNERS } from './modes.js';
@@ -154,28 +154,33 @@ export function createSqlPipelineActivities({ config }: ActivityDeps) {
       targetFileMB: number;
     }): Promise<SqlTaskResult> {
       const { task, definition: def } = input;
-      return withScratch(config, `sql-${def.name}-${task.task}`, async (scratch) => {
-        const stage = async (views: Record<string, string[]>, dir: string) =>
-          Object.fromEntries(
-            await Promise.all(
-              Object.entries(views).map(async ([name, uris]) => [
-                name,
-                await stageAll(uris, path.join(scratch, dir, name)),
-              ]),
-            ),
-          ) as Record<string, string[]>;
-        const views = await stage(task.views, 'in');
-        const emptyTables = await stage(task.emptyViews, 'schema');
-        const outDir = path.join(scratch, 'out');
-        return withDuckDB({ ...duckdbOptions(config), threads: threadsFor(task.tasks) }, async (conn) => {
-          const hb = startHeartbeat<{ task: string; step: string; percent?: number }>(
-            { task: `${task.task + 1}/${task.tasks}`, step: 'running the query' },
-            conn,
-          );
+      const where = `${task.task + 1}/${task.tasks}`;
+      type Progress = { task: string; step: string; percent?: number };
+      return withDuckDBTask(
+        config,
+        {
+          label: `sql-${def.name}-${task.task}`,
+          duckdb: { ...duckdbOptions(config), threads: threadsFor(task.tasks) },
+          heartbeat: { task: where, step: 'staging the inputs' },
+        },
+        async ({ scratch, conn, heartbeat: hb }: DuckDBTask<Progress>) => {
+          const stage = async (views: Record<string, string[]>, dir: string) =>
+            Object.fromEntries(
+              await Promise.all(
+                Object.entries(views).map(async ([name, uris]) => [
+                  name,
+                  await stageAll(uris, path.join(scratch, dir, name)),
+                ]),
+              ),
+            ) as Record<string, string[]>;
+          const views = await stage(task.views, 'in');
+          const emptyTables = await stage(task.emptyViews, 'schema');
+          const outDir = path.join(scratch, 'out');
+          hb.beat({ task: where, step: 'running the query' });
           const progress = setInterval(() => {
             const p = conn.progress;
             hb.beat({
-              task: `${task.task + 1}/${task.tasks}`,
+              task: where,
               step: 'running the query',
               percent: p.percentage >= 0 ? Math.round(p.percentage) : undefined,
             });
@@ -190,7 +195,7 @@ export function createSqlPipelineActivities({ config }: ActivityDeps) {
               throw queryFailure(def, input.runDate, err);
             }
             clearInterval(progress);
-            hb.beat({ task: `${task.task + 1}/${task.tasks}`, step: 'publishing files' });
+            hb.beat({ task: where, step: 'publishing files' });
             const written = await listParquet(outDir);
             const rows = await parquetRowsPerFile(conn, written);
             const firstFiles = views[input.firstInput] ?? [];
@@ -221,10 +226,9 @@ export function createSqlPipelineActivities({ config }: ActivityDeps) {
             };
           } finally {
             clearInterval(progress);
-            hb.stop();
           }
-        });
-      });
+        },
+      );
     },
 
     /** Checks the staged output; only when every check passes is the manifest written. */
@@ -239,29 +243,27 @@ export function createSqlPipelineActivities({ config }: ActivityDeps) {
       const def = input.definition;
       const rows = input.files.reduce((s, f) => s + f.rows, 0);
       const checks = def.checks ?? {};
-      const results = await withScratch(config, `sql-checks-${def.name}`, async (scratch) => {
-        const uris = input.files.map((f) => joinUri(input.output, f.name));
-        const locals = await stageAll(uris, scratch);
-        const previous = await previousPublished(input.output, input.runDate);
-        return withDuckDB(duckdbOptions(config), async (conn) => {
-          const hb = startHeartbeat({ step: 'data-quality checks' }, conn);
-          try {
-            await enterSandbox(conn, { views: locals.length ? { output: locals } : {} });
-            if (!locals.length) {
-              await conn.run(
-                `CREATE TEMP TABLE output (${input.columns.map((c) => `${sqlIdent(c.name)} ${c.type}`).join(', ')})`,
-              );
-            }
-            try {
-              return await runChecks({ conn, checks, rows, previous, pii: def.pii });
-            } catch (err) {
-              throw queryFailure(def, input.runDate, err);
-            }
-          } finally {
-            hb.stop();
+      const results = await withDuckDBTask(
+        config,
+        { label: `sql-checks-${def.name}`, heartbeat: { step: 'staging the output' } },
+        async ({ scratch, conn, heartbeat: hb }) => {
+          const uris = input.files.map((f) => joinUri(input.output, f.name));
+          const locals = await stageAll(uris, scratch);
+          const previous = await previousPublished(input.output, input.runDate);
+          hb.beat({ step: 'data-quality checks' });
+          await enterSandbox(conn, { views: locals.length ? { output: locals } : {} });
+          if (!locals.length) {
+            await conn.run(
+              `CREATE TEMP TABLE output (${input.columns.map((c) => `${sqlIdent(c.name)} ${c.type}`).join(', ')})`,
+            );
           }
-        });
-      });
+          try {
+            return await runChecks({ conn, checks, rows, previous, pii: def.pii });
+          } catch (err) {
+            throw queryFailure(def, input.runDate, err);
+          }
+        },
+      );
       const failure = qualityFailure(`${def.name} ${input.runDate}`, results);
       if (failure) throw failure;
       const report: SqlPipelineReport = { ...input.report, checks: results };

@@ -6,19 +6,25 @@
 //   BENCH_ROWS=50000000 BENCH_USERS=5000000 BENCH_REPEAT=3 npm run bench:session-ranking
 //
 // Data is generated once into $DAYBREAK_CACHE_DIR/bench (outside the repo) and reused.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { loadConfig } from '../../lib/config.js';
-import { startDevServer } from '../../devstack/dev-server.js';
 import { waitForRun } from '../../lib/runs.js';
 import { startRun } from '../../pipelines/runs.js';
 import { connectClient } from '../../lib/temporal.js';
-import { findOrBuildTemporalCli } from '../../devstack/temporal-cli.js';
-import { writeWorkflowBundle } from '../../workers/bundle.js';
 import { MONTHS, type SessionRankingResult } from '../../activities/session-ranking/types.js';
+import {
+  appendBenchmarkSection,
+  ensureSessionData,
+  log,
+  median,
+  procStats,
+  resetPeak,
+  startBenchWorker,
+} from '../common/harness.js';
 
 const env = process.env;
 const ROWS = Number(env.BENCH_ROWS ?? 50_000_000);
@@ -33,45 +39,7 @@ const CONCURRENCY = env.BENCH_CONCURRENCY ?? String(CORES);
 const SHARDS = env.BENCH_SHARDS; // default: the pipeline's automatic choice
 const REPO = path.resolve(import.meta.dirname, '..', '..');
 const config = loadConfig();
-const cacheDir = path.join(config.DAYBREAK_CACHE_DIR, 'bench');
-const dataDir = path.join(cacheDir, `session-ranking-r${ROWS}-u${USERS}-s${SEED}-y${YEAR}`);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sr-'));
-
-const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
-
-async function ensureData(): Promise<void> {
-  if (fs.existsSync(path.join(dataDir, '_COMPLETE'))) {
-    log(`reusing ${dataDir}`);
-    return;
-  }
-  log(`generating ${ROWS} sessions / ${USERS} users into ${dataDir} (once)`);
-  const res = await generateSessionRanking({
-    rows: ROWS,
-    users: USERS,
-    seed: SEED,
-    out: dataDir,
-    year: YEAR,
-  });
-  fs.writeFileSync(
-    path.join(dataDir, '_COMPLETE'),
-    JSON.stringify({ rows: ROWS, users: USERS, seed: SEED, year: YEAR, files: res.activityFiles }),
-  );
-}
-
-/** utime+stime (ms) and peak RSS (kB) of a process, from /proc. */
-function procStats(pid: number): { cpuMs: number; hwmKb: number } {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  const hz = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpuMs: (ticks / hz) * 1000, hwmKb: Number(hwm?.[1] ?? 0) };
-}
-
-/** Resets a process's peak RSS (VmHWM), so each run reports its own peak. */
-function resetPeak(pid: number): void {
-  fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
-}
 
 interface Measure {
   ms: number;
@@ -80,6 +48,7 @@ interface Measure {
 }
 
 function runBaseline(
+  dataDir: string,
   variant: 'full' | 'ranking',
 ): Promise<
   Measure & { ranking: Record<number, { id: string }[]>; inputRows?: number; rejectedRows?: number }
@@ -151,36 +120,22 @@ async function phaseTimes(handle: {
     .join(', ');
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const min = (xs: number[]) => Math.min(...xs);
 
 async function main(): Promise<void> {
-  await ensureData();
-  const binary = await findOrBuildTemporalCli({
-    explicitPath: config.TEMPORAL_CLI,
-    cacheDir: config.DAYBREAK_CACHE_DIR,
+  const dataDir = await ensureSessionData(config.DAYBREAK_CACHE_DIR, {
+    rows: ROWS,
+    users: USERS,
+    seed: SEED,
+    year: YEAR,
   });
-  const server = await startDevServer({ binary, headless: true, logFile: path.join(work, 'temporal.log') });
-  const taskQueue = 'bench-session-ranking';
-  // The worker loads a prebuilt workflow bundle, as it does in the image.
-  const bundle = path.join(work, 'workflow-bundle.js');
-  await writeWorkflowBundle(bundle);
-  const workerEnv = {
-    ...env,
-    DAYBREAK_WORKFLOW_BUNDLE: bundle,
-    TEMPORAL_ADDRESS: server.address,
-    DAYBREAK_TASK_QUEUE: taskQueue,
-    DAYBREAK_SCRATCH_DIR: path.join(work, 'scratch'),
+  const bench = await startBenchWorker(config, work, {
+    DAYBREAK_TASK_QUEUE: 'bench-session-ranking',
     DAYBREAK_DUCKDB_THREADS: TASK_THREADS,
     DAYBREAK_MAX_CONCURRENT_ACTIVITIES: CONCURRENCY,
-    METRICS_PORT: '0',
-    TEMPORAL_METRICS_PORT: '0',
-  };
-  const worker = spawn(process.execPath, [path.join(REPO, 'bin/daybreak.js'), 'worker'], {
-    cwd: REPO,
-    env: workerEnv,
-    stdio: ['ignore', 'ignore', 'inherit'],
   });
+  const { worker } = bench;
+  const workerEnv = bench.env;
   const benchConfig = loadConfig({ ...workerEnv, DAYBREAK_DATA_ROOT: path.join(work, 'data') });
   const client = await connectClient(benchConfig);
   let runNo = 0;
@@ -225,13 +180,13 @@ async function main(): Promise<void> {
     };
     let lastResult: SessionRankingResult | undefined;
     for (let i = 0; i < REPEAT; i++) {
-      const b = await runBaseline('full');
+      const b = await runBaseline(dataDir, 'full');
       runs.full.push(b);
       const p = await pipeline(path.join(dataDir, 'user_activity'), path.join(dataDir, 'user_profile'));
       runs.pipeline.push(p);
       lastResult = p.result;
       log(`pipeline phases: ${lastPhases}`);
-      const r = await runBaseline('ranking');
+      const r = await runBaseline(dataDir, 'ranking');
       runs.ranking.push(r);
       // Same answer, or the timing means nothing.
       for (const [i, m] of MONTHS.entries()) {
@@ -250,9 +205,7 @@ async function main(): Promise<void> {
     report(runs, lastResult!);
   } finally {
     await client.connection.close();
-    worker.kill('SIGTERM');
-    await new Promise((r) => worker.once('exit', r));
-    await server.stop();
+    await bench.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
@@ -296,19 +249,11 @@ function report(
 
 /** Appends the run under the session-ranking section of BENCHMARKS.md (created when missing). */
 function appendSection(text: string): void {
-  const file = path.join(REPO, 'BENCHMARKS.md');
-  const heading = '## session-ranking';
-  let doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
-  if (!doc.includes(heading))
-    doc = `${doc.trimEnd()}\n\n${heading}\n\nCommand: \`npm run bench:session-ranking\` (env: BENCH_ROWS, BENCH_USERS, BENCH_REPEAT, BENCH_SHARDS, BENCH_TASK_THREADS, BENCH_CONCURRENCY).\n`;
-  const start = doc.indexOf(heading);
-  // The section ends at the next heading or at another bench's <!-- marker -->.
-  const ends = ['\n## ', '\n<!-- ']
-    .map((m) => doc.indexOf(m, start + heading.length))
-    .filter((i) => i !== -1);
-  const end = ends.length ? Math.min(...ends) : doc.length;
-  doc = `${doc.slice(0, end).trimEnd()}\n\n${text}\n${doc.slice(end)}`;
-  fs.writeFileSync(file, doc.endsWith('\n') ? doc : `${doc}\n`);
+  appendBenchmarkSection(
+    '## session-ranking',
+    `Command: \`npm run bench:session-ranking\` (env: BENCH_ROWS, BENCH_USERS, BENCH_REPEAT, BENCH_SHARDS, BENCH_TASK_THREADS, BENCH_CONCURRENCY).`,
+    text,
+  );
 }
 
 await main();

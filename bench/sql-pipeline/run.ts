@@ -7,15 +7,12 @@
 //
 // Data (session-ranking's generator, 50 M sessions by default) is generated once into
 // $DAYBREAK_CACHE_DIR/bench and reused.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { SqlPipelineResult } from '../../activities/sql-pipeline/types.js';
-import { generateSessionRanking } from '../../datagen/session-ranking.js';
-import { startDevServer } from '../../devstack/dev-server.js';
-import { findOrBuildTemporalCli } from '../../devstack/temporal-cli.js';
 import { loadConfig } from '../../lib/config.js';
 import { sqlFileList } from '../../lib/duckdb.js';
 import { waitForRun } from '../../lib/runs.js';
@@ -23,7 +20,16 @@ import { readManifest } from '../../lib/storage/manifest.js';
 import { connectClient } from '../../lib/temporal.js';
 import { startRun } from '../../pipelines/runs.js';
 import { loadCatalogue } from '../../pipelines/sql.js';
-import { writeWorkflowBundle } from '../../workers/bundle.js';
+import { generateSessionRanking } from '../../datagen/session-ranking.js';
+import {
+  appendBenchmarkSection,
+  ensureSessionData,
+  log,
+  median,
+  procStats,
+  resetPeak,
+  startBenchWorker,
+} from '../common/harness.js';
 import { PIPELINE_FILE, SUMMARY_SQL } from './query.js';
 
 const env = process.env;
@@ -37,49 +43,13 @@ const TASK_THREADS = env.BENCH_TASK_THREADS ?? String(CORES);
 const CONCURRENCY = env.BENCH_CONCURRENCY ?? String(CORES);
 const REPO = path.resolve(import.meta.dirname, '..', '..');
 const config = loadConfig();
-const dataDir = path.join(
-  config.DAYBREAK_CACHE_DIR,
-  'bench',
-  `session-ranking-r${ROWS}-u${USERS}-s${SEED}-y${YEAR}`,
-);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sql-'));
-const activityDir = path.join(dataDir, 'user_activity');
-
-const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 
 interface Measure {
   ms: number;
   cpuMs: number;
   peakRssMb: number;
   summary: Record<string, unknown>;
-}
-
-async function ensureData(): Promise<void> {
-  if (fs.existsSync(path.join(dataDir, '_COMPLETE'))) {
-    log(`reusing ${dataDir}`);
-    return;
-  }
-  log(`generating ${ROWS} sessions / ${USERS} users into ${dataDir} (once)`);
-  const res = await generateSessionRanking({
-    rows: ROWS,
-    users: USERS,
-    seed: SEED,
-    out: dataDir,
-    year: YEAR,
-  });
-  fs.writeFileSync(
-    path.join(dataDir, '_COMPLETE'),
-    JSON.stringify({ rows: ROWS, users: USERS, seed: SEED, year: YEAR, files: res.activityFiles }),
-  );
-}
-
-/** utime+stime (ms) and peak RSS (kB) of a process, from /proc. */
-function procStats(pid: number): { cpuMs: number; hwmKb: number } {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const hz = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpuMs: ((Number(fields[11]) + Number(fields[12])) / hz) * 1000, hwmKb: Number(hwm?.[1] ?? 0) };
 }
 
 async function summarize(files: string[]): Promise<Record<string, unknown>> {
@@ -93,7 +63,7 @@ async function summarize(files: string[]): Promise<Record<string, unknown>> {
   }
 }
 
-function runBaseline(outDir: string): Promise<Measure> {
+function runBaseline(activityDir: string, outDir: string): Promise<Measure> {
   return new Promise((resolve, reject) => {
     const args = [
       '--import',
@@ -115,45 +85,33 @@ function runBaseline(outDir: string): Promise<Measure> {
   });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-
 async function main(): Promise<void> {
-  await ensureData();
+  const dataDir = await ensureSessionData(config.DAYBREAK_CACHE_DIR, {
+    rows: ROWS,
+    users: USERS,
+    seed: SEED,
+    year: YEAR,
+  });
+  const activityDir = path.join(dataDir, 'user_activity');
   const pipelinesDir = path.join(work, 'pipelines');
   fs.mkdirSync(pipelinesDir);
   fs.writeFileSync(path.join(pipelinesDir, 'bench-sessions.sql'), PIPELINE_FILE);
-  const binary = await findOrBuildTemporalCli({
-    explicitPath: config.TEMPORAL_CLI,
-    cacheDir: config.DAYBREAK_CACHE_DIR,
-  });
-  const server = await startDevServer({ binary, headless: true, logFile: path.join(work, 'temporal.log') });
-  const bundle = path.join(work, 'workflow-bundle.js');
-  await writeWorkflowBundle(bundle);
-  const workerEnv = {
-    ...env,
-    DAYBREAK_WORKFLOW_BUNDLE: bundle,
-    TEMPORAL_ADDRESS: server.address,
+  const bench = await startBenchWorker(config, work, {
     DAYBREAK_TASK_QUEUE: 'bench-sql-pipeline',
-    DAYBREAK_SCRATCH_DIR: path.join(work, 'scratch'),
     DAYBREAK_DATA_ROOT: path.join(work, 'data'),
     DAYBREAK_PIPELINES_DIR: pipelinesDir,
     DAYBREAK_DUCKDB_THREADS: TASK_THREADS,
     DAYBREAK_MAX_CONCURRENT_ACTIVITIES: CONCURRENCY,
-    METRICS_PORT: '0',
-    TEMPORAL_METRICS_PORT: '0',
-  };
-  const worker = spawn(process.execPath, [path.join(REPO, 'bin/daybreak.js'), 'worker'], {
-    cwd: REPO,
-    env: workerEnv,
-    stdio: ['ignore', 'ignore', 'inherit'],
   });
+  const { worker } = bench;
+  const workerEnv = bench.env;
   const benchConfig = loadConfig(workerEnv);
   const { catalogue } = await loadCatalogue(benchConfig);
   const client = await connectClient(benchConfig);
   let runNo = 0;
   let last: SqlPipelineResult | undefined;
   const pipeline = async (activity: string): Promise<Measure> => {
-    fs.writeFileSync(`/proc/${worker.pid}/clear_refs`, '5'); // each run reports its own peak RSS
+    resetPeak(worker.pid!); // each run reports its own peak RSS
     const before = procStats(worker.pid!);
     const output = path.join(work, `out-${++runNo}`);
     const t0 = performance.now();
@@ -181,7 +139,7 @@ async function main(): Promise<void> {
     const runs = { pipeline: [] as Measure[], baseline: [] as Measure[] };
     for (let i = 0; i < REPEAT; i++) {
       const out = path.join(work, `baseline-${i}`);
-      const b = await runBaseline(out);
+      const b = await runBaseline(activityDir, out);
       fs.rmSync(out, { recursive: true, force: true });
       const p = await pipeline(activityDir);
       if (JSON.stringify(p.summary) !== JSON.stringify(b.summary))
@@ -195,9 +153,7 @@ async function main(): Promise<void> {
     report(runs, last!);
   } finally {
     await client.connection.close();
-    worker.kill('SIGTERM');
-    await new Promise((r) => worker.once('exit', r));
-    await server.stop();
+    await bench.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
@@ -230,18 +186,11 @@ function report(runs: { pipeline: Measure[]; baseline: Measure[] }, result: SqlP
 
 /** Appends the run under the sql-pipeline section of BENCHMARKS.md (created when missing). */
 function appendSection(text: string): void {
-  const file = path.join(REPO, 'BENCHMARKS.md');
-  const heading = '## sql-pipeline';
-  let doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
-  if (!doc.includes(heading))
-    doc = `${doc.trimEnd()}\n\n${heading}\n\nCommand: \`flock /work/bench.lock npm run bench:sql-pipeline\` (env: BENCH_ROWS, BENCH_REPEAT, BENCH_TASK_THREADS, BENCH_CONCURRENCY, BENCH_NO_WRITE=1). A \`mode: map\` SQL pipeline against the same query by hand in DuckDB; issue 16 asks for at most 1.15x.\n`;
-  const start = doc.indexOf(heading);
-  const ends = ['\n## ', '\n<!-- ']
-    .map((m) => doc.indexOf(m, start + heading.length))
-    .filter((i) => i !== -1);
-  const end = ends.length ? Math.min(...ends) : doc.length;
-  doc = `${doc.slice(0, end).trimEnd()}\n\n${text}\n${doc.slice(end)}`;
-  fs.writeFileSync(file, doc.endsWith('\n') ? doc : `${doc}\n`);
+  appendBenchmarkSection(
+    '## sql-pipeline',
+    `Command: \`flock /work/bench.lock npm run bench:sql-pipeline\` (env: BENCH_ROWS, BENCH_REPEAT, BENCH_TASK_THREADS, BENCH_CONCURRENCY, BENCH_NO_WRITE=1). A \`mode: map\` SQL pipeline against the same query by hand in DuckDB; issue 16 asks for at most 1.15x.`,
+    text,
+  );
 }
 
 await main();

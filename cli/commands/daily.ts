@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../lib/config.js';
 import { ParamError } from '../../pipelines/index.js';
 import { commandCatalogue } from '../catalogue.js';
-import { compileSchedule } from '../../schedules/compile.js';
+import { compileSchedule, narrowSchedule } from '../../schedules/compile.js';
 import { SCHEDULES } from '../../schedules/definitions/index.js';
 import {
   DAILY_PIPELINE,
@@ -83,15 +83,7 @@ export function dailyCommand(): Command {
           `no schedule definition ${opts.schedule}; known: ${SCHEDULES.map((s) => s.name).join(', ')}`,
         );
       // --pipelines narrows the schedule's selection, with the parameters and sensors of those only.
-      const only = opts.pipelines;
-      const pick = <T>(byPipeline: Record<string, T> | undefined) =>
-        only
-          ? Object.fromEntries(Object.entries(byPipeline ?? {}).filter(([p]) => only.includes(p)))
-          : byPipeline;
-      const selected = only
-        ? { ...def, pipelines: only, params: pick(def.params), inputs: pick(def.inputs) }
-        : def;
-      const compiled = compileSchedule(selected, {
+      const compiled = compileSchedule(narrowSchedule(def, opts.pipelines), {
         config,
         pipelines: (await commandCatalogue(config)).pipelines,
       });

@@ -79,9 +79,9 @@ export function upCommand(): Command {
         { isGcsUri },
         { webUiRunUrl },
         { runSearchAttributes },
-        { compileSchedule },
+        { compileSchedule, narrowSchedule },
         { SCHEDULES },
-        { BUILT_IN_PIPELINES, PIPELINES },
+        { loadCatalogueWarning },
         { watchDaily },
       ] = await Promise.all([
         import('@temporalio/client'),
@@ -98,7 +98,7 @@ export function upCommand(): Command {
         import('../../lib/contracts/search-attributes.js'),
         import('../../schedules/compile.js'),
         import('../../schedules/definitions/index.js'),
-        import('../../pipelines/index.js'),
+        import('../catalogue.js'),
         import('../daily-watch.js'),
       ]);
       const logs = logDir(config);
@@ -122,10 +122,12 @@ export function upCommand(): Command {
         temporalCli: config.TEMPORAL_CLI,
         log: say,
       });
+      // The built-in pipelines and the SQL pipelines of DAYBREAK_PIPELINES_DIR (pipelines/'s examples).
+      const { catalogue } = await loadCatalogueWarning(config);
       if (opts.run && !isGcsUri(config.DAYBREAK_DATA_ROOT)) {
         // The raw datasets the pipelines to run declare (curated ones are their upstreams' outputs).
-        const reads = (opts.pipelines ?? PIPELINES.names()).flatMap((name) =>
-          Object.values(PIPELINES.get(name).inputs).filter((d) => d.producer === undefined),
+        const reads = (opts.pipelines ?? catalogue.names()).flatMap((name) =>
+          Object.values(catalogue.get(name).inputs).filter((d) => d.producer === undefined),
         );
         const datasets = reads.filter((d, i) => reads.findIndex((e) => e.name === d.name) === i);
         await ensureSampleData({ dataRoot: config.DAYBREAK_DATA_ROOT, runDate, datasets, log: say });
@@ -222,15 +224,10 @@ export function upCommand(): Command {
 
       if (opts.run) {
         const def = SCHEDULES.find((s) => s.name === DAILY_PIPELINE)!;
-        const only = opts.pipelines;
-        const pick = <T>(byPipeline: Record<string, T> | undefined) =>
-          only
-            ? Object.fromEntries(Object.entries(byPipeline ?? {}).filter(([p]) => only.includes(p)))
-            : byPipeline;
-        const selected = only
-          ? { ...def, pipelines: only, params: pick(def.params), inputs: pick(def.inputs) }
-          : def;
-        const compiled = compileSchedule(selected, { config: live, pipelines: BUILT_IN_PIPELINES });
+        const compiled = compileSchedule(narrowSchedule(def, opts.pipelines), {
+          config: live,
+          pipelines: catalogue.pipelines,
+        });
         const input = { ...compiled.options.action.args![0]!, runDate, rerun: 'failed' as const };
         const workflowId = runWorkflowId(DAILY_PIPELINE, runDate);
         let handle;

@@ -192,6 +192,19 @@ test.each([
   expect(lines[0]).toMatch(message);
 });
 
+test.each([[['status']], [['run', 'session-ranking', '--wait']], [['daily', '--date', '2026-01-05']]])(
+  '%o with no server at TEMPORAL_ADDRESS: one line naming the address and the refused connect, exit 2',
+  async (args) => {
+    // Port 1 refuses at once: the message carries the refused connect (the TCP look before the
+    // gRPC client), not the SDK's "Failed to connect before the deadline" after 10 s of retries.
+    const res = await daybreak(args, { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trimEnd().split('\n')).toEqual([
+      'daybreak: no Temporal server answers at 127.0.0.1:1 (TEMPORAL_ADDRESS; connect ECONNREFUSED 127.0.0.1:1): start the local one with `npm start` (daybreak up), or set TEMPORAL_ADDRESS to yours',
+    ]);
+  },
+);
+
 test('a bad configuration variable: one line naming it, exit 2', async () => {
   const res = await daybreak(['run', 'session-ranking'], { DAYBREAK_DUCKDB_THREADS: 'lots' });
   expect(res.code).toBe(2);

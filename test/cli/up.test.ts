@@ -1,6 +1,6 @@
 // `daybreak up` (npm start) end to end, as a user runs it (a child process): sample data for every
 // pipeline, Redis, the dev server with its Web UI, worker and feature API; the daily DAG through
-// all four pipelines; a printed curl that reads a real customer's features; a quiet console with
+// every pipeline, the SQL examples of pipelines/ included; a printed curl that reads a real customer's features; a quiet console with
 // logs under the state folder; Ctrl-C within 5 s, also while a sensor waits, and the next start
 // resuming the run; a second start reusing data and server state; a taken port named.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -89,10 +89,18 @@ async function runCurl(out: string): Promise<Response> {
   return fetch(m![2]!, { headers: { authorization: `Bearer ${token}` } });
 }
 
-const PIPELINES = ['identity-join', 'session-ranking', 'model-scoring', 'feature-sync'];
+// The four built-ins and the two example SQL pipelines of pipelines/ (after identity-join and session-ranking).
+const PIPELINES = [
+  'identity-join',
+  'session-ranking',
+  'model-scoring',
+  'feature-sync',
+  'daily-visits',
+  'expert-profiles',
+];
 
 test(
-  'up runs the daily DAG through all four pipelines on sample data, prints a working curl, stops on Ctrl-C; a second start reuses everything',
+  'up runs the daily DAG through every pipeline (the SQL examples too) on sample data, prints a working curl, stops on Ctrl-C; a second start reuses everything',
   { timeout: 900_000 },
   async () => {
     const root = tempDir('up');
@@ -107,7 +115,13 @@ test(
     expect(token).not.toBeNull();
     expect(fs.readFileSync(token![1]!, 'utf8').trim()).toBe(token![2]);
     // Where each output landed.
-    for (const p of ['identity-join', 'session-ranking', 'model-scoring']) {
+    for (const p of [
+      'identity-join',
+      'session-ranking',
+      'model-scoring',
+      'daily-visits',
+      'expert-profiles',
+    ]) {
       const output = path.join(root, 'data', 'curated', p, `dt=${RUN_DATE}`);
       expect(out).toContain(`${p}/${RUN_DATE} completed in `);
       expect(out).toContain(output);

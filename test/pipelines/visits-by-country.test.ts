@@ -2,13 +2,13 @@
 // under test/pipelines/visits-by-country/, and this test) joins a catalogue and a worker of its
 // own, runs after identity-join in a DAG derived from its declared input, and matches an
 // independent computation; a schedule of it alone waits for identity-join's output by a sensor.
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateIdentityJoin } from '../../datagen/identity-join.js';
 import type { DailyInput, DailyResult } from '../../lib/contracts/daily.js';
-import { publishedFile, publishLocalFiles } from '../../lib/storage/publish.js';
+import { publishedFile } from '../../lib/storage/publish.js';
+import { publishGeneratedPartition } from '../../datagen/publish.js';
 import { catalogue } from '../../pipelines/index.js';
 import { buildBranches } from '../../pipelines/dag.js';
 import { expectedJoin, readRows } from '../helpers/identity-join.js';
@@ -34,15 +34,11 @@ beforeAll(async () => {
     ds2Files: 1,
   });
   // The upstream export publishes the date's DS1 partition (identity-join's sensor waits for it).
-  const partition = path.join(generated.ds1Dir, `dt=${RUN_DATE}`);
-  const generatedFiles = `${partition}.generated`;
-  await fs.rename(partition, generatedFiles);
-  const files = (await fs.readdir(generatedFiles)).filter((f) => f.endsWith('.parquet'));
-  await publishLocalFiles(
-    partition,
-    { pipeline: 'export', runDate: RUN_DATE },
-    files.map((f) => ({ localPath: path.join(generatedFiles, f), name: f, rows: 0 })),
-  );
+  await publishGeneratedPartition(path.join(generated.ds1Dir, `dt=${RUN_DATE}`), {
+    pipeline: 'export',
+    runDate: RUN_DATE,
+  });
+
   env = await startTestWorker(config, {
     catalogue: cat,
     extraWorkflowModules: [fileURLToPath(new URL('./visits-by-country/workflow.ts', import.meta.url))],

@@ -2,14 +2,13 @@
 // after identity-join and expert-profiles after session-ranking (the DAG their inputs give), each
 // output equals an independent TypeScript computation from the raw rows and the upstream's output,
 // and each manifest records the checks the file declares.
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateIdentityJoin } from '../../datagen/identity-join.js';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import type { DailyInput, DailyResult } from '../../lib/contracts/daily.js';
 import { readManifest } from '../../lib/storage/manifest.js';
-import { publishLocalFiles } from '../../lib/storage/publish.js';
+import { publishGeneratedPartition } from '../../datagen/publish.js';
 import { buildBranches } from '../../pipelines/dag.js';
 import { loadCatalogue } from '../../pipelines/sql.js';
 import type { Catalogue } from '../../pipelines/index.js';
@@ -36,15 +35,11 @@ beforeAll(async () => {
     ds1FilesPerDay: 2,
     ds2Files: 1,
   });
-  const partition = path.join(generated.ds1Dir, `dt=${RUN_DATE}`);
-  const generatedFiles = `${partition}.generated`;
-  await fs.rename(partition, generatedFiles);
-  const files = (await fs.readdir(generatedFiles)).filter((f) => f.endsWith('.parquet'));
-  await publishLocalFiles(
-    partition,
-    { pipeline: 'export', runDate: RUN_DATE },
-    files.map((f) => ({ localPath: path.join(generatedFiles, f), name: f, rows: 0 })),
-  );
+  await publishGeneratedPartition(path.join(generated.ds1Dir, `dt=${RUN_DATE}`), {
+    pipeline: 'export',
+    runDate: RUN_DATE,
+  });
+
   await generateSessionRanking({ rows: 4_000, users: 300, seed: 8, out: path.join(root, 'raw'), year: 2024 });
   const loaded = await loadCatalogue(config);
   expect(loaded.errors).toEqual([]);
