@@ -36,7 +36,7 @@ export interface PublishedState {
 export async function publishedState(prefix: string): Promise<PublishedState | undefined> {
   const storage = storageFor(prefix);
   const uri = joinUri(prefix, MANIFEST_NAME);
-  if (!(await storage.stat(uri))) return undefined;
+  if (!(await storage.stat(uri).catch(notUnderAFile))) return undefined;
   let text: string;
   try {
     text = await storage.readText(uri);
@@ -52,6 +52,12 @@ export async function publishedState(prefix: string): Promise<PublishedState | u
   }
   if (!isDaybreakManifest(manifest)) return undefined;
   return { digest: createHash('sha256').update(text).digest('hex'), manifest };
+}
+
+/** An input that is a file has no manifest under it (local disk says ENOTDIR). */
+function notUnderAFile(err: unknown): undefined {
+  if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+  throw err;
 }
 
 /** `raw/<name>` / `curated/<pipeline>` and the `dt=` date of a URI inside the data root's layout. */
