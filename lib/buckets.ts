@@ -24,3 +24,11 @@ export function bucketSql(textExpr: string, buckets: number, hash: BucketHash): 
     ? `((md5_number(${textExpr}) >> 64)::UBIGINT % ${buckets})::INTEGER`
     : `(md5_number(${textExpr}) % ${buckets})::INTEGER`;
 }
+
+/**
+ * The bucket of a key column (any type, compared as text). A null key goes to the bucket of '',
+ * so every row lands in exactly one bucket (and is counted there).
+ */
+export function keyBucketSql(column: string, buckets: number, hash: BucketHash): string {
+  return buckets === 1 ? '0' : bucketSql(`coalesce(CAST(${column} AS VARCHAR), '')`, buckets, hash);
+}

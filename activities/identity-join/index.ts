@@ -1,7 +1,9 @@
-// Activities of identity-join: plan (select the date's DS1 files, size the shards), hash DS2 (raw
-// pii and ip leave it only as sha2, bucketed by visitor_id), join one (bucket, DS1 group) task
-// (with one bucket it reads and hashes the raw DS2 itself: again nothing but sha2 leaves it), and
-// publish the manifest with the report.
+// Activities of identity-join: plan (select the date's DS1 files, size the shards), then either
+// one join per DS1 group that reads and hashes the raw DS2 itself (DS2 fits a task), or the
+// shuffle: map DS2 (raw pii and ip leave it only as sha2) and DS1 into visitor_id buckets, then
+// join each bucket's partitions; and publish the manifest with the report. Runs planned before the
+// shuffle hash DS2 into buckets and join each bucket against all of DS1 (hashDs2Group,
+// joinIdentityShard with a bucket).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -20,9 +22,34 @@ import { groupByTarget } from '../common/grouping.js';
 import { startHeartbeat } from '../common/heartbeat.js';
 import { stageAll } from '../common/staging.js';
 import { requireColumns } from '../common/schema.js';
-import { chooseBuckets, DS1_BYTES_PER_TASK, DS2_BYTES_PER_TASK, selectDs1 } from './plan.js';
-import { countsSql, createDs2TableSql, ds2RowsSql, hashDs2Sql, joinSql, type Ds2Source } from './sql.js';
-import type { HashedDs2, IdentityJoinPlan, IdentityJoinReport, JoinTask, JoinTaskResult } from './types.js';
+import { configTaskMemory } from '../common/memory.js';
+import {
+  listBucketPartitions,
+  reduceRowGroupBytes,
+  runShuffleMap,
+  shuffleMapGroups,
+} from '../common/shuffle.js';
+import { DS1_BYTES_PER_TASK, DS2_BYTES_PER_TASK, selectDs1, sizeJoin } from './plan.js';
+import {
+  countsSql,
+  createDs2TableSql,
+  ds1ShuffleSql,
+  ds2RowsSql,
+  hashDs2Sql,
+  hashedDs2,
+  joinSql,
+  type Ds2Source,
+} from './sql.js';
+import type {
+  BucketJoinTask,
+  HashedDs2,
+  IdentityJoinMapResult,
+  IdentityJoinMapTask,
+  IdentityJoinPlan,
+  IdentityJoinReport,
+  JoinTask,
+  JoinTaskResult,
+} from './types.js';
 import { withScratch } from '../common/scratch.js';
 
 export * from './types.js';
@@ -101,6 +128,34 @@ async function requireDs2Columns(conn: DuckDBConnection, locals: string[], uris:
   }
 }
 
+/**
+ * Every DS1 file has visitor_id and the columns asked for; without `columns`, none of the columns
+ * the join adds (named by its URI when not).
+ */
+async function requireDs1Columns(
+  conn: DuckDBConnection,
+  locals: string[],
+  uris: string[],
+  columns: string[] | undefined,
+): Promise<void> {
+  const wanted = Object.fromEntries((columns ?? []).map((c) => [c, 'any' as const]));
+  for (const [i, local] of locals.entries()) {
+    const cols = await requireColumns(conn, local, uris[i]!, { visitor_id: 'any', ...wanted });
+    const clash = columns ? [] : ADDED_COLUMNS.filter((c) => cols.has(c));
+    if (clash.length) {
+      throw badInput(
+        `${uris[i]} has column(s) ${clash.join(', ')}, which the join adds; pass columns= to choose DS1 columns`,
+      );
+    }
+  }
+}
+
+/** Sum of the local files' sizes. */
+async function localBytes(files: string[]): Promise<number> {
+  const sizes = await Promise.all(files.map(async (f) => (await fs.stat(f)).size));
+  return sizes.reduce((s, n) => s + n, 0);
+}
+
 export function createIdentityJoinActivities(deps: ActivityDeps) {
   const { config } = deps;
   return {
@@ -114,17 +169,24 @@ export function createIdentityJoinActivities(deps: ActivityDeps) {
       if (ds2.length === 0) throw missingInput(`no DS2 Parquet files found at ${params.ds2}`);
       const ds1Bytes = ds1.files.reduce((s, f) => s + f.size, 0);
       const ds2Bytes = ds2.reduce((s, f) => s + f.size, 0);
-      const buckets =
-        params.shards ??
-        chooseBuckets({
-          ds2Bytes,
-          memoryLimit: config.DAYBREAK_DUCKDB_MEMORY_LIMIT,
-          concurrentTasks: config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES,
-        });
+      const { buckets, ...sizing } = sizeJoin({
+        ds2Bytes,
+        memoryLimit: config.DAYBREAK_DUCKDB_MEMORY_LIMIT,
+        concurrentTasks: config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES,
+        shards: params.shards,
+      });
+      const shuffle = buckets > 1;
       await openRunOutput(config, params.output, [params.ds1, params.ds2]);
       return {
-        ds1Groups: ds1.files.length ? groupByTarget(ds1.files, DS1_BYTES_PER_TASK) : [],
-        ds2Groups: groupByTarget(ds2, DS2_BYTES_PER_TASK),
+        ds1Groups: shuffle || ds1.files.length === 0 ? [] : groupByTarget(ds1.files, DS1_BYTES_PER_TASK),
+        ds2Groups: shuffle ? [] : groupByTarget(ds2, DS2_BYTES_PER_TASK),
+        shuffle: shuffle
+          ? {
+              ds1: shuffleMapGroups(ds1.files, DS1_BYTES_PER_TASK),
+              ds2: shuffleMapGroups(ds2, DS2_BYTES_PER_TASK),
+            }
+          : undefined,
+        sizing,
         buckets,
         bucketHash: CURRENT_BUCKET_HASH,
         hashDs2InJoin: buckets === 1,
@@ -202,19 +264,7 @@ export function createIdentityJoinActivities(deps: ActivityDeps) {
               const ds1Locals = await stageAll(input.ds1Files, scratch);
               const ds2Locals = await stageAll(input.ds2Files, path.join(scratch, 'ds2'));
               if (input.ds2Raw) await requireDs2Columns(conn, ds2Locals, input.ds2Files);
-              const wanted = Object.fromEntries((input.columns ?? []).map((c) => [c, 'any' as const]));
-              for (const [i, local] of ds1Locals.entries()) {
-                const cols = await requireColumns(conn, local, input.ds1Files[i]!, {
-                  visitor_id: 'any',
-                  ...wanted,
-                });
-                const clash = input.columns ? [] : ADDED_COLUMNS.filter((c) => cols.has(c));
-                if (clash.length) {
-                  throw badInput(
-                    `${input.ds1Files[i]} has column(s) ${clash.join(', ')}, which the join adds; pass columns= to choose DS1 columns`,
-                  );
-                }
-              }
+              await requireDs1Columns(conn, ds1Locals, input.ds1Files, input.columns);
               const ds2: Ds2Source = input.ds2Raw ? { rawFiles: ds2Locals } : { table: 'd2' };
               if (!input.ds2Raw) {
                 beat({ step: 'loading DS2 bucket' });
@@ -225,9 +275,11 @@ export function createIdentityJoinActivities(deps: ActivityDeps) {
               const shard = {
                 ds1Files: ds1Locals,
                 ds2,
-                bucket: input.bucket,
-                buckets: input.buckets,
-                bucketHash: plannedBucketHash(input.bucketHash),
+                filter: {
+                  bucket: input.bucket,
+                  buckets: input.buckets,
+                  bucketHash: plannedBucketHash(input.bucketHash),
+                },
               };
               await conn.run(
                 joinSql({ ...shard, columns: input.columns, outDir, targetFileMB: input.targetFileMB }),
@@ -255,17 +307,102 @@ export function createIdentityJoinActivities(deps: ActivityDeps) {
               const { counts, ds2Rows } = counted.value;
               const rowsOut = files.reduce((s, f) => s + f.rows, 0);
               beat({ step: 'done', rows: rowsOut });
-              const inputs = [...ds1Locals, ...ds2Locals];
-              const sizes = await Promise.all(inputs.map(async (f) => (await fs.stat(f)).size));
               return {
                 task: input.task,
                 rowsIn: Number(counts.rows_in),
                 matchedRows: Number(counts.matched),
                 rowsOut,
-                bytesRead: sizes.reduce((s, n) => s + n, 0),
+                bytesRead: await localBytes([...ds1Locals, ...ds2Locals]),
                 bytesWritten: files.reduce((s, f) => s + f.bytes, 0),
                 files,
                 ds2Rows,
+              };
+            },
+          ),
+        ),
+      );
+    },
+
+    /** Shuffle map: one group of DS1 files into visitor_id buckets (the columns asked for). */
+    async mapIdentityJoinDs1(input: IdentityJoinMapTask): Promise<IdentityJoinMapResult> {
+      return runShuffleMap(
+        config,
+        { ...input, input: 'ds1', bucketHash: plannedBucketHash(input.bucketHash) },
+        {
+          key: 'visitor_id',
+          check: (conn, locals, uris) => requireDs1Columns(conn, locals, uris, input.columns),
+          rowsSql: (locals) => ds1ShuffleSql(locals, input.columns),
+        },
+      );
+    },
+
+    /** Shuffle map: one group of DS2 files, hashed (raw pii and ip never leave it), into buckets. */
+    async mapIdentityJoinDs2(input: IdentityJoinMapTask): Promise<IdentityJoinMapResult> {
+      return runShuffleMap(
+        config,
+        { ...input, input: 'ds2', bucketHash: plannedBucketHash(input.bucketHash) },
+        { key: 'visitor_id', check: requireDs2Columns, rowsSql: hashedDs2 },
+      );
+    },
+
+    /**
+     * Shuffle reduce: joins one bucket's DS1 partitions with the distinct hashed DS2 of the same
+     * bucket and puts the output files under their final names.
+     */
+    async joinIdentityBucket(input: BucketJoinTask): Promise<JoinTaskResult> {
+      const ds1Parts = await listBucketPartitions(input.workUri, 'ds1', input.bucket);
+      const ds2Parts = await listBucketPartitions(input.workUri, 'ds2', input.bucket);
+      const nothing = {
+        task: input.bucket,
+        rowsIn: 0,
+        matchedRows: 0,
+        rowsOut: 0,
+        bytesRead: 0,
+        bytesWritten: 0,
+      };
+      if (ds1Parts.length === 0) return { ...nothing, files: [] }; // no DS1 row in this bucket
+      return withScratch(config, `ij-bucket-${input.bucket}`, (scratch) =>
+        withDuckDB(duckdbOptions(config), (conn) =>
+          withProgress(
+            conn,
+            () => ({ bucket: `${input.bucket + 1}/${input.buckets}`, step: 'staging', rows: 0 }),
+            async (beat) => {
+              const ds1Locals = await stageAll(ds1Parts, path.join(scratch, 'ds1'));
+              const ds2Locals = await stageAll(ds2Parts, path.join(scratch, 'ds2'));
+              const joined = { ds1Files: ds1Locals, ds2: { hashedFiles: ds2Locals } };
+              beat({ step: 'joining' });
+              const outDir = path.join(scratch, 'out');
+              await conn.run(
+                joinSql({
+                  ...joined,
+                  columns: input.columns,
+                  outDir,
+                  targetFileMB: input.targetFileMB,
+                  rowGroupBytes: reduceRowGroupBytes(configTaskMemory(config)),
+                }),
+              );
+              const written = (await listFiles(outDir)).sort(
+                (a, b) => Number(/part-(\d+)/.exec(a)![1]) - Number(/part-(\d+)/.exec(b)![1]),
+              );
+              const rows = await parquetRowsPerFile(conn, written);
+              beat({ step: 'counting matches, publishing files' });
+              const publishing = publishOutputFiles(input.output, input.bucket, written, rows);
+              const counting = (async () =>
+                (await conn.runAndReadAll(countsSql(joined))).getRowObjects()[0]!)();
+              const [published, counted] = await Promise.allSettled([publishing, counting]);
+              if (published.status === 'rejected') throw published.reason;
+              if (counted.status === 'rejected') throw counted.reason;
+              const files = published.value;
+              const rowsOut = files.reduce((s, f) => s + f.rows, 0);
+              beat({ step: 'done', rows: rowsOut });
+              return {
+                task: input.bucket,
+                rowsIn: Number(counted.value.rows_in),
+                matchedRows: Number(counted.value.matched),
+                rowsOut,
+                bytesRead: await localBytes([...ds1Locals, ...ds2Locals]),
+                bytesWritten: files.reduce((s, f) => s + f.bytes, 0),
+                files,
               };
             },
           ),

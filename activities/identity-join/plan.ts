@@ -1,15 +1,17 @@
 // Planning identity-join: which DS1 files belong to the run date, and how to cut the work so each
-// task's join fits a worker. The hashed DS2 of one bucket is held in memory (DuckDB spills past
-// memory_limit, slower), so the bucket count follows DS2's size; DS1 is only streamed through
-// the join, so its size sets the number of file groups, not the buckets.
-import os from 'node:os';
+// task fits a worker. A join holds DS2 (hashed, distinct) in memory, DuckDB spilling past
+// memory_limit, slower. When DS2 fits half a task's memory, one join per DS1 file group hashes
+// all of DS2 itself. When it does not, the plan shuffles: both inputs are written once by
+// visitor_id bucket (activities/common/shuffle.ts) and one join per bucket holds 1/B of DS2 and
+// reads 1/B of DS1. DS1 is only streamed, so its size sets the file groups, not the buckets.
 import { missingInput } from '../../lib/errors.js';
 import { autoShards } from '../../lib/shards.js';
 import { hasGlob, joinUri, resolveDataset, type ObjectInfo } from '../../lib/storage/index.js';
+import { taskMemoryBytes } from '../common/memory.js';
 
-/** DS1 Parquet bytes per join task. */
+/** DS1 Parquet bytes per join task (and per shuffle map task). */
 export const DS1_BYTES_PER_TASK = 4 * 1024 ** 3;
-/** DS2 Parquet bytes per hashing task. */
+/** DS2 Parquet bytes per hashing task (and per shuffle map task). */
 export const DS2_BYTES_PER_TASK = 2 * 1024 ** 3;
 /**
  * Hashed, distinct DS2 in DuckDB's memory per byte of DS2 Parquet: the raw pii/ip compress well
@@ -17,38 +19,51 @@ export const DS2_BYTES_PER_TASK = 2 * 1024 ** 3;
  */
 export const DS2_MEMORY_PER_PARQUET_BYTE = 5;
 
-const UNITS: Record<string, number> = {
-  B: 1,
-  KB: 1e3,
-  MB: 1e6,
-  GB: 1e9,
-  TB: 1e12,
-  KIB: 1024,
-  MIB: 1024 ** 2,
-  GIB: 1024 ** 3,
-  TIB: 1024 ** 4,
-};
-
-/** "4GB" -> bytes (the forms lib/config.ts accepts). */
-export function parseByteSize(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(value.trim());
-  const unit = m ? UNITS[m[2]!.toUpperCase()] : undefined;
-  if (!m || unit === undefined) throw new Error(`not a byte size: ${JSON.stringify(value)}`);
-  return Number(m[1]) * unit;
+export interface JoinSizing {
+  buckets: number;
+  /** DS2's estimated hash table: DS2_MEMORY_PER_PARQUET_BYTE x its Parquet bytes. */
+  ds2MemoryBytes: number;
+  /** What one task's DuckDB may use (DAYBREAK_DUCKDB_MEMORY_LIMIT, or its share of 80% of RAM). */
+  taskMemoryBytes: number;
+  /** Why, in words (the plan records it; the Web UI shows it). */
+  reason: string;
 }
 
-/** visitor_id buckets so one bucket's hashed DS2 takes at most half a task's memory. */
-export function chooseBuckets(opts: {
+const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
+
+/**
+ * visitor_id buckets so one bucket's hashed DS2 takes at most half a task's memory (the other half
+ * is the join's working memory and the output's buffers), or the `shards` asked for.
+ */
+export function sizeJoin(opts: {
   ds2Bytes: number;
   memoryLimit?: string;
   concurrentTasks: number;
   totalMemory?: number;
-}): number {
-  const perTask = opts.memoryLimit
-    ? parseByteSize(opts.memoryLimit)
-    : ((opts.totalMemory ?? os.totalmem()) * 0.8) / Math.max(1, opts.concurrentTasks);
-  const needed = opts.ds2Bytes * DS2_MEMORY_PER_PARQUET_BYTE;
-  return autoShards(needed, perTask / 2);
+  shards?: number;
+}): JoinSizing {
+  const ds2MemoryBytes = opts.ds2Bytes * DS2_MEMORY_PER_PARQUET_BYTE;
+  const perTask = taskMemoryBytes(opts);
+  if (opts.shards !== undefined) {
+    return {
+      buckets: opts.shards,
+      ds2MemoryBytes,
+      taskMemoryBytes: perTask,
+      reason: `shards=${opts.shards} asked for`,
+    };
+  }
+  const buckets = autoShards(ds2MemoryBytes, perTask / 2);
+  const fits = `DS2's hash table (~${gb(ds2MemoryBytes)})`;
+  const reason =
+    buckets === 1
+      ? `${fits} fits half of a task's ${gb(perTask)}: one join per DS1 file group`
+      : `${fits} exceeds half of a task's ${gb(perTask)}: shuffled into ${buckets} visitor_id buckets`;
+  return { buckets, ds2MemoryBytes, taskMemoryBytes: perTask, reason };
+}
+
+/** The bucket count of sizeJoin. */
+export function chooseBuckets(opts: Parameters<typeof sizeJoin>[0]): number {
+  return sizeJoin(opts).buckets;
 }
 
 export interface Ds1Selection {

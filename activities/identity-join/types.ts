@@ -1,15 +1,24 @@
 // Types exchanged between the identity-join workflow and its activities (paths, never data).
 import type { BucketHash } from '../../lib/buckets.js';
 import type { StagedFile } from '../../lib/storage/publish.js';
+import type { ShuffleMapResult } from '../common/shuffle.js';
 
 /** Columns the join adds; a DS1 column of the same name would be ambiguous in the output. */
 export const ADDED_COLUMNS = ['lvr_id', 'sha2'] as const;
 
 export interface IdentityJoinPlan {
-  /** DS1 files of the run date's partition, split into groups of similar size. */
+  /** DS1 files of the run date's partition, split into groups of similar size (none when shuffling). */
   ds1Groups: string[][];
-  /** DS2 files split into groups, one hashing task each. */
+  /** DS2 files split into groups, one hashing task each (none when shuffling). */
   ds2Groups: string[][];
+  /**
+   * Set when the plan shuffles (DS2 does not fit a task): each input's map groups, each split into
+   * batches of files. Unset in one-bucket plans and in runs planned before the shuffle existed
+   * (those hash DS2 into buckets and join each bucket against all of DS1).
+   */
+  shuffle?: { ds1: string[][][]; ds2: string[][][] };
+  /** How the bucket count was chosen (unset in runs planned before it was recorded). */
+  sizing?: { ds2MemoryBytes: number; taskMemoryBytes: number; reason: string };
   /** visitor_id buckets (shards of the join). */
   buckets: number;
   /** How visitor_ids map to buckets; unset in runs planned before it was recorded (md5-u128). */
@@ -55,6 +64,34 @@ export interface JoinTask {
   output: string;
 }
 
+/** The names of the shuffled inputs (their folders under <work>/shuffle). */
+export type ShuffledInput = 'ds1' | 'ds2';
+
+/** One shuffle map task of identity-join: one group of one input's files, batch by batch. */
+export interface IdentityJoinMapTask {
+  group: number;
+  groups: number;
+  batches: string[][];
+  buckets: number;
+  /** The plan's bucket hash (unset: md5-u128, the first one). */
+  bucketHash?: BucketHash;
+  workUri: string;
+  /** DS1 only: the DS1 columns asked for (visitor_id is shuffled with them). */
+  columns?: string[];
+}
+
+/** One reduce task: the join of one bucket's shuffled partitions of DS1 and DS2. */
+export interface BucketJoinTask {
+  bucket: number;
+  buckets: number;
+  workUri: string;
+  columns?: string[];
+  targetFileMB: number;
+  output: string;
+}
+
+export type IdentityJoinMapResult = ShuffleMapResult;
+
 export interface JoinTaskResult {
   task: number;
   /** DS1 rows of this task's bucket. */
@@ -86,6 +123,25 @@ export interface IdentityJoinReport extends Record<string, unknown> {
   emptyPartition: boolean;
   partition: string;
   durationMs: number;
+  /** Runs that shuffled: what the maps read and wrote, and where the time went. */
+  shuffle?: ShuffleReport;
+}
+
+export interface ShuffleReport {
+  mapTasks: number;
+  /** DS1 bytes the maps read: the DS1 partition's size when every file was read exactly once. */
+  ds1BytesRead: number;
+  ds2BytesRead: number;
+  partitionFiles: number;
+  partitionBytes: number;
+  /** Input files a retried map did not read again (its killed predecessor had finished them). */
+  filesResumed: number;
+  /** Wall time of the map phase and of the reduce phase (the joins). */
+  mapMs: number;
+  reduceMs: number;
+  /** Summed over map tasks: DuckDB reading, bucketing and writing partitions; moving them. */
+  mapQueryMs: number;
+  partitionMoveMs: number;
 }
 
 export interface IdentityJoinResult extends IdentityJoinReport {

@@ -7,12 +7,12 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { missingInput } from '../../lib/errors.js';
 import { autoShards } from '../../lib/shards.js';
-import { resolveDataset, storageFor, joinUri, type ObjectInfo } from '../../lib/storage/index.js';
+import { resolveDataset, storageFor, joinUri } from '../../lib/storage/index.js';
 import type { SessionRankingParams } from '../../pipelines/session-ranking.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { checkOutput } from '../common/quality.js';
 import { previousHeartbeat } from '../common/heartbeat.js';
-import { groupBySize } from '../common/grouping.js';
+import { batchFiles, groupBySize } from '../common/grouping.js';
 import { runWorkUri } from '../common/work.js';
 import { commitOutput, openRunOutput, putOutputFile } from '../common/output.js';
 import { requireColumns } from '../common/schema.js';
@@ -36,7 +36,7 @@ import { withDuckDBTask, type DuckDBTask } from '../common/task.js';
 import { stageAll } from '../common/staging.js';
 
 export * from './types.js';
-export { groupBySize } from '../common/grouping.js';
+export { batchFiles, groupBySize } from '../common/grouping.js';
 
 const TARGET_BYTES_PER_BUCKET = 512 * 1024 * 1024;
 const BATCH_BYTES = 512 * 1024 * 1024;
@@ -49,29 +49,6 @@ const SINGLE_FILE_MAX_BUCKETS = 4;
  * 512 MB batch through DuckDB's Bloom filter (BENCHMARKS.md, docs/scaling.md).
  */
 export const PROFILE_BYTES_FOR_EXPERTS_STEP = 64 * 1024 * 1024;
-
-/**
- * Splits one map group's files (in order) into batches that one query reads together: up to
- * `maxBytes` (the batch that crosses it closes) and `maxFiles`. One query per batch instead of
- * per file builds the experts hash table once per batch (~10% of the map's CPU on 96 MB files);
- * a batch is also the unit a retry resumes from, so batches stay small.
- */
-export function batchFiles(files: ObjectInfo[], maxBytes: number, maxFiles: number): string[][] {
-  const batches: string[][] = [];
-  let current: string[] = [];
-  let bytes = 0;
-  for (const f of files) {
-    current.push(f.uri);
-    bytes += f.size;
-    if (bytes >= maxBytes || current.length >= maxFiles) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
-}
 
 /** Where map output lives when every batch writes one file holding all buckets. */
 export function allBucketsPrefix(workUri: string): string {

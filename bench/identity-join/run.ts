@@ -2,11 +2,16 @@
 // and DS2 >= 1 GB, generated once into a cache folder outside the repo. In one script:
 //   1. the baseline: one hand-written DuckDB join over the same files (bench/identity-join/baseline.ts);
 //   2. the pipeline on a real worker process (default memory);
-//   3. the pipeline with DAYBREAK_DUCKDB_MEMORY_LIMIT=1GB, one task at a time, peak RSS reported.
+//   3. the shuffle: DAYBREAK_DUCKDB_MEMORY_LIMIT=<limit> (DS2 several times larger), one task at
+//      a time, the buckets the planner chooses, then `shards` forcing each of --buckets; for each,
+//      DS1's bytes read by the maps against its size, how the time splits between the maps (the
+//      DuckDB query that reads, buckets and writes the partitions; moving them to the work
+//      prefix) and the per-bucket joins, and the peak worker RSS.
 // Every output is checked against the baseline's (row count and an order-free checksum). Results
 // go to BENCHMARKS.md (the identity-join section) and bench/results/identity-join.json.
 //
-//   npm run bench:identity-join [-- --rows N --visitors V] [--prepare (generate the data only)]
+//   npm run bench:identity-join [-- --rows N --visitors V] [--limit 256MB] [--buckets 4,16,64]
+//     [--prepare (generate the data only)]
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,11 +31,17 @@ import { connectClient } from '../../lib/temporal.js';
 import { findOrBuildTemporalCli } from '../../devstack/temporal-cli.js';
 import { writeWorkflowBundle } from '../../workers/bundle.js';
 import type { IdentityJoinResult } from '../../activities/identity-join/types.js';
+import { parseByteSize } from '../../activities/common/memory.js';
+import { DS2_MEMORY_PER_PARQUET_BYTE } from '../../activities/identity-join/plan.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? Number(argv[i + 1]) : fallback;
+};
+const argText = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1]! : fallback;
 };
 const ROWS = arg('rows', 42_000_000);
 const VISITORS = arg('visitors', 12_000_000);
@@ -38,6 +49,12 @@ const SEED = 1;
 const DATE = '2025-06-01';
 const THREADS = 2;
 const TARGET_FILE_MB = 128;
+/** The task memory of the shuffle runs, and the bucket counts forced after the planner's choice. */
+const LIMIT = argText('limit', '256MB');
+const BUCKETS = argText('buckets', '4,16,64')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const cacheRoot =
   process.env.DAYBREAK_BENCH_DIR ?? path.join(os.homedir(), '.cache', 'daybreak', 'bench', 'identity-join');
 const dataDir = path.join(cacheRoot, `rows${ROWS}-visitors${VISITORS}-seed${SEED}`);
@@ -180,6 +197,16 @@ async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
   return child;
 }
 
+/** DS1 read how many times, and where the shuffle's time went (sums over tasks, one at a time). */
+function shuffleSplit(result: IdentityJoinResult, data: DataInfo): string {
+  const s = result.shuffle!;
+  return (
+    `DS1 read ${(s.ds1BytesRead / data.ds1ParquetBytes).toFixed(2)}x; maps ${secs(s.mapMs)} ` +
+    `(query ${secs(s.mapQueryMs)}, partition moves ${secs(s.partitionMoveMs)}; ${s.partitionFiles} partition files, ` +
+    `${gb(s.partitionBytes)}), bucket joins ${secs(s.reduceMs)}`
+  );
+}
+
 async function main() {
   const load: { before: number[]; after: number[] } = { before: os.loadavg(), after: [] };
   const data = await ensureData();
@@ -211,14 +238,16 @@ async function main() {
     outputFiles: number;
   }[] = [];
   try {
-    const variants = [
-      { label: 'pipeline (default memory)', env: {} as Record<string, string> },
+    const limited = { DAYBREAK_DUCKDB_MEMORY_LIMIT: LIMIT, DAYBREAK_MAX_CONCURRENT_ACTIVITIES: '1' };
+    const variants: { label: string; env: Record<string, string>; shards?: number }[] = [
+      { label: 'pipeline (default memory)', env: {} },
       {
-        label: 'pipeline, DAYBREAK_DUCKDB_MEMORY_LIMIT=1GB, 1 task at a time',
-        env: { DAYBREAK_DUCKDB_MEMORY_LIMIT: '1GB', DAYBREAK_MAX_CONCURRENT_ACTIVITIES: '1' },
+        label: `shuffle, DAYBREAK_DUCKDB_MEMORY_LIMIT=${LIMIT}, 1 task at a time, planner's buckets`,
+        env: limited,
       },
     ];
-    for (const [i, variant] of variants.entries()) {
+    for (let i = 0; i < variants.length; i++) {
+      const variant = variants[i]!;
       const env: Record<string, string> = {
         TEMPORAL_ADDRESS: server.address,
         DAYBREAK_TASK_QUEUE: `bench-ij-${randomUUID()}`,
@@ -242,7 +271,12 @@ async function main() {
           config,
           pipeline: 'identity-join',
           runDate: DATE,
-          rawParams: { ds1: path.join(dataDir, DS1_DATASET), ds2: path.join(dataDir, DS2_DATASET), output },
+          rawParams: {
+            ds1: path.join(dataDir, DS1_DATASET),
+            ds2: path.join(dataDir, DS2_DATASET),
+            output,
+            ...(variant.shards ? { shards: String(variant.shards) } : {}),
+          },
         });
         const result = await waitForRun<IdentityJoinResult>(handle);
         const wallMs = Date.now() - started;
@@ -256,8 +290,15 @@ async function main() {
         }
         log(
           `${variant.label}: ${secs(wallMs)} (workflow ${secs(result.durationMs)}), ${result.shards} shards, ${result.tasks} tasks, ` +
-            `${files.length} files, peak worker RSS ${gb(peakRssBytes)}; rows and checksum equal the baseline's`,
+            `${files.length} files, peak worker RSS ${gb(peakRssBytes)}; rows and checksum equal the baseline's` +
+            (result.shuffle ? `; ${shuffleSplit(result, data)}` : ''),
         );
+        if (i === 1) {
+          // After the planner's choice, the same limit with each bucket count forced.
+          for (const b of BUCKETS.filter((n) => n !== result.shards)) {
+            variants.push({ label: `shuffle, ${LIMIT}, shards=${b}`, env: limited, shards: b });
+          }
+        }
         runs.push({
           label: variant.label,
           env: variant.env,
@@ -300,7 +341,7 @@ function report(
     '## identity-join',
     '',
     '```sh',
-    `npm run bench:identity-join${ROWS !== 42_000_000 || VISITORS !== 12_000_000 ? ` -- --rows ${ROWS} --visitors ${VISITORS}` : ''}`,
+    `npm run bench:identity-join${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     '```',
     '',
     `Run ${when} on ${os.cpus().length} cores, ${gb(os.totalmem())} RAM, DuckDB threads ${THREADS}. ` +
@@ -320,10 +361,27 @@ function report(
         `| ${r.label} | ${secs(r.wallMs)} (workflow ${secs(r.result.durationMs)}) | ${(r.wallMs / baseline.ms).toFixed(2)}x | ${r.result.shards} / ${r.result.tasks} | ${r.outputFiles} | ${gb(r.peakRssBytes)} (worker) |`,
     ),
     '',
+    `The shuffle runs (DS2's estimated hash table ${gb(data.ds2ParquetBytes * DS2_MEMORY_PER_PARQUET_BYTE)}, ` +
+      `${((data.ds2ParquetBytes * DS2_MEMORY_PER_PARQUET_BYTE) / parseByteSize(LIMIT)).toFixed(1)}x the ${LIMIT} limit; ${gb(data.ds2UncompressedBytes)} uncompressed-equivalent, ` +
+      `${(data.ds2UncompressedBytes / parseByteSize(LIMIT)).toFixed(1)}x): where the time went, summed over tasks run one at a time.`,
+    '',
+    '| buckets | DS1 read | maps: query | maps: partition moves | maps (wall) | bucket joins (wall) | rest (plan, publish) | partitions | peak RSS - limit |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...runs
+      .filter((r) => r.result.shuffle)
+      .map((r) => {
+        const s = r.result.shuffle!;
+        return (
+          `| ${r.result.shards} | ${(s.ds1BytesRead / data.ds1ParquetBytes).toFixed(2)}x | ${secs(s.mapQueryMs)} | ${secs(s.partitionMoveMs)} | ` +
+          `${secs(s.mapMs)} | ${secs(s.reduceMs)} | ${secs(r.result.durationMs - s.mapMs - s.reduceMs)} | ` +
+          `${s.partitionFiles} files, ${gb(s.partitionBytes)} | ${gb(r.peakRssBytes - parseByteSize(LIMIT))} |`
+        );
+      }),
+    '',
     `Every pipeline output had the baseline's row count and order-free checksum. Match rate ${(runs[0]?.result.matchRate ?? 0).toFixed(4)}; ` +
       `bytes read ${gb(runs[0]?.result.bytesRead ?? 0)}, written ${gb(runs[0]?.result.bytesWritten ?? 0)}. ` +
-      'Pipeline time is wall-clock from start to result on a separate worker process (planning, hashing DS2 into a staged ' +
-      'intermediate, the join shards, publishing with checksums). Peak RSS is the process high-water mark (VmHWM).',
+      'Pipeline time is wall-clock from start to result on a separate worker process (planning, the joins or the shuffle, ' +
+      'publishing with checksums). Peak RSS is the process high-water mark (VmHWM).',
     '<!-- identity-join:end -->',
   ];
   const section = lines.join('\n');

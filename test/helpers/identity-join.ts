@@ -82,3 +82,15 @@ export function findPii(text: string, needles: Set<string>): string[] {
   }
   return [...found];
 }
+
+/**
+ * An order-free checksum of rows: the sum, modulo 2^64, of the first 8 bytes of each canonical
+ * row's SHA-256 (a multiset hash: equal for equal rows in any order, duplicates counted).
+ */
+export function orderFreeChecksum(rows: Row[]): string {
+  let sum = 0n;
+  for (const r of rows) {
+    sum += createHash('sha256').update(JSON.stringify(r)).digest().readBigUInt64BE(0);
+  }
+  return BigInt.asUintN(64, sum).toString(16).padStart(16, '0');
+}

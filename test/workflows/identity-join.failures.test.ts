@@ -10,6 +10,7 @@ import { withDuckDB, sqlString } from '../../lib/duckdb.js';
 import type { FakeGcsServer } from '../../devstack/fake-gcs.js';
 import { startRun } from '../../pipelines/runs.js';
 import { GcsStorage } from '../../lib/storage/gcs.js';
+import { MANIFEST_NAME, readManifest } from '../../lib/storage/manifest.js';
 import {
   createBucket,
   startEmulator,
@@ -102,6 +103,51 @@ describe('identity-join bad input', () => {
     expect(app.type).toBe('BadInput');
     expect(app.message).toContain(bad);
     expect(app.message).toContain('"visitor_id"');
+  });
+
+  test('a shuffle whose DS1 map fails while the DS2 map writes: the run aborts, leaving the previous output and none of its partitions', async () => {
+    const output = path.join(dataDir, 'o-shuffle');
+    // DS2 in 48 files: its map walks 6 batches (seconds) while the DS1 map fails on its first.
+    const many = path.join(dataDir, 'many-ds2');
+    await generateIdentityJoin({
+      rows: 1_000,
+      visitors: 300,
+      seed: 5,
+      out: many,
+      days: 1,
+      startDate: '2025-03-01',
+      ds2Files: 48,
+    });
+    const ds2 = path.join(many, 'liveramp');
+    const good = await startRun({
+      client: env.client,
+      config: env.config,
+      pipeline: 'identity-join',
+      runDate: '2025-03-01',
+      rawParams: { ds1: path.join(many, 'visitor_events'), ds2, output, shards: '2' },
+    });
+    await good.result();
+    const before = await readManifest(output);
+    expect(before?.report).toHaveProperty('shuffle');
+
+    const root = path.join(dataDir, 'no-visitor-shuffle');
+    const bad = path.join(root, 'dt=2025-03-01', 'part-00001.parquet');
+    await fs.mkdir(path.dirname(bad), { recursive: true });
+    await fs.copyFile(
+      path.join(many, 'visitor_events', 'dt=2025-03-01', 'part-00000.parquet'),
+      path.join(path.dirname(bad), 'part-00000.parquet'),
+    );
+    await writeParquet(bad, `SELECT 'x' AS visitor, 1 AS event_id`);
+    const app = await failure('2025-03-01', { ds1: root, ds2, output, shards: '2' });
+    expect(app.type).toBe('BadInput');
+    expect(app.message).toContain(bad);
+
+    // The previous manifest and its files, the failed run's lock (taken over by the next run) and
+    // nothing else: no partitions under _work (the DS2 map finished before the run failed and
+    // aborted), no part files of the failed run.
+    expect(await readManifest(output)).toEqual(before);
+    const left = (await fs.readdir(output, { recursive: true })).filter((f) => !f.startsWith('_LOCK.'));
+    expect(left.sort()).toEqual([MANIFEST_NAME, ...before!.files.map((f) => f.name)].sort());
   });
 
   test('an unreadable Parquet file: BadInput naming the file', async () => {

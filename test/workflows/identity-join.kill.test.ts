@@ -102,14 +102,19 @@ async function outputRows(output: string) {
   };
 }
 
-/** Waits until a join shard is running and at least one shard's files are already written. */
+/**
+ * Waits until a join task is running and at least one task's files are already written (shards=4
+ * shuffles: the join tasks are the per-bucket joins).
+ */
 async function waitForRunningShard(handle: WorkflowHandle, output: string) {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     const d = await handle.describe();
     if (d.status.name !== 'RUNNING') throw new Error(`run finished before the kill: ${d.status.name}`);
     const running = (d.raw.pendingActivities ?? []).find(
-      (a) => a.activityType?.name === 'joinIdentityShard' && Number(a.state) === 2, // STARTED
+      (a) =>
+        ['joinIdentityShard', 'joinIdentityBucket'].includes(a.activityType?.name ?? '') &&
+        Number(a.state) === 2, // STARTED
     );
     const written = await fs.readdir(output).catch(() => [] as string[]);
     if (running && written.some((f) => f.startsWith('part-'))) return running;

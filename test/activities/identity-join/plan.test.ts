@@ -4,7 +4,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { chooseBuckets, parseByteSize, selectDs1 } from '../../../activities/identity-join/plan.js';
+import { chooseBuckets, selectDs1 } from '../../../activities/identity-join/plan.js';
+import { parseByteSize } from '../../../activities/common/memory.js';
 import { createDs2TableSql, joinSql } from '../../../activities/identity-join/sql.js';
 import { sqlString, withDuckDB } from '../../../lib/duckdb.js';
 import { tempDir } from '../../helpers/temporal.js';
@@ -65,9 +66,6 @@ test('join output is compacted into files of about targetFileMB', async () => {
       joinSql({
         ds1Files: [ds1],
         ds2: { table: 'd2' },
-        bucket: 0,
-        buckets: 1,
-        bucketHash: 'md5-u64',
         outDir: out,
         targetFileMB: 8,
       }),
