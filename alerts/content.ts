@@ -1,7 +1,7 @@
 // Renders an alert for each channel: subject, plain text, HTML and Slack Block Kit (with a text
 // fallback), all from the same fields so every channel says the same thing.
 import { formatDuration } from '../lib/durations.js';
-import type { Alert } from './types.js';
+import { runbookWhere, type Alert } from './types.js';
 
 const HEADER_LIMIT = 150;
 const SECTION_LIMIT = 3000;
@@ -64,7 +64,7 @@ export function alertFields(alert: Alert): [string, string][] {
 export function alertText(alert: Alert): string {
   const lines = [alertSubject(alert), '', ...alertFields(alert).map(([k, v]) => `${k}: ${v}`)];
   if (alert.runbook) {
-    lines.push('', `Runbook: ${alert.runbook.title} (alerts/runbooks/${alert.runbook.file})`);
+    lines.push('', `Runbook: ${alert.runbook.title} (${runbookWhere(alert.runbook)})`);
     alert.runbook.steps.forEach((step, i) => lines.push(`${i + 1}. ${step}`));
   }
   return lines.join('\n');
@@ -81,7 +81,7 @@ export function alertHtml(alert: Alert): string {
     })
     .join('\n');
   const runbook = alert.runbook
-    ? `<h3>Runbook: ${escapeHtml(alert.runbook.title)}</h3>\n<p>alerts/runbooks/${escapeHtml(alert.runbook.file)}</p>\n<ol>\n${alert.runbook.steps.map((s) => `<li>${escapeHtml(s)}</li>`).join('\n')}\n</ol>`
+    ? `<h3>Runbook: ${escapeHtml(alert.runbook.title)}</h3>\n<p>${escapeHtml(runbookWhere(alert.runbook))}</p>\n<ol>\n${alert.runbook.steps.map((s) => `<li>${escapeHtml(s)}</li>`).join('\n')}\n</ol>`
     : '';
   return `<!doctype html><html><body>\n<h2>${escapeHtml(alertSubject(alert))}</h2>\n<table>\n${rows}\n</table>\n${runbook}\n</body></html>`;
 }
@@ -132,7 +132,7 @@ export function alertSlackPayload(alert: Alert): { text: string; blocks: unknown
       text: {
         type: 'mrkdwn',
         text: clip(
-          `*Runbook: ${escapeSlack(alert.runbook.title)}* (alerts/runbooks/${alert.runbook.file})\n${steps}`,
+          `*Runbook: ${escapeSlack(alert.runbook.title)}* (${runbookWhere(alert.runbook)})\n${steps}`,
           SECTION_LIMIT,
         ),
       },

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import bm25 from 'wink-bm25-text-search';
+import { isGcsUri } from '../lib/storage/uri.js';
 
 export const RUNBOOK_DIR = fileURLToPath(new URL('./runbooks/', import.meta.url));
 
@@ -17,6 +18,8 @@ export interface RunbookSection {
   signals: string;
   body: string;
   steps: string[];
+  /** The page an imported section came from (its `Source:` line); shipped sections have none. */
+  source?: string;
 }
 
 export interface RunbookMatch extends RunbookSection {
@@ -32,13 +35,17 @@ export function parseRunbook(file: string, markdown: string): RunbookSection[] {
     const signals = /^Signals:\s*(.+)$/m.exec(lines)?.[1]?.trim() ?? '';
     const stepsBlock = lines.split(/^Steps:\s*$/m)[1] ?? '';
     const steps = [...stepsBlock.matchAll(/^\d+\.\s+(.+)$/gm)].map((m) => m[1]!.trim());
-    const body = lines.replace(/^Signals:.*$/m, '').trim();
+    const source = /^Source:\s*(.+)$/m.exec(lines)?.[1]?.trim();
+    const body = lines
+      .replace(/^Signals:.*$/m, '')
+      .replace(/^Source:.*$/m, '')
+      .trim();
     const anchor = title
       .toLowerCase()
       .replace(/[^\w\s-]/g, '')
       .trim()
       .replace(/\s+/g, '-');
-    sections.push({ title, file, anchor, signals, body, steps });
+    sections.push({ title, file, anchor, signals, body, steps, ...(source ? { source } : {}) });
   }
   return sections;
 }
@@ -97,10 +104,45 @@ export class RunbookIndex {
   }
 }
 
-let shared: RunbookIndex | undefined;
+/**
+ * Where `daybreak runbook import` writes: `<data root>/_daybreak/runbooks` (alerts/runbook-import.ts),
+ * read from disk by every worker; undefined for a gs:// data root (not supported yet).
+ */
+export function importedRunbookDir(dataRoot: string): string | undefined {
+  return isGcsUri(dataRoot) ? undefined : path.join(dataRoot, '_daybreak', 'runbooks');
+}
 
-/** The index over the shipped runbooks, built once per process. */
-export function runbookIndex(): RunbookIndex {
-  shared ??= new RunbookIndex();
-  return shared;
+/** The imported files of a data root with their modification times (what the cached index was built from). */
+function importedFiles(dataRoot: string | undefined): { file: string; mtimeMs: number }[] {
+  const dir = dataRoot === undefined ? undefined : importedRunbookDir(dataRoot);
+  if (!dir || !fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.md'))
+    .sort()
+    .map((n) => ({ file: path.join(dir, n), mtimeMs: fs.statSync(path.join(dir, n)).mtimeMs }));
+}
+
+/** The sections imported under a data root (none when nothing was imported). */
+export function loadImportedRunbooks(dataRoot: string): RunbookSection[] {
+  return importedFiles(dataRoot).flatMap(({ file }) =>
+    parseRunbook(path.basename(file), fs.readFileSync(file, 'utf8')),
+  );
+}
+
+let shared: { key: string; index: RunbookIndex } | undefined;
+
+/**
+ * The index over the shipped runbooks plus those imported under `dataRoot`; rebuilt when an
+ * import changed the imported files, else reused.
+ */
+export function runbookIndex(dataRoot?: string): RunbookIndex {
+  const files = importedFiles(dataRoot);
+  const key = JSON.stringify(files);
+  if (shared?.key !== key)
+    shared = {
+      key,
+      index: new RunbookIndex([...loadRunbooks(), ...(dataRoot ? loadImportedRunbooks(dataRoot) : [])]),
+    };
+  return shared.index;
 }

@@ -35,14 +35,24 @@ export interface RaiseResult {
 export function enrichAlert(config: Config, alert: Alert): Alert {
   const errorMessage = alert.errorMessage === undefined ? undefined : redact(alert.errorMessage);
   const wantsRunbook = alert.kind !== 'resolved' && alert.kind !== 'workers-back';
-  const match = wantsRunbook ? runbookIndex().best(alert.errorClass, errorMessage ?? alert.kind) : undefined;
+  const match = wantsRunbook
+    ? runbookIndex(config.DAYBREAK_DATA_ROOT).best(alert.errorClass, errorMessage ?? alert.kind)
+    : undefined;
   return {
     ...alert,
     errorMessage,
     webUiUrl:
       alert.webUiUrl ?? (alert.workflowId ? webUiRunUrl(config, alert.workflowId, alert.runId) : undefined),
     runbook:
-      alert.runbook ?? (match ? { title: match.title, file: match.file, steps: match.steps } : undefined),
+      alert.runbook ??
+      (match
+        ? {
+            title: match.title,
+            file: match.file,
+            steps: match.steps,
+            ...(match.source ? { source: match.source } : {}),
+          }
+        : undefined),
   };
 }
 

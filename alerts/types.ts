@@ -14,6 +14,13 @@ export interface RunbookRef {
   title: string;
   file: string;
   steps: string[];
+  /** The imported page it came from (`daybreak runbook import`); else a shipped alerts/runbooks/ file. */
+  source?: string;
+}
+
+/** Where on-call reads a runbook section: its imported source page, or the shipped file. */
+export function runbookWhere(ref: RunbookRef): string {
+  return ref.source ?? `alerts/runbooks/${ref.file}`;
 }
 
 export interface Alert {

@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../lib/config.js';
 import { apiCommand } from './commands/api.js';
+import { backfillCommand } from './commands/backfill.js';
 import { bundleCommand } from './commands/bundle.js';
 import { ModelError } from '../lib/identity/model.js';
 import { PortInUseError } from '../devstack/ports.js';
@@ -11,6 +12,7 @@ import { ProvisionError } from '../devstack/provision.js';
 import { CatalogueError, ParamError, UnknownPipelineError } from '../pipelines/index.js';
 import { dailyCommand } from './commands/daily.js';
 import { datagenCommand } from './commands/datagen.js';
+import { datasetsCommand } from './commands/datasets.js';
 import { modelsCommand } from './commands/models.js';
 import { healthcheckCommand } from './commands/healthcheck.js';
 import { pipelinesCommand } from './commands/pipelines.js';
@@ -45,6 +47,8 @@ const program = new Command('daybreak')
   .addCommand(apiCommand())
   .addCommand(schedulesCommand())
   .addCommand(dailyCommand())
+  .addCommand(backfillCommand())
+  .addCommand(datasetsCommand())
   .addCommand(statusCommand())
   .addCommand(runbookCommand())
   .addCommand(watchdogCommand())

@@ -11,6 +11,14 @@ import { requireFreePort } from './ports.js';
 /** Custom search attributes every Daybreak run sets (see lib/contracts/search-attributes.ts). */
 export const DEV_SERVER_SEARCH_ATTRIBUTES = { Pipeline: 'Keyword', RunDate: 'Datetime' } as const;
 
+/**
+ * Dynamic config every Daybreak server runs with (the compose stack sets the same in
+ * deploy/temporal/dynamicconfig/): the matcher that honours task priority, so backfill runs
+ * (priority 4) wait behind daily runs (the default, 3) on the shared queues. Server 1.29 ships it
+ * off.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = { 'matching.useNewMatcher': 'true' } as const;
+
 export interface DevServerOptions {
   binary: string;
   /** SQLite file so runs survive a restart; omitted means in-memory. */
@@ -125,6 +133,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   if (namespace !== 'default') args.push('--namespace', namespace);
   for (const [key, type] of Object.entries(DEV_SERVER_SEARCH_ATTRIBUTES)) {
     args.push('--search-attribute', `${key}=${type}`);
+  }
+  for (const [key, value] of Object.entries(DEV_SERVER_DYNAMIC_CONFIG)) {
+    args.push('--dynamic-config-value', `${key}=${value}`);
   }
   args.push(...(opts.extraArgs ?? []));
   const logFile = opts.logFile ?? (opts.dbFile ? `${opts.dbFile}.log` : undefined);

@@ -76,6 +76,8 @@ export const envSchema = z.object({
   DAYBREAK_DUCKDB_MEMORY_LIMIT: byteSize.optional(),
   DAYBREAK_DUCKDB_THREADS: positiveInt.default(Math.max(1, os.availableParallelism())),
   DAYBREAK_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(Math.max(2, os.availableParallelism())),
+  /** Activity slots each worker keeps for the alert lane (lib/contracts/alert-lane.ts), beside the data slots. */
+  DAYBREAK_ALERT_SLOTS: positiveInt.default(4),
   DAYBREAK_WORKER_IDENTITY: z.string().min(1).optional(),
   /** Longest a heartbeat's details wait before reaching the server (what a retry resumes from). */
   DAYBREAK_HEARTBEAT_FLUSH_MS: positiveInt.default(2000),

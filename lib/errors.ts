@@ -7,7 +7,8 @@ export const ErrorType = {
   BadInput: 'BadInput',
   MissingInput: 'MissingInput',
   PermissionDenied: 'PermissionDenied',
-  SensorTimeout: 'SensorTimeout',
+  /** A sensor's input was not published by its deadline (names the dataset and the date). */
+  InputMissing: 'InputMissing',
   WorkerLost: 'WorkerLost',
   /** Another run published newer output meanwhile (e.g. two syncs of one feature view at once). */
   Superseded: 'Superseded',
@@ -32,6 +33,7 @@ export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   ErrorType.BadInput,
   ErrorType.MissingInput,
+  ErrorType.InputMissing,
   ErrorType.PermissionDenied,
   ErrorType.Superseded,
   ErrorType.OutputBusy,

@@ -63,6 +63,13 @@ export const alertsSent = new client.Counter({
   labelNames: ['channel', 'kind'],
   registers: [registry],
 });
+export const alertLatency = new client.Histogram({
+  name: 'daybreak_alert_latency_seconds',
+  help: "Seconds from a run's final failure to its alert's delivery (the alert lane's promise: seconds, not a shard's hours).",
+  labelNames: ['kind'],
+  buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
+  registers: [registry],
+});
 export const alertDeliveryFailures = new client.Counter({
   name: 'daybreak_alert_delivery_failures_total',
   help: 'Alert messages a channel failed to deliver after its retries.',

@@ -79,7 +79,10 @@ export function buildBranches(opts: BuildBranchesOptions): DailyBranch[] {
     rawParams: opts.rawParams?.[def.name] ?? {},
     dependsOn: catalogue.upstreamOf(def.name).filter((u) => selected.has(u)),
     inputs: [
-      ...sensorsOf(catalogue, def.name, selected, opts.dataRoot).map((s) => s.uri),
+      ...sensorsOf(catalogue, def.name, selected, opts.dataRoot).map((s) => ({
+        uri: s.uri,
+        dataset: s.dataset,
+      })),
       ...(opts.inputs?.[def.name] ?? []).map((uri) => uri.replaceAll('{root}', opts.dataRoot)),
     ],
     memo: { ...opts.memo, ...(def.alerts.slaSeconds ? { slaSeconds: def.alerts.slaSeconds } : {}) },

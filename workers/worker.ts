@@ -4,7 +4,10 @@
 import os from 'node:os';
 import { NativeConnection, Worker, type LogEntry } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
+import { createAlertActivities } from '../activities/alerts/index.js';
+import { createOutputActivities } from '../activities/common/output.js';
 import { createMachineryActivities } from '../activities/index.js';
+import { alertTaskQueue } from '../lib/contracts/alert-lane.js';
 import type { Config } from '../lib/config.js';
 import { initDeliveryCounters } from '../alerts/deliver.js';
 import { registerPipelineLabels } from '../lib/metrics.js';
@@ -81,10 +84,11 @@ export async function createWorker({
   // What a killed worker left in scratch (raw inputs among it) goes before this one takes tasks.
   await sweepScratch(config.DAYBREAK_SCRATCH_DIR);
   const conn = connection ?? (await connectWorkerConnection(config));
-  return Worker.create({
+  const queue = taskQueue ?? config.DAYBREAK_TASK_QUEUE;
+  const worker = await Worker.create({
     connection: conn,
     namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: taskQueue ?? config.DAYBREAK_TASK_QUEUE,
+    taskQueue: queue,
     identity: workerIdentity(config),
     workflowBundle: await workflowBundleFor(config, extraWorkflowModules),
     activities: await workerActivities(config, catalogue),
@@ -98,4 +102,37 @@ export async function createWorker({
     shutdownGraceTime: shutdownGraceTime ?? '30s',
     shutdownForceTime,
   });
+  const lane = await Worker.create({
+    connection: conn,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: alertTaskQueue(queue),
+    identity: workerIdentity(config),
+    activities: { ...createAlertActivities({ config }), ...createOutputActivities({ config }) },
+    interceptors: { activity: [observingActivityInterceptor(config, workerIdentity(config))] },
+    maxConcurrentActivityTaskExecutions: config.DAYBREAK_ALERT_SLOTS,
+    shutdownGraceTime: shutdownGraceTime ?? '30s',
+    shutdownForceTime,
+  });
+  return withAlertLane(worker, lane);
+}
+
+/**
+ * The worker, running its alert lane (activities only, on `<queue>-alerts`, with slots of its own)
+ * for as long as it runs: callers keep one `run()` and one `shutdown()`.
+ */
+function withAlertLane(worker: Worker, lane: Worker): Worker {
+  const runWorker = worker.run.bind(worker);
+  worker.run = async () => {
+    const laneRun = lane.run().catch((err: unknown) => {
+      if (worker.getState() === 'RUNNING') worker.shutdown(); // no lane, no worker: say so by stopping
+      throw err;
+    });
+    try {
+      await runWorker();
+    } finally {
+      if (lane.getState() === 'RUNNING') lane.shutdown();
+      await laneRun;
+    }
+  };
+  return worker;
 }

@@ -2,8 +2,9 @@
 // run as child workflows `<pipeline>/<date>` in dependency order; a branch whose upstream failed
 // is skipped, independent branches keep going. Generic: the branches come in the input (built
 // client-side from the catalogue by pipelines/dag.ts), so this file imports no catalogue.
-import { ApplicationFailure, type ActivityOptions } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import {
+  log,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -12,11 +13,15 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DailyActivities } from '../activities/daily/index.js';
-import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../lib/errors.js';
+import type { AlertActivities } from '../activities/alerts/types.js';
+import { alertTaskQueue } from '../lib/contracts/alert-lane.js';
+import { ErrorType } from '../lib/errors.js';
 import {
   DAILY_PIPELINE,
+  dagStateQuery,
   type BranchOutcome,
   type BranchPlan,
+  type DagState,
   type DailyBranch,
   type DailyInput,
   type DailyResult,
@@ -27,7 +32,9 @@ import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 import { rootCauseOf } from '../lib/contracts/root-cause.js';
 import { runWorkflowId } from '../lib/contracts/run-id.js';
 import { runSearchAttributes, ScheduledStartTimeKey } from '../lib/contracts/search-attributes.js';
+import { sensorInput } from '../lib/contracts/sensors.js';
 import { shortActivity } from './common/activity-options.js';
+import { listenForPublishedInputs, waitForInput } from './common/sensor.js';
 
 export const DAG_FAILED = 'DagBranchFailed';
 const DEFAULT_SENSOR: SensorOptions = { pokeIntervalMs: 60_000, timeoutMs: 6 * 3600_000 };
@@ -37,15 +44,13 @@ const planner = proxyActivities<DailyActivities>({
   summary: 'plan: build parameters, find up-to-date branches',
 });
 
-function sensorFor(uri: string, timeoutMs: number) {
-  const options: ActivityOptions = {
-    startToCloseTimeout: timeoutMs + 5 * 60_000,
-    heartbeatTimeout: '60s',
-    retry: { initialInterval: '5s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
-    summary: `sensor: wait for ${uri}/_SUCCESS`,
-  };
-  return proxyActivities<DailyActivities>(options).waitForInput;
-}
+/** On the alert lane (lib/contracts/alert-lane.ts): a missed deadline's page never waits for a slot. */
+const alertsOnLane = () =>
+  proxyActivities<AlertActivities>({
+    taskQueue: alertTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '2m',
+    retry: { initialInterval: '2s', maximumAttempts: 3 },
+  });
 
 /** The logical date: the operator's, else the schedule's nominal time in its zone. Never the wall clock. */
 function resolveRunDate(input: DailyInput): Pick<DailyResult, 'runDate' | 'dateSource' | 'scheduledTime'> {
@@ -74,6 +79,25 @@ export async function daily(input: DailyInput): Promise<DailyResult> {
   const order = topologicalOrder(branches);
   const progress: RunProgress = { phase: 'planning', shardsDone: 0, shardsTotal: branches.length, rows: 0 };
   setHandler(progressQuery, () => progress);
+  const dag: DagState = {
+    runDate,
+    branches: branches.map((b) => ({
+      pipeline: b.pipeline,
+      workflowId: runWorkflowId(b.pipeline, runDate),
+      state: 'pending',
+    })),
+  };
+  const setState = (
+    pipeline: string,
+    state: DagState['branches'][number]['state'],
+    waitingFor?: string[],
+  ) => {
+    const entry = dag.branches.find((b) => b.pipeline === pipeline)!;
+    entry.state = state;
+    entry.waitingFor = waitingFor;
+  };
+  setHandler(dagStateQuery, () => dag);
+  listenForPublishedInputs();
   const running = new Set<string>();
   const showState = () => {
     progress.phase = running.size ? `running ${[...running].join(', ')}` : progress.phase;
@@ -97,7 +121,7 @@ export async function daily(input: DailyInput): Promise<DailyResult> {
   });
   const planOf = new Map<string, BranchPlan>(plans.map((p) => [p.pipeline, p]));
   const sensor = input.sensor ?? DEFAULT_SENSOR;
-  const sensorDeadline = new Date(Date.now() + sensor.timeoutMs).toISOString();
+  const sensorDeadlineMs = Date.now() + sensor.timeoutMs;
 
   const outcomes = new Map<string, Promise<BranchOutcome>>();
   const runBranch = async (branch: DailyBranch): Promise<BranchOutcome> => {
@@ -121,7 +145,9 @@ export async function daily(input: DailyInput): Promise<DailyResult> {
         error: { type: ErrorType.BadInput, message: plan.paramError },
       };
     }
-    if (plan.upToDate) {
+    // `stale`: whatever reads an output that is being rebuilt is rebuilt after it.
+    const rebuiltUpstream = input.rerun === 'stale' && upstream.some((o) => o.status !== 'up-to-date');
+    if (plan.upToDate && !rebuiltUpstream) {
       return {
         pipeline: branch.pipeline,
         workflowId,
@@ -131,31 +157,38 @@ export async function daily(input: DailyInput): Promise<DailyResult> {
       };
     }
     const started = Date.now();
-    const waiting = `${branch.pipeline} (waiting for ${branch.inputs.length} inputs)`;
-    if (branch.inputs.length) running.add(waiting);
+    const inputs = branch.inputs.map(sensorInput).map((i) => ({ ...i, uri: withDate(i.uri, runDate) }));
+    const waiting = `${branch.pipeline} (waiting for ${inputs.length} inputs)`;
+    if (inputs.length) {
+      running.add(waiting);
+      setState(
+        branch.pipeline,
+        'waiting',
+        inputs.map((i) => i.dataset ?? i.uri),
+      );
+    }
     showState();
     try {
       await Promise.all(
-        branch.inputs.map((raw) => {
-          const uri = withDate(raw, runDate);
-          return sensorFor(
-            uri,
-            sensor.timeoutMs,
-          )({ uri, pokeIntervalMs: sensor.pokeIntervalMs, deadline: sensorDeadline });
-        }),
+        inputs.map((i) =>
+          waitForInput(i, runDate, { pokeIntervalMs: sensor.pokeIntervalMs, deadlineMs: sensorDeadlineMs }),
+        ),
       );
     } catch (err) {
+      const error = rootCauseOf(err);
+      if (error.type === ErrorType.InputMissing) await alertInputMissing(branch, runDate, error.message);
       return {
         pipeline: branch.pipeline,
         workflowId,
         status: 'failed',
         durationMs: Date.now() - started,
-        error: rootCauseOf(err),
+        error,
       };
     } finally {
       running.delete(waiting);
     }
     running.add(branch.pipeline);
+    setState(branch.pipeline, 'running');
     showState();
     let runId: string | undefined;
     try {
@@ -196,6 +229,7 @@ export async function daily(input: DailyInput): Promise<DailyResult> {
     outcomes.set(
       branch.pipeline,
       runBranch(branch).then((o) => {
+        setState(o.pipeline, o.status);
         progress.shardsDone += 1;
         showState();
         return o;
@@ -226,6 +260,30 @@ export async function daily(input: DailyInput): Promise<DailyResult> {
     });
   }
   return result;
+}
+
+/**
+ * A sensor's missed deadline pages for the pipeline-date it held back (its child never started),
+ * with the DAG run's Web UI link; a failing alert never changes the outcome.
+ */
+async function alertInputMissing(branch: DailyBranch, runDate: string, message: string): Promise<void> {
+  const info = workflowInfo();
+  const route = branch.memo?.alertRoute;
+  await alertsOnLane()
+    .alertRunFailure({
+      pipeline: branch.pipeline,
+      runDate,
+      workflowId: info.workflowId,
+      runId: info.runId,
+      workflowType: info.workflowType,
+      route: typeof route === 'string' ? route : undefined,
+      startedAtMs: info.startTime.getTime(),
+      errorClass: ErrorType.InputMissing,
+      errorMessage: message,
+      workflowAttempt: info.attempt,
+      failedAtMs: Date.now(),
+    })
+    .catch((err: unknown) => log.warn('InputMissing alert failed', { error: String(err) }));
 }
 
 /** Branches in an order where each comes after its dependencies; rejects unknown ones and cycles. */

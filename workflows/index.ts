@@ -7,4 +7,5 @@ export { daily } from './daily.js';
 export { alertState } from './alert-state.js';
 export { alertRedelivery } from './alert-redelivery.js';
 export { watchdog } from './watchdog.js';
+export { backfill } from './backfill.js';
 export { sqlPipeline } from './sql-pipeline.js';

@@ -13,6 +13,7 @@ import {
 import { freshestAgeSeconds, queuePollers } from '../../alerts/watchdog.js';
 import type { AlertKind, Channel, ChannelResult, RedeliveryInput } from '../../alerts/types.js';
 import {
+  alertLatency,
   alertsGivenUp,
   errorClassLabel,
   pipelineLabel,
@@ -22,6 +23,7 @@ import {
   runsSucceeded,
   slaMissed,
 } from '../../lib/metrics.js';
+import { pipelineTaskQueue } from '../../lib/contracts/alert-lane.js';
 import type { ActivityDeps } from '../common/deps.js';
 import type { QueueHealth, RunFailureInput, RunRef, SlaMissedInput, WatchdogInput } from './types.js';
 
@@ -29,7 +31,13 @@ export type { QueueHealth, RunFailureInput, RunRef, SlaMissedInput, WatchdogInpu
 
 function alertContext(deps: ActivityDeps): AlertContext {
   const ctx = Context.current();
-  return { config: deps.config, client: ctx.client, taskQueue: ctx.info.taskQueue, log: ctx.log };
+  // Alert state and redelivery workflows run on the pipeline queue: the lane serves activities only.
+  return {
+    config: deps.config,
+    client: ctx.client,
+    taskQueue: pipelineTaskQueue(ctx.info.taskQueue),
+    log: ctx.log,
+  };
 }
 
 export function createAlertActivities(deps: ActivityDeps) {
@@ -50,7 +58,7 @@ export function createAlertActivities(deps: ActivityDeps) {
         workerIdentity: undefined,
         activityType: undefined,
       }));
-      return raiseAlert(
+      const result = await raiseAlert(
         ctx,
         runScope(input.pipeline, input.runDate),
         input.errorClass,
@@ -69,6 +77,10 @@ export function createAlertActivities(deps: ActivityDeps) {
         },
         input.route,
       );
+      // From the run's final failure (workflow time) to a channel's delivery.
+      if (result.sent && input.failedAtMs !== undefined)
+        alertLatency.observe({ kind: 'failure' }, Math.max(0, Date.now() - input.failedAtMs) / 1000);
+      return result;
     },
 
     async resolveRunAlerts(input: RunRef): Promise<{ sent: boolean; resolvedClasses: string[] }> {

@@ -18,6 +18,8 @@ export interface RunFailureInput extends RunRef {
   errorMessage: string;
   /** Workflow-level attempt; activity attempts are read from history by the activity. */
   workflowAttempt: number;
+  /** When the run failed for good (workflow time): `daybreak_alert_latency_seconds` counts from it. */
+  failedAtMs?: number;
 }
 
 export interface SlaMissedInput extends RunRef {

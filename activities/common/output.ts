@@ -4,8 +4,11 @@
 // tools) a local run stands in.
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { log } from '@temporalio/activity';
 import type { Config } from '../../lib/config.js';
-import { joinUri, normalizeUri } from '../../lib/storage/index.js';
+import { parseRunWorkflowId } from '../../lib/contracts/run-id.js';
+import { datasetOfUri, lineageOf, type LineageInput } from '../../lib/lineage.js';
+import { joinUri, normalizeUri, storageFor } from '../../lib/storage/index.js';
 import type { Manifest } from '../../lib/storage/manifest.js';
 import {
   abortRunOutputs,
@@ -18,9 +21,11 @@ import {
   type OutputRef,
   type RunRef,
   type StagedFile,
+  workPrefix,
 } from '../../lib/storage/publish.js';
 import { webUiRunUrl } from '../../lib/temporal.js';
 import type { ActivityDeps } from './deps.js';
+import { wakeSensors } from './sensors.js';
 
 export type { OutputRef, StagedFile } from '../../lib/storage/publish.js';
 
@@ -70,7 +75,7 @@ export async function isRunOpen(client: Client | undefined, run: RunRef): Promis
 export async function openRunOutput(config: Config, output: string, inputs: string[]): Promise<OutputRef> {
   const ctx = activityContext();
   const run = ctx?.info.workflowExecution ? currentRun() : localRun();
-  return openOutput(output, {
+  const ref = await openOutput(output, {
     owner: {
       run,
       webUiUrl: ctx ? webUiRunUrl(config, run.workflowId, run.runId) : undefined,
@@ -79,6 +84,27 @@ export async function openRunOutput(config: Config, output: string, inputs: stri
     registry: openOutputsRegistry(config),
     isRunOpen: (other) => isRunOpen(ctx?.client, other),
   });
+  // Lineage is taken now, before the run reads anything: an input republished while it runs
+  // then shows as a newer digest, and the output counts as stale (re-run), never as fresh.
+  const runDate =
+    datasetOfUri(config.DAYBREAK_DATA_ROOT, ref.prefix).date ?? parseRunWorkflowId(run.workflowId).runDate;
+  const lineage = await lineageOf(inputs, runDate, config.DAYBREAK_DATA_ROOT);
+  await storageFor(ref.prefix).writeText(lineageUri(ref), JSON.stringify(lineage));
+  return ref;
+}
+
+/** Where a run keeps the lineage of its open output until commit (removed with its `_work/`). */
+function lineageUri(out: OutputRef): string {
+  return joinUri(workPrefix(out.prefix, out.run.runId), LINEAGE_NAME);
+}
+const LINEAGE_NAME = '_LINEAGE.json';
+
+/** The lineage openRunOutput recorded for the run's output (none: opened some other way). */
+async function recordedLineage(out: OutputRef): Promise<LineageInput[] | undefined> {
+  const storage = storageFor(out.prefix);
+  const uri = lineageUri(out);
+  if (!(await storage.stat(uri))) return undefined;
+  return JSON.parse(await storage.readText(uri)) as LineageInput[];
 }
 
 /** Puts a finished local file into the current run's output under its run-scoped name. */
@@ -91,14 +117,39 @@ export function putOutputFile(
   return putStoredFile(runOutput(output), localPath, name, rows);
 }
 
-/** Commits the current run's output: the files staged by its tasks become the published output. */
-export function commitOutput(
+/**
+ * Commits the current run's output: the files staged by its tasks become the published output,
+ * with the lineage recorded when it was opened (unless `meta.inputs` gives it). Then the sensors
+ * waiting for it are woken, so a downstream run starts now rather than at its next look.
+ */
+export async function commitOutput(
   config: Config,
   output: string | OutputRef,
   meta: CommitMeta,
   files: StagedFile[],
 ): Promise<Manifest> {
-  return commitStoredOutput(runOutput(output), meta, files, openOutputsRegistry(config));
+  const out = runOutput(output);
+  const inputs = meta.inputs ?? (await recordedLineage(out));
+  const manifest = await commitStoredOutput(
+    out,
+    inputs ? { ...meta, inputs: inputs as unknown as Record<string, unknown>[] } : meta,
+    files,
+    openOutputsRegistry(config),
+  );
+  await wakeWaitingSensors(config, out.prefix);
+  return manifest;
+}
+
+/** Never fails the publish: a sensor that misses its signal finds the manifest at its next look. */
+async function wakeWaitingSensors(config: Config, prefix: string): Promise<void> {
+  const client = activityContext()?.client;
+  if (!client) return; // outside a run: no server to signal through
+  try {
+    const { woken } = await wakeSensors(config, client, prefix);
+    if (woken.length) log.info('woke the sensors waiting for this output', { output: prefix, runs: woken });
+  } catch (err) {
+    log.warn('could not wake the sensors waiting for this output', { output: prefix, error: String(err) });
+  }
 }
 
 /** Activities of the protocol itself, for the workflow interceptor. */

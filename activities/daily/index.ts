@@ -1,25 +1,26 @@
 // Activities of the daily DAG: plan (typed parameters from the catalogue, what a re-run can skip)
-// and the sensor that waits for an input's `_SUCCESS` manifest.
-import { Context, sleep } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { formatDuration } from '../../lib/durations.js';
+// and a sensor's look for an input's `_SUCCESS` manifest.
+import { Context } from '@temporalio/activity';
 import { runWorkflowId } from '../../lib/contracts/run-id.js';
-import { ErrorType } from '../../lib/errors.js';
-import { joinUri } from '../../lib/storage/index.js';
-import { MANIFEST_NAME, readManifest } from '../../lib/storage/manifest.js';
+import type { SensorOwner } from '../../lib/contracts/sensors.js';
+import { registerSensor, sensorRegistry, unregisterSensor } from '../../lib/sensors.js';
+import { freshnessOf } from '../../lib/lineage.js';
+import { readManifest } from '../../lib/storage/manifest.js';
 import type { BranchPlan, DailyBranch, RerunMode } from '../../lib/contracts/daily.js';
 import type { ActivityDeps } from '../common/deps.js';
 
-/** Largest gap between heartbeats while a sensor sleeps (its heartbeat timeout is 60 s). */
-const HEARTBEAT_EVERY_MS = 10_000;
-
-async function outputPublished(params: unknown, runDate: string): Promise<string | undefined> {
+/**
+ * Why a branch's output for `runDate` needs no new run (undefined: it does). With `fresh`, an output
+ * published on inputs republished since (lib/lineage.ts) needs one too.
+ */
+async function outputUpToDate(params: unknown, runDate: string, fresh: boolean): Promise<string | undefined> {
   const output = (params as { output?: unknown } | undefined)?.output;
   if (typeof output !== 'string') return 'no output parameter to check';
   const manifest = await readManifest(output);
   if (!manifest) return undefined;
   if (manifest.runDate !== runDate) return undefined;
-  return `output ${output} published (${manifest.totals.rows} rows)`;
+  if (fresh && (await freshnessOf(manifest)).state === 'stale') return undefined;
+  return `output ${output} published (${manifest.totals.rows} rows)${fresh ? ', its inputs unchanged' : ''}`;
 }
 
 /**
@@ -34,10 +35,11 @@ export type PipelineParamsBuilder = (
 ) => unknown;
 
 export function createDailyActivities({
+  config,
   buildParams,
 }: ActivityDeps & { buildParams: PipelineParamsBuilder }) {
   return {
-    /** Builds each branch's parameters and finds the branches a `failed`-only re-run can leave alone. */
+    /** Builds each branch's parameters and finds the branches a `failed` or `stale` re-run can leave alone. */
     async planDaily(input: {
       runDate: string;
       rerun: RerunMode;
@@ -54,13 +56,13 @@ export function createDailyActivities({
             plan.paramError = `${branch.pipeline}: ${err instanceof Error ? err.message : String(err)}`;
           }
         }
-        if (input.rerun === 'failed' && !plan.paramError) {
+        if (input.rerun !== 'all' && !plan.paramError) {
           try {
             const last = await client.workflow
               .getHandle(runWorkflowId(branch.pipeline, input.runDate))
               .describe();
             if (last.status.name === 'COMPLETED') {
-              const published = await outputPublished(plan.params, input.runDate);
+              const published = await outputUpToDate(plan.params, input.runDate, input.rerun === 'stale');
               if (published)
                 plan.upToDate = { runId: last.runId, reason: `last run completed; ${published}` };
             }
@@ -74,42 +76,21 @@ export function createDailyActivities({
     },
 
     /**
-     * Sensor: pokes `input` for its `_SUCCESS` manifest every `pokeIntervalMs` until `deadline`
-     * (absolute, so a retried sensor keeps the original deadline), heartbeating what it waits for.
+     * One look of a sensor (the waiting itself is a durable timer in the workflow, holding no
+     * slot): whether `uri` has its `_SUCCESS` manifest. While the sensor still waits
+     * (`waiting`), its run is registered for a wake-up signal from whoever publishes `uri`;
+     * once it has the input or gives up, the registration is removed.
      */
-    async waitForInput(input: { uri: string; pokeIntervalMs: number; deadline: string }): Promise<{
+    async checkInput(input: {
       uri: string;
-      pokes: number;
-      waitedMs: number;
-      rows: number;
-    }> {
-      const ctx = Context.current();
-      const started = Date.now();
-      const deadline = Date.parse(input.deadline);
-      const manifestUri = joinUri(input.uri, MANIFEST_NAME);
-      for (let pokes = 1; ; pokes++) {
-        const manifest = await readManifest(input.uri);
-        if (manifest)
-          return { uri: input.uri, pokes, waitedMs: Date.now() - started, rows: manifest.totals.rows };
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          throw ApplicationFailure.create({
-            type: ErrorType.SensorTimeout,
-            nonRetryable: true,
-            message: `input ${input.uri} has no ${MANIFEST_NAME} manifest after ${formatDuration(
-              Date.now() - started,
-            )} (${pokes} pokes, deadline ${input.deadline})`,
-          });
-        }
-        const wakeAt = Date.now() + Math.min(input.pokeIntervalMs, left);
-        while (Date.now() < wakeAt) {
-          ctx.heartbeat({
-            status: `waiting for ${manifestUri}: poke ${pokes}, ${formatDuration(deadline - Date.now())} to deadline`,
-            pokes,
-          });
-          await sleep(Math.min(HEARTBEAT_EVERY_MS, wakeAt - Date.now()));
-        }
-      }
+      sensor: SensorOwner;
+      waiting: boolean;
+    }): Promise<{ published: boolean; rows?: number }> {
+      const registry = sensorRegistry(config.DAYBREAK_DATA_ROOT);
+      if (input.waiting) await registerSensor(registry, input.uri, input.sensor);
+      const manifest = await readManifest(input.uri);
+      if (manifest || !input.waiting) await unregisterSensor(registry, input.uri, input.sensor);
+      return manifest ? { published: true, rows: manifest.totals.rows } : { published: false };
     },
   };
 }

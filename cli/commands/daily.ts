@@ -1,5 +1,6 @@
 // `daybreak daily`: run the DAG of one logical date now (outside its schedule), e.g. to re-run a
-// date: only what failed runs again unless `--rerun all`.
+// date: only what failed runs again, `--rerun stale` also what is stale and its downstream,
+// `--rerun all` everything.
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../lib/config.js';
 import { ParamError } from '../../pipelines/index.js';
@@ -28,7 +29,8 @@ interface DailyOptions {
 }
 
 function parseRerun(value: string): RerunMode {
-  if (value !== 'failed' && value !== 'all') throw new InvalidArgumentError('expected failed or all');
+  if (value !== 'failed' && value !== 'stale' && value !== 'all')
+    throw new InvalidArgumentError('expected failed, stale or all');
   return value;
 }
 
@@ -57,8 +59,8 @@ export function dailyCommand(): Command {
       'daily',
     )
     .option(
-      '--rerun <failed|all>',
-      'failed: leave completed, published pipelines alone; all: run everything',
+      '--rerun <failed|stale|all>',
+      'failed: leave completed, published pipelines alone; stale: also re-run what was published on inputs republished since, and everything downstream of it; all: run everything',
       parseRerun,
       'failed',
     )

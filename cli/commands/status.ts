@@ -8,7 +8,12 @@ import { commandCatalogue } from '../catalogue.js';
 import { DAILY_PIPELINE } from '../../lib/contracts/daily.js';
 import { RunDateKey, runDateOfAttribute } from '../../lib/contracts/search-attributes.js';
 import { formatDuration } from '../../lib/durations.js';
+import { parseDateOption, today } from '../params.js';
+import type { Dataset } from '../../lib/datasets.js';
+import { freshnessOf } from '../../lib/lineage.js';
+import { readManifest } from '../../lib/storage/manifest.js';
 import { formatTable } from '../table.js';
+import { renderGrid, statusGrid } from './status-grid.js';
 
 export interface RunStatus {
   pipeline: string;
@@ -23,6 +28,8 @@ export interface RunStatus {
   /** The highest attempt of a pending activity (a run that is retrying). */
   activityAttempt?: number;
   error?: string;
+  /** A completed run whose output was published on inputs republished since: why (lib/lineage.ts). */
+  stale?: string;
   url: string;
 }
 
@@ -32,6 +39,7 @@ export async function pipelineStatus(
   config: Config,
   pipeline: string,
   days: number,
+  output?: Dataset,
 ): Promise<RunStatus[]> {
   const [{ describeRunFailure }, { webUiRunUrl }] = await Promise.all([
     import('../../lib/runs.js'),
@@ -68,6 +76,8 @@ export async function pipelineStatus(
         () => undefined,
         (err: unknown) => describeRunFailure(err),
       );
+    } else if (output && status.logicalDate) {
+      status.stale = await staleness(output.uri(config.DAYBREAK_DATA_ROOT, status.logicalDate), last.runId);
     }
     out.push(status);
   }
@@ -75,6 +85,21 @@ export async function pipelineStatus(
     (a, b) =>
       (b.logicalDate ?? '').localeCompare(a.logicalDate ?? '') || b.startedAt.localeCompare(a.startedAt),
   );
+}
+
+/** Why the output this run published is stale, if it is (a later run's output is not this run's). */
+async function staleness(prefix: string, runId: string): Promise<string | undefined> {
+  const manifest = await readManifest(prefix);
+  if (!manifest || (manifest.run && manifest.run.runId !== runId)) return undefined;
+  const freshness = await freshnessOf(manifest);
+  return freshness.state === 'stale' ? freshness.reasons.join('; ') : undefined;
+}
+
+interface StatusOptions {
+  days: number;
+  json: boolean;
+  grid: boolean;
+  date?: string;
 }
 
 function parseDays(value: string): number {
@@ -92,14 +117,38 @@ export function statusCommand(): Command {
     )
     .option('--days <n>', 'runs started in the last N days', parseDays, 7)
     .option('--json', 'print JSON', false)
-    .action(async (pipeline: string | undefined, opts: { days: number; json: boolean }) => {
+    .option(
+      '--grid',
+      'pipelines x logical dates, one mark per cell: succeeded, failed, running, waiting, stale, missing, not scheduled',
+      false,
+    )
+    .option(
+      '--date <YYYY-MM-DD>',
+      'with --grid: the last logical date shown (default today, UTC)',
+      parseDateOption,
+    )
+    .action(async (pipeline: string | undefined, opts: StatusOptions) => {
       const config = loadConfig();
-      const pipelines = pipeline ? [pipeline] : [DAILY_PIPELINE, ...(await commandCatalogue(config)).names()];
+      const catalogue = await commandCatalogue(config);
+      const pipelines = pipeline ? [pipeline] : [DAILY_PIPELINE, ...catalogue.names()];
+      const outputOf = (p: string) => (catalogue.names().includes(p) ? catalogue.get(p).output : undefined);
       const { connectClient } = await import('../../lib/temporal.js');
       const client = await connectClient(config);
       try {
+        if (opts.grid) {
+          const grid = await statusGrid(client, config, {
+            days: opts.days,
+            until: opts.date ?? today(),
+            pipelines: pipeline ? [pipeline] : undefined,
+            catalogue,
+          });
+          const colour = process.stdout.isTTY === true;
+          process.stdout.write(`${opts.json ? JSON.stringify(grid, null, 2) : renderGrid(grid, colour)}\n`);
+          return;
+        }
         const rows: RunStatus[] = [];
-        for (const p of pipelines) rows.push(...(await pipelineStatus(client, config, p, opts.days)));
+        for (const p of pipelines)
+          rows.push(...(await pipelineStatus(client, config, p, opts.days, outputOf(p))));
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
           return;
@@ -114,11 +163,13 @@ export function statusCommand(): Command {
             rows.map((r) => [
               r.pipeline,
               r.logicalDate ?? '-',
-              r.state.toLowerCase() + (r.activityAttempt ? ` (retry ${r.activityAttempt})` : ''),
+              r.state.toLowerCase() +
+                (r.activityAttempt ? ` (retry ${r.activityAttempt})` : '') +
+                (r.stale ? ' (stale)' : ''),
               formatDuration(r.durationMs),
               String(r.attempts),
               r.url,
-              r.error ?? '',
+              r.error ?? r.stale ?? '',
             ]),
           )}\n`,
         );

@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { DAILY_PIPELINE } from '../../lib/contracts/daily.js';
 import { runWorkflowId } from '../../lib/contracts/run-id.js';
+import { sensorInput } from '../../lib/contracts/sensors.js';
 import { curatedOutput } from '../../lib/paths.js';
 import { parseDateOption, today } from '../params.js';
 
@@ -248,7 +249,7 @@ export function upCommand(): Command {
         }
         const branches = input.branches.map((b) => ({
           pipeline: b.pipeline,
-          inputs: b.inputs.map((u) => u.replaceAll('{date}', runDate)),
+          inputs: b.inputs.map((i) => sensorInput(i).uri.replaceAll('{date}', runDate)),
         }));
         void watchDaily({ client: embedded.client, handle, runDate, branches, say, signal: abandon.signal })
           .then(async (result) => {

@@ -1,5 +1,7 @@
 // The daily DAG's contract, shared by the workflow, its activities and the clients that build its
-// input (schedules, CLI). Type-only but for the DAG's own pipeline name.
+// input (schedules, CLI): its input and result, and the `dagState` query (`daybreak status --grid`).
+import { defineQuery } from '@temporalio/workflow';
+import type { BranchInput } from './sensors.js';
 
 /** The DAG runs as workflow type `daily`, id `daily/<date>`, search attribute `Pipeline=daily`. */
 export const DAILY_PIPELINE = 'daily';
@@ -19,8 +21,11 @@ export interface DailyBranch {
   rawParams?: Record<string, string>;
   /** Pipelines of this DAG that must complete first. */
   dependsOn: string[];
-  /** Inputs (URI prefixes) whose `_SUCCESS` manifest must exist before the child starts; `{date}` is replaced. */
-  inputs: string[];
+  /**
+   * Inputs whose `_SUCCESS` manifest must exist before the child starts (URI prefixes, with the
+   * dataset when declared); `{date}` is replaced. Waited for by sensors (workflows/common/sensor.ts).
+   */
+  inputs: BranchInput[];
   /** Memo of the child run (e.g. `alertRoute`). */
   memo?: Record<string, unknown>;
   /**
@@ -33,11 +38,16 @@ export interface DailyBranch {
 export interface SensorOptions {
   /** How often a sensor looks for the manifest. */
   pokeIntervalMs: number;
-  /** How long a sensor waits, from the start of the DAG run, before failing with SensorTimeout. */
+  /** How long a sensor waits, from the start of the DAG run, before failing with InputMissing. */
   timeoutMs: number;
 }
 
-export type RerunMode = 'failed' | 'all';
+/**
+ * Which branches of a date a DAG run leaves alone: `failed` (default) runs again only what did not
+ * complete and publish; `stale` also what was published on inputs republished since, and
+ * everything downstream of whatever runs again; `all` runs everything.
+ */
+export type RerunMode = 'failed' | 'stale' | 'all';
 
 export interface DailyInput {
   /** Logical date; omitted in scheduled runs, which derive it from their scheduled time. */
@@ -46,7 +56,7 @@ export interface DailyInput {
   timeZone?: string;
   logicalDateOffsetDays?: number;
   branches: DailyBranch[];
-  /** `failed` (default): a child whose last run for the date completed (and whose output has a manifest) is not run again. */
+  /** `failed` (default): a child whose last run for the date completed (and whose output has a manifest) is not run again; see RerunMode. */
   rerun?: RerunMode;
   sensor?: SensorOptions;
 }
@@ -84,3 +94,13 @@ export interface BranchPlan {
   /** The last run of `<pipeline>/<date>` completed and its output is published: nothing to do. */
   upToDate?: { runId: string; reason: string };
 }
+
+/** Where a branch is now, for on-call views (`daybreak status --grid`). */
+export type BranchState = 'pending' | 'waiting' | 'running' | BranchStatus;
+
+export interface DagState {
+  runDate: string;
+  branches: { pipeline: string; state: BranchState; workflowId: string; waitingFor?: string[] }[];
+}
+
+export const dagStateQuery = defineQuery<DagState>('dagState');

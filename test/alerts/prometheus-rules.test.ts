@@ -15,7 +15,7 @@ test('promtool check rules accepts every rule file', async () => {
   const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.rules.yml'));
   expect(files.length).toBeGreaterThan(0);
   const { stdout } = await run(PROMTOOL, ['check', 'rules', ...files], { cwd: DIR });
-  expect(stdout).toContain('SUCCESS: 6 rules found');
+  expect(stdout).toContain('SUCCESS: 7 rules found');
 });
 
 test('promtool test rules passes the rule unit tests', async () => {

@@ -171,6 +171,11 @@ export const RUNBOOK_CASES: { text: string; expected: string; source: string }[]
   },
   {
     source: 'daybreak',
+    expected: SENSOR,
+    text: 'InputMissing: input curated/model-scoring for 2025-03-01 was not published by its deadline: no _SUCCESS manifest at gs://lake/curated/model-scoring/dt=2025-03-01 after 6.0h (361 looks, deadline 2025-03-02T08:00:00.000Z)',
+  },
+  {
+    source: 'daybreak',
     expected: OOM,
     text: 'WorkerLost: worker daybreak-worker@node-7:4121 stopped heartbeating (activity Heartbeat timeout)',
   },

@@ -10,7 +10,7 @@ import * as bundled from '../../workflows/index.js';
 import { workerActivities } from '../../workers/worker.js';
 
 /** Workflows of Daybreak's own machinery, not pipelines. */
-const MACHINERY = ['daily', 'alertState', 'alertRedelivery', 'watchdog'];
+const MACHINERY = ['daily', 'alertState', 'alertRedelivery', 'watchdog', 'backfill'];
 
 test('every definition runs a workflow the bundle exports under its name, and no pipeline workflow lacks one', async () => {
   const exported = Object.entries(bundled).filter(([, v]) => typeof v === 'function');
@@ -40,7 +40,7 @@ test("the worker registers every definition's activities, and no activity name t
       owner.set(name, def.name);
     }
   }
-  for (const machinery of ['planDaily', 'waitForInput', 'alertRunFailure', 'resolveRunAlerts'])
+  for (const machinery of ['planDaily', 'checkInput', 'alertRunFailure', 'resolveRunAlerts'])
     expect(registered[machinery], machinery).toBeTypeOf('function');
 });
 

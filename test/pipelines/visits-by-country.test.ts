@@ -128,12 +128,14 @@ test('it runs after identity-join in the DAG its datasets give, and matches an i
 test('a schedule of it alone waits for identity-join output by a sensor, and runs once it is published', async () => {
   const [branch] = buildBranches({ catalogue: cat, pipelines: ['visits-by-country'], dataRoot: root });
   expect(branch!.dependsOn).toEqual([]);
-  expect(branch!.inputs).toEqual([path.join(root, 'curated', 'identity-join', 'dt={date}')]);
+  expect(branch!.inputs).toEqual([
+    { uri: path.join(root, 'curated', 'identity-join', 'dt={date}'), dataset: 'curated/identity-join' },
+  ]);
   const result = await runDag(['visits-by-country']);
   expect(result.outcomes.map((o) => [o.pipeline, o.status])).toEqual([['visits-by-country', 'completed']]);
   const history = await env.client.workflow.getHandle(`daily/${RUN_DATE}-visits-by-country`).fetchHistory();
   const scheduled = (history.events ?? []).flatMap(
     (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
   );
-  expect(scheduled).toContain('waitForInput');
+  expect(scheduled).toContain('checkInput');
 });

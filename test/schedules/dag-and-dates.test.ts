@@ -15,10 +15,11 @@ import {
   scheduledWindowFor,
   startOfDateIn,
 } from '../../lib/contracts/logical-date.js';
+import { sensorInput } from '../../lib/contracts/sensors.js';
 import { fakePipeline } from '../helpers/fake-pipelines.js';
 
 const shape = (branches: ReturnType<typeof buildBranches>) =>
-  branches.map((b) => [b.pipeline, b.dependsOn, b.inputs]);
+  branches.map((b) => [b.pipeline, b.dependsOn, b.inputs.map((i) => sensorInput(i).uri)]);
 
 describe('DAG from datasets', () => {
   test('the whole catalogue: feature-sync after model-scoring, identity-join waits for its DS1 partition', () => {
@@ -36,6 +37,10 @@ describe('DAG from datasets', () => {
   test('a subset: an upstream left out becomes a sensor on its output for the date', () => {
     const branches = buildBranches({ catalogue: PIPELINES, pipelines: ['feature-sync'], dataRoot: '/data' });
     expect(shape(branches)).toEqual([['feature-sync', [], ['/data/curated/model-scoring/dt={date}']]]);
+    // The sensor knows which dataset it waits for (its InputMissing alert names it).
+    expect(branches[0]!.inputs).toEqual([
+      { uri: '/data/curated/model-scoring/dt={date}', dataset: 'curated/model-scoring' },
+    ]);
 
     // A chain a <- b <- c declared only by datasets: any order in the list, any subset.
     const cat = catalogue([

@@ -1,7 +1,7 @@
 // The daily DAG on the real dev server: one child made to fail (bad input) -> its dependant is
 // skipped, the independent branch completes, the parent reports all of them; a re-run of the date
 // re-runs only what failed unless told `all`; sensors wait for a late input and fail at their
-// deadline, naming the input that never appeared.
+// deadline (InputMissing), naming the input that never appeared.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -165,11 +165,13 @@ test('sensors: a late input is waited for; one that never appears fails at its d
   );
   const neverUri = never.replace('{date}', RUN_DATE);
   const outcome = result.outcomes.find((o) => o.pipeline === `sensor-never-${tag}`)!;
-  expect(outcome.error?.type).toBe('SensorTimeout');
+  expect(outcome.error?.type).toBe('InputMissing');
   expect(outcome.error?.message).toMatch(
-    new RegExp(`^input ${neverUri.replaceAll('/', '\\/')} has no _SUCCESS manifest after [\\d.]+m?s`),
+    new RegExp(
+      `^input ${neverUri.replaceAll('/', '\\/')} was not published by its deadline: no _SUCCESS manifest at ${neverUri.replaceAll('/', '\\/')} after [\\d.]+m?s`,
+    ),
   );
-  expect(failure?.message).toContain(`sensor-never-${tag} failed: SensorTimeout: input ${neverUri}`);
+  expect(failure?.message).toContain(`sensor-never-${tag} failed: InputMissing: input ${neverUri}`);
   expect(Date.now() - started).toBeGreaterThanOrEqual(4_000);
 });
 

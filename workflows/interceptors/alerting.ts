@@ -21,6 +21,7 @@ import {
 } from '@temporalio/workflow';
 import type { AlertActivities, RunRef } from '../../activities/alerts/types.js';
 import type { OutputActivities } from '../../activities/common/output.js';
+import { alertTaskQueue } from '../../lib/contracts/alert-lane.js';
 import { rootCauseOf } from '../../lib/contracts/root-cause.js';
 import { parseRunWorkflowId } from '../../lib/contracts/run-id.js';
 import {
@@ -33,14 +34,20 @@ import {
 /** Workflows that are Daybreak's own machinery, not pipeline runs. */
 const INTERNAL_WORKFLOW_TYPES = new Set(['alertState', 'alertRedelivery', 'watchdog']);
 
-const alerts = proxyActivities<AlertActivities>({
-  startToCloseTimeout: '2m',
-  retry: { initialInterval: '2s', maximumAttempts: 3 },
-});
-const outputs = proxyActivities<OutputActivities>({
-  startToCloseTimeout: '5m',
-  retry: { initialInterval: '2s', maximumAttempts: 5 },
-});
+/** Alert activities run on the alert lane of the run's task queue: never behind data work. */
+const alertsOnLane = () =>
+  proxyActivities<AlertActivities>({
+    taskQueue: alertTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '2m',
+    retry: { initialInterval: '2s', maximumAttempts: 3 },
+  });
+/** A failed run's clean-up comes before its alert, so it runs on the lane too: no data slot needed. */
+const outputsOnLane = () =>
+  proxyActivities<OutputActivities>({
+    taskQueue: alertTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '5m',
+    retry: { initialInterval: '2s', maximumAttempts: 5 },
+  });
 const local = proxyLocalActivities<AlertActivities>({
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 2 },
@@ -81,6 +88,8 @@ class AlertingInterceptor implements WorkflowInboundCallsInterceptor {
     next: Next<WorkflowInboundCallsInterceptor, 'execute'>,
   ): Promise<unknown> {
     if (INTERNAL_WORKFLOW_TYPES.has(workflowInfo().workflowType)) return next(input);
+    const alerts = alertsOnLane();
+    const outputs = outputsOnLane();
     const { slaSeconds, slaStartMs, ...run } = describeRun();
     await local.noteRunStarted({ pipeline: run.pipeline }).catch(() => undefined);
 
@@ -144,6 +153,7 @@ class AlertingInterceptor implements WorkflowInboundCallsInterceptor {
             errorClass: cause.type,
             errorMessage: cause.message,
             workflowAttempt: workflowInfo().attempt,
+            failedAtMs: Date.now(),
           })
           .catch((e: unknown) => log.warn('failure alert failed', { error: String(e) }));
       }
