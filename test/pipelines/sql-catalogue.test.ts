@@ -48,7 +48,10 @@ test('the DAG runs a SQL pipeline after its upstream, built-in or SQL, and its b
   // Run on its own, its upstream becomes a sensor on identity-join's output of the date.
   const alone = buildBranches({ catalogue, pipelines: ['visits'], dataRoot: '/data' });
   expect(alone[0]!.dependsOn).toEqual([]);
-  expect(alone[0]!.inputs).toContain('/data/curated/identity-join/dt={date}');
+  expect(alone[0]!.inputs).toContainEqual({
+    uri: '/data/curated/identity-join/dt={date}',
+    dataset: 'curated/identity-join',
+  });
   // The parameters build from the definition like a built-in's: one per input, defaults for the date.
   const params = catalogue.buildParams('visits', {}, { config: configFor(dir), runDate: '2025-03-02' }) as {
     inputs: Record<string, { uri: string; fromPipeline: boolean }>;
