@@ -1,6 +1,7 @@
 // Activities of feature-sync: thin wrappers of ./steps.ts that resolve the view by name, take the
 // Redis URL from the worker's config (a password never enters workflow history), heartbeat, and
 // wait out a Redis outage of up to DAYBREAK_REDIS_WAIT_SECONDS before running their step again.
+import { Context } from '@temporalio/activity';
 import type { Config } from '../../lib/config.js';
 import { badInput } from '../../lib/errors.js';
 import { joinUri } from '../../lib/storage/index.js';
@@ -42,6 +43,7 @@ export function createFeatureSyncActivities({ config }: ActivityDeps) {
           waitMs: config.DAYBREAK_REDIS_WAIT_SECONDS * 1000,
           onWait: (cause) => beat({ waitingForRedis: cause.split('\n')[0], since: new Date().toISOString() }),
           onRecovered: () => beat({ waitingForRedis: undefined, since: undefined }),
+          signal: Context.current().cancellationSignal,
         },
         () => step(beat),
       );

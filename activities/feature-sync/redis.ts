@@ -84,7 +84,16 @@ export interface RedisWaitOptions {
   /** Told when Redis answers again. */
   onRecovered?: () => void;
   pollMs?: number;
+  /** Stops the waiting (the activity was cancelled: worker shutdown, timeout, run cancelled). */
+  signal?: AbortSignal;
+  /**
+   * Re-runs of the step after outages, at most: a Redis that answers PING but fails every step
+   * (a stalled server, a flapping failover) ends the attempt and leaves it to the retry policy.
+   */
+  maxReruns?: number;
 }
+
+export const DEFAULT_MAX_RERUNS = 10;
 
 function redisUnavailable(url: string, waitMs: number, cause: string): ApplicationFailure {
   const { hostname, port } = new URL(url);
@@ -95,23 +104,40 @@ function redisUnavailable(url: string, waitMs: number, cause: string): Applicati
   });
 }
 
+/** `work`, or the signal's reason as soon as it aborts (the work is left to finish on its own). */
+function unlessAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /**
  * Runs `step`; when it fails because Redis is unavailable, waits until Redis answers PING again
- * (at most `waitMs` per outage) and runs it again from its start.
+ * (at most `waitMs` per outage) and runs it again from its start (at most `maxReruns` times).
  */
 export async function withRedisRecovery<T>(opts: RedisWaitOptions, step: () => Promise<T>): Promise<T> {
   const pollMs = opts.pollMs ?? 1000;
-  for (;;) {
+  const maxReruns = opts.maxReruns ?? DEFAULT_MAX_RERUNS;
+  for (let rerun = 0; ; rerun++) {
     try {
       return await step();
     } catch (err) {
-      if (!isRedisOutage(err)) throw err;
+      if (!isRedisOutage(err) || opts.signal?.aborted) throw err;
+      if (rerun >= maxReruns)
+        throw ApplicationFailure.create({
+          type: ErrorType.RedisUnavailable,
+          message: `Redis kept failing the step after ${maxReruns} recoveries: ${(err as Error).message}`,
+        });
       const deadline = Date.now() + opts.waitMs;
       let cause = (err as Error).message;
       opts.onWait?.(cause);
       for (;;) {
-        await new Promise((r) => setTimeout(r, pollMs));
-        const problem = await redisProblem(opts.url);
+        await unlessAborted(new Promise((r) => setTimeout(r, pollMs)), opts.signal);
+        const problem = await unlessAborted(redisProblem(opts.url), opts.signal);
         if (problem === undefined) break;
         cause = problem;
         if (Date.now() >= deadline) throw redisUnavailable(opts.url, opts.waitMs, cause);

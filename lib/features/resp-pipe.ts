@@ -7,15 +7,27 @@ import { connectionCommands, openRedisSocket, respCommand } from './resp.js';
 
 export { respCommand } from './resp.js';
 
+/** Longest a pipe with replies outstanding waits for the next byte before it calls the server stalled. */
+export const DEFAULT_STALL_MS = 60_000;
+
 export class RespPipe {
   private expected = 0;
+  private lastDataAt = Date.now();
+  private readonly watchdog: NodeJS.Timeout;
   private received = 0;
   private tail = '';
   private firstError: string | undefined;
   private failure: Error | undefined;
   private waiters: Array<() => void> = [];
 
-  private constructor(private readonly socket: net.Socket) {
+  private constructor(
+    private readonly socket: net.Socket,
+    private readonly stallMs: number,
+  ) {
+    // A server that takes commands and never answers (paused, wedged, not Redis) must fail the
+    // load, not hold it forever while the activity's heartbeats say all is well.
+    this.watchdog = setInterval(() => this.checkStall(), Math.max(10, Math.min(stallMs / 4, 5_000)));
+    this.watchdog.unref();
     socket.setEncoding('latin1');
     socket.on('data', (data: string) => this.onData(data));
     socket.on('error', (err) => this.fail(err));
@@ -25,13 +37,25 @@ export class RespPipe {
   }
 
   /** Connects to a redis:// or rediss:// URL (user, password and /db honoured). */
-  static async open(redisUrl: string): Promise<RespPipe> {
-    const pipe = new RespPipe(await openRedisSocket(redisUrl));
+  static async open(redisUrl: string, opts: { stallMs?: number } = {}): Promise<RespPipe> {
+    const pipe = new RespPipe(await openRedisSocket(redisUrl), opts.stallMs ?? DEFAULT_STALL_MS);
     for (const args of connectionCommands(redisUrl)) await pipe.write(respCommand(...args), 1);
     return pipe;
   }
 
+  private checkStall(): void {
+    if (this.received >= this.expected) {
+      this.lastDataAt = Date.now(); // nothing owed: the clock starts at the next command
+      return;
+    }
+    if (Date.now() - this.lastDataAt <= this.stallMs) return;
+    const stall = this.stallMs % 1000 === 0 ? `${this.stallMs / 1000} s` : `${this.stallMs} ms`;
+    this.fail(new Error(`Redis sent no reply for ${stall} during a bulk load (timed out)`));
+    this.socket.destroy();
+  }
+
   private onData(data: string): void {
+    this.lastDataAt = Date.now();
     const text = this.tail + data;
     let start = 0;
     for (let nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
@@ -94,6 +118,7 @@ export class RespPipe {
   }
 
   close(): void {
+    clearInterval(this.watchdog);
     this.socket.removeAllListeners('close');
     this.socket.end();
     this.socket.destroy();

@@ -13,13 +13,18 @@ import { generateCustomers } from '../../datagen/customers.js';
 import type { FeatureSyncResult } from '../../activities/feature-sync/types.js';
 import type { Features } from '../../lib/features/encoding.js';
 import { FEATURE_VIEWS } from '../../lib/features/views/index.js';
-import { waitForRun } from '../../lib/runs.js';
 import { startRun } from '../../pipelines/runs.js';
 import { startTestApi, type TestApi } from '../helpers/feature-api.js';
 import { readOfflineView } from '../helpers/feature-oracle.js';
 import { checkAnswers, startReaders } from '../helpers/feature-readers.js';
 import { redisProcess, type RedisProcess } from '../helpers/redis-process.js';
-import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
+import {
+  startTestWorker,
+  tempDir,
+  testConfig,
+  waitForRunOrExplain,
+  type TestWorker,
+} from '../helpers/temporal.js';
 
 const view = FEATURE_VIEWS.customer!;
 let dir: string;
@@ -72,7 +77,7 @@ function startSync(data: string, shards: number): { handle: Promise<WorkflowHand
 }
 
 async function finish(sync: ReturnType<typeof startSync>): Promise<number> {
-  const result = await waitForRun<FeatureSyncResult>(await sync.handle);
+  const result = await waitForRunOrExplain<FeatureSyncResult>(await sync.handle, 150_000, env.worker);
   const version = result.views[0]!.version;
   served.set(version, await readOfflineView(path.join(sync.output, 'customer'), view));
   return version;

@@ -25,6 +25,7 @@ import {
   startTestWorker,
   tempDir,
   testConfig,
+  waitForRunOrExplain,
   type TestWorker,
 } from '../helpers/temporal.js';
 
@@ -81,7 +82,7 @@ function startSync(worker: TestWorker, data: string, shards: number) {
 }
 
 async function finish(sync: ReturnType<typeof startSync>): Promise<number> {
-  const result = await waitForRun<FeatureSyncResult>(await sync.handle);
+  const result = await waitForRunOrExplain<FeatureSyncResult>(await sync.handle, 150_000);
   const version = result.views[0]!.version;
   served.set(version, await readOfflineView(path.join(sync.output, 'customer'), view));
   return version;

@@ -5,9 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../lib/config.js';
+import { waitForRun } from '../../lib/runs.js';
 import { connectClient } from '../../lib/temporal.js';
 import { createWorker, type CreateWorkerOptions } from '../../workers/worker.js';
 
@@ -82,4 +83,62 @@ export async function activityStarts(
       });
   }
   return starts;
+}
+
+/**
+ * waitForRun with a deadline: a run still open after `ms` fails the test with what it waits on
+ * (pending activities with attempt, state, heartbeat and last failure, the worker's state, the last
+ * history events), so a hang in a loaded suite leaves evidence instead of a bare timeout.
+ */
+export async function waitForRunOrExplain<T>(
+  handle: WorkflowHandle,
+  ms: number,
+  worker?: Pick<Worker, 'getState'>,
+): Promise<T> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), ms);
+  try {
+    return await waitForRun<T>(handle, undefined, abort.signal);
+  } catch (err) {
+    if (!abort.signal.aborted) throw err;
+    throw new Error(
+      `run ${handle.workflowId} still open after ${ms} ms:\n${await explainRun(handle, worker)}`,
+      {
+        cause: err,
+      },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function explainRun(handle: WorkflowHandle, worker?: Pick<Worker, 'getState'>): Promise<string> {
+  const lines: string[] = [];
+  try {
+    const d = await handle.describe();
+    lines.push(`status ${d.status.name}, task queue ${d.taskQueue}, worker ${worker?.getState() ?? '?'}`);
+    for (const a of d.raw.pendingActivities ?? [])
+      lines.push(
+        `pending ${a.activityType?.name} state=${a.state} attempt=${a.attempt} ` +
+          `lastStarted=${tsString(a.lastStartedTime)} lastHeartbeat=${tsString(a.lastHeartbeatTime)} ` +
+          `worker=${a.lastWorkerIdentity ?? ''} lastFailure=${a.lastFailure?.message ?? ''}`,
+      );
+    const wt = d.raw.pendingWorkflowTask;
+    if (wt) lines.push(`pending workflow task state=${wt.state} attempt=${wt.attempt}`);
+    const events = (await handle.fetchHistory()).events ?? [];
+    const last = events.slice(-12).map((e) => {
+      const kind = Object.keys(e).find(
+        (k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k],
+      );
+      return `${e.eventId} ${kind?.replace('EventAttributes', '') ?? '?'}`;
+    });
+    lines.push(`history (${events.length} events), last: ${last.join(', ')}`);
+  } catch (err) {
+    lines.push(`(describe failed: ${String(err)})`);
+  }
+  return lines.join('\n');
+}
+
+function tsString(t: { seconds?: unknown } | null | undefined): string {
+  return t?.seconds ? new Date(Number(t.seconds) * 1000).toISOString() : '-';
 }
