@@ -18,6 +18,8 @@ const CURRENT = path.join(CACHE, 'current.json');
 const ENTRIES = ['cli/main.ts', 'cli/commands/healthcheck.ts'];
 /** Besides the sources: a change to how they are built is a change too. */
 const RECIPE = ['bin/compile.js', 'tsconfig.json', 'package-lock.json'];
+/** Commands that run until stopped (their logs keep stack traces): source maps on. */
+const LONG_RUNNING = new Set(['up', 'worker', 'api', 'watchdog']);
 /** Older builds kept for processes still loading chunks from them (a long-running `daybreak up`). */
 const KEEP_BUILDS = 3;
 
@@ -117,8 +119,10 @@ export async function compiledEntry(entry) {
       return undefined;
     }
   }
-  // Stack traces name the TypeScript sources, not the chunks.
-  process.setSourceMapsEnabled(true);
+  // Stack traces name the TypeScript sources, not the chunks, in the long-running commands whose
+  // logs keep them. Not in the short ones: with source maps on, Node reads and parses the map of
+  // every module it loads (the SDK's too), a third of a `daybreak status`.
+  if (LONG_RUNNING.has(process.argv[2] ?? '')) process.setSourceMapsEnabled(true);
   return pathToFileURL(path.join(CACHE, current.id, entry.replace(/\.ts$/, '.js'))).href;
 }
 

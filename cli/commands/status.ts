@@ -52,8 +52,8 @@ export async function pipelineStatus(
   })) {
     byId.set(wf.workflowId, [...(byId.get(wf.workflowId) ?? []), wf]);
   }
-  const out: RunStatus[] = [];
-  for (const [workflowId, runs] of byId) {
+  // One round trip per run at most, all at once: a sequential loop made status wait for each.
+  const runStatus = async ([workflowId, runs]: [string, WorkflowExecutionInfo[]]): Promise<RunStatus> => {
     const last = runs.sort((a, b) => b.startTime.getTime() - a.startTime.getTime())[0]!;
     const handle = client.workflow.getHandle(workflowId, last.runId);
     const status: RunStatus = {
@@ -79,8 +79,9 @@ export async function pipelineStatus(
     } else if (output && status.logicalDate) {
       status.stale = await staleness(output.uri(config.DAYBREAK_DATA_ROOT, status.logicalDate), last.runId);
     }
-    out.push(status);
-  }
+    return status;
+  };
+  const out = await Promise.all([...byId].map(runStatus));
   return out.sort(
     (a, b) =>
       (b.logicalDate ?? '').localeCompare(a.logicalDate ?? '') || b.startedAt.localeCompare(a.startedAt),
@@ -146,9 +147,10 @@ export function statusCommand(): Command {
           process.stdout.write(`${opts.json ? JSON.stringify(grid, null, 2) : renderGrid(grid, colour)}\n`);
           return;
         }
-        const rows: RunStatus[] = [];
-        for (const p of pipelines)
-          rows.push(...(await pipelineStatus(client, config, p, opts.days, outputOf(p))));
+        // Every pipeline's list at once (order kept): one round trip of latency, not one per pipeline.
+        const rows = (
+          await Promise.all(pipelines.map((p) => pipelineStatus(client, config, p, opts.days, outputOf(p))))
+        ).flat();
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
           return;
