@@ -1,6 +1,6 @@
 // The compiled CLI (bin/compile.js) is never older than its sources: a start whose sources are
 // unchanged reuses the build, an edited source is built again before it runs, each module keeps
-// its source location (import.meta.url) and stack traces name the TypeScript files. Run in a
+// its source location (import.meta.url) and stack traces of the long-running commands name the TypeScript files. Run in a
 // small stand-in repository (the real bin/ scripts, two tiny entry points), so the real sources
 // and their build are left alone.
 import { spawnSync } from 'node:child_process';
@@ -41,8 +41,8 @@ function standInRepo(): string {
   return root;
 }
 
-function daybreak(root: string, env: Record<string, string> = {}) {
-  const res = spawnSync(process.execPath, [path.join(root, 'bin', 'daybreak.js')], {
+function daybreak(root: string, env: Record<string, string> = {}, args: string[] = []) {
+  const res = spawnSync(process.execPath, [path.join(root, 'bin', 'daybreak.js'), ...args], {
     encoding: 'utf8',
     env: { ...process.env, DAYBREAK_COMPILE: '', ...env },
   });
@@ -58,7 +58,8 @@ function builds(root: string): string[] {
 test('the compiled CLI is built once, reused while the sources stay, rebuilt when one changes', () => {
   const root = standInRepo();
   try {
-    const first = daybreak(root);
+    // A long-running command (its logs keep stack traces): source maps on.
+    const first = daybreak(root, {}, ['worker']);
     expect(first.message).toBe('one');
     // Compiled, yet at home: the module's own location, and the source in its stack trace.
     expect(first.where).toBe(pathToFileURL(path.join(root, 'cli', 'main.ts')).href);
@@ -66,6 +67,10 @@ test('the compiled CLI is built once, reused while the sources stay, rebuilt whe
     const [build] = builds(root);
     expect(build).toBeDefined();
     expect(first.stack).not.toContain(build);
+    // A short command starts without parsing source maps: its stack names the compiled chunk.
+    const short = daybreak(root, {}, ['status']);
+    expect(short.where).toBe(first.where);
+    expect(short.stack).toContain(build);
 
     expect(daybreak(root).message).toBe('one');
     expect(builds(root)).toEqual([build]);
