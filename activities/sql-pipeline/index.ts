@@ -19,7 +19,8 @@ import type { ManifestFile } from '../../lib/storage/manifest.js';
 import { commitOutput, openRunOutput, putOutputFile } from '../common/output.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { withScratch } from '../common/scratch.js';
-import { listBucketPartitions, type ShuffleMapResult } from '../common/shuffle.js';
+import { configTaskMemory } from '../common/memory.js';
+import { listBucketPartitions, reduceRowGroupBytes, type ShuffleMapResult } from '../common/shuffle.js';
 import { withDuckDBTask, withQueryProgress } from '../common/task.js';
 import { runWorkUri } from '../common/work.js';
 import { stageAll } from '../common/staging.js';
@@ -222,7 +223,14 @@ export function createSqlPipelineActivities({ config }: ActivityDeps) {
               enterSandbox(conn, { views, emptyTables, writeDir: outDir, runDate: input.runDate }),
             );
             try {
-              await conn.run(writeResultSql({ sql: def.sql, outDir, targetFileMB: input.targetFileMB }));
+              await conn.run(
+                writeResultSql({
+                  sql: def.sql,
+                  outDir,
+                  targetFileMB: input.targetFileMB,
+                  rowGroupBytes: task.shuffled ? reduceRowGroupBytes(configTaskMemory(config)) : undefined,
+                }),
+              );
             } catch (err) {
               throw queryFailure(def, input.runDate, err);
             }
