@@ -1,6 +1,7 @@
 // `daybreak pipelines validate` and `schedules apply --dry-run` for SQL pipelines: on top of the
 // header checks of loading, DuckDB binds each query against its inputs' newest data (without
-// running it), prints the output schema, refuses `mode: map` for plans that are not row-wise and
+// running it), prints the output schema, refuses `mode: map` for plans that are not row-wise,
+// `mode: shuffle` for queries whose joins and groupings do not keep to shardBy, and
 // checks on columns the query does not produce.
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -25,6 +26,8 @@ export interface ValidatedPipeline {
   name: string;
   file: string;
   mode: string;
+  /** mode shuffle: the column the inputs are split by. */
+  shardBy?: string;
   inputs: ValidatedInput[];
   /** The output schema; unset when an input has no data yet to bind against. */
   columns?: OutputColumn[];
@@ -52,6 +55,7 @@ export async function validateSqlPipelines(
         name: definition.name,
         file: definition.file,
         mode: definition.mode,
+        ...(definition.shardBy !== undefined ? { shardBy: definition.shardBy } : {}),
         inputs: [],
       };
       const schemaFiles: Record<string, string[]> = {};

@@ -18,6 +18,7 @@ import {
   type SqlPipelineParams,
 } from '../lib/sql-pipelines/params.js';
 import { sqlPipeline } from '../workflows/sql-pipeline.js';
+import { MAX_SHARDS } from '../lib/shards.js';
 import { parseRunWorkflowId } from '../lib/contracts/run-id.js';
 import {
   BUILT_IN_PIPELINES,
@@ -69,7 +70,20 @@ export function sqlPipelineDefinition(sql: SqlPipelineDefinition): PipelineDefin
   }
   shape.output = datasetUri().describe('output prefix');
   shape.targetFileMB = megabytes(DEFAULT_TARGET_FILE_MB).describe('target output file size in MB');
-  shape.groupMB = megabytes(DEFAULT_GROUP_MB).describe("mode map: MB of the first input's files per task");
+  shape.groupMB = megabytes(DEFAULT_GROUP_MB).describe(
+    "mode map: MB of the first input's files per task; mode shuffle: MB of an input's files per map task",
+  );
+  shape.buckets = z
+    .string()
+    .regex(/^[1-9]\d*$/, {
+      error: (iss) => `must be a positive whole number; got ${JSON.stringify(iss.input)}`,
+    })
+    .transform(Number)
+    .refine((n) => n <= MAX_SHARDS, { error: `at most ${MAX_SHARDS}` })
+    .optional()
+    .describe(
+      'mode shuffle: the number of buckets (default: from the input sizes and DAYBREAK_DUCKDB_MEMORY_LIMIT)',
+    );
   const params = z.object(shape).transform((p): SqlPipelineParams => {
     const values = p as Record<string, unknown>;
     const locations: Record<string, SqlInputLocation> = {};
@@ -86,6 +100,7 @@ export function sqlPipelineDefinition(sql: SqlPipelineDefinition): PipelineDefin
       output: String(values.output),
       targetFileMB: Number(values.targetFileMB),
       groupMB: Number(values.groupMB),
+      ...(values.buckets !== undefined ? { buckets: Number(values.buckets) } : {}),
     };
   });
   return definePipeline({

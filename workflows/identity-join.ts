@@ -18,6 +18,7 @@ import type {
 import type { IdentityJoinParams } from '../pipelines/identity-join.js';
 import type { ManifestFile } from '../lib/storage/manifest.js';
 import { shardActivity, shortActivity } from './common/activity-options.js';
+import { allSettledOrFirstFailure } from './common/settle.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
@@ -25,19 +26,6 @@ const quick = proxyActivities<IdentityJoinActivities>(shortActivity);
 const heavy = proxyActivities<IdentityJoinActivities>(shardActivity);
 /** Shuffle tasks carry a summary the Web UI shows on each event ("map DS1: group 1/4 ..."). */
 const heavyWith = (summary: string) => proxyActivities<IdentityJoinActivities>({ ...shardActivity, summary });
-
-/**
- * Every task's result once all have settled, else the first failure. A shuffle stage's tasks write
- * large files (partitions, bucket outputs): a run failing while a sibling still writes would leave
- * what the sibling writes after the run's abort until the next run of the output, so a failing
- * stage waits for its other tasks (each ends on its own retry policy) before it fails.
- */
-async function allSettledOrFirstFailure<T>(tasks: Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(tasks);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
-}
 
 /**
  * The shuffle: maps of both inputs (in parallel), then one join per bucket (in parallel); each

@@ -18,6 +18,7 @@ import { keyBucketSql, type BucketHash } from '../../lib/buckets.js';
 import { sqlFileList, sqlString } from '../../lib/duckdb.js';
 import type { Config } from '../../lib/config.js';
 import { joinUri, resolveDataset, storageFor, type ObjectInfo } from '../../lib/storage/index.js';
+import { autoShards } from '../../lib/shards.js';
 import { batchFiles, groupByTarget } from './grouping.js';
 import { previousHeartbeat } from './heartbeat.js';
 import { configTaskMemory } from './memory.js';
@@ -30,6 +31,15 @@ export const SHUFFLE_BATCH_FILES = 8;
 
 /** The partition column of the map's COPY (a folder name only, never a column of the files). */
 const BUCKET_COLUMN = '__daybreak_bucket';
+
+/**
+ * Buckets so that one bucket's in-memory state (a join's hash table, a grouping's groups:
+ * `memoryBytes` in all) takes at most half a task's memory; the other half is the query's working
+ * memory and its output's buffers. The planners of identity-join and of SQL pipelines use it.
+ */
+export function bucketsForMemory(memoryBytes: number, taskMemoryBytes: number): number {
+  return autoShards(memoryBytes, taskMemoryBytes / 2);
+}
 
 /** An input's files as map groups of about `groupBytes`, each split into batches. */
 export function shuffleMapGroups(files: ObjectInfo[], groupBytes: number): string[][][] {

@@ -5,9 +5,9 @@
 // visitor_id bucket (activities/common/shuffle.ts) and one join per bucket holds 1/B of DS2 and
 // reads 1/B of DS1. DS1 is only streamed, so its size sets the file groups, not the buckets.
 import { missingInput } from '../../lib/errors.js';
-import { autoShards } from '../../lib/shards.js';
 import { hasGlob, joinUri, resolveDataset, type ObjectInfo } from '../../lib/storage/index.js';
 import { taskMemoryBytes } from '../common/memory.js';
+import { bucketsForMemory } from '../common/shuffle.js';
 
 /** DS1 Parquet bytes per join task (and per shuffle map task). */
 export const DS1_BYTES_PER_TASK = 4 * 1024 ** 3;
@@ -52,7 +52,7 @@ export function sizeJoin(opts: {
       reason: `shards=${opts.shards} asked for`,
     };
   }
-  const buckets = autoShards(ds2MemoryBytes, perTask / 2);
+  const buckets = bucketsForMemory(ds2MemoryBytes, perTask);
   const fits = `DS2's hash table (~${gb(ds2MemoryBytes)})`;
   const reason =
     buckets === 1

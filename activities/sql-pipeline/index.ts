@@ -19,10 +19,14 @@ import type { ManifestFile } from '../../lib/storage/manifest.js';
 import { commitOutput, openRunOutput, putOutputFile } from '../common/output.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { withScratch } from '../common/scratch.js';
-import { withDuckDBTask, type DuckDBTask } from '../common/task.js';
+import { configTaskMemory } from '../common/memory.js';
+import { listBucketPartitions, reduceRowGroupBytes, type ShuffleMapResult } from '../common/shuffle.js';
+import { withDuckDBTask, withQueryProgress } from '../common/task.js';
+import { runWorkUri } from '../common/work.js';
 import { stageAll } from '../common/staging.js';
 import { planInput } from './inputs.js';
 import { PLANNERS } from './modes.js';
+import { planSqlShuffle, runSqlShuffleMap, type SqlShuffleMapTask } from './shuffle.js';
 import { previousPublished } from '../common/previous-output.js';
 import { writeResultSql } from './sql.js';
 import type { PlannedInput, SqlPipelinePlan, SqlPipelineReport, SqlTask, SqlTaskResult } from './types.js';
@@ -95,6 +99,21 @@ async function schemaSample(
   return out;
 }
 
+/**
+ * A shuffle's reduce task as a query task: each input's view reads this bucket's partitions (the
+ * map stage wrote them); an input without any keeps its schema file and is an empty view.
+ */
+async function bucketTask(task: SqlTask, shuffled: NonNullable<SqlTask['shuffled']>): Promise<SqlTask> {
+  const views: Record<string, string[]> = {};
+  const emptyViews: Record<string, string[]> = {};
+  for (const [name, schema] of Object.entries(task.emptyViews)) {
+    const parts = await listBucketPartitions(shuffled.workUri, name, shuffled.bucket);
+    if (parts.length) views[name] = parts;
+    else emptyViews[name] = schema;
+  }
+  return { ...task, views, emptyViews };
+}
+
 export function createSqlPipelineActivities({ config }: ActivityDeps) {
   /** Threads per task: the worker's DuckDB threads shared by the tasks that run side by side. */
   const threadsFor = (siblings: number) =>
@@ -134,14 +153,32 @@ export function createSqlPipelineActivities({ config }: ActivityDeps) {
         params.output,
         Object.values(inputs).map((i) => i.uri),
       );
-      const tasks = PLANNERS[def.mode](inputs, { groupBytes: params.groupMB * 1024 * 1024 });
+      const groupBytes = params.groupMB * 1024 * 1024;
+      const shuffle =
+        def.mode === 'shuffle'
+          ? planSqlShuffle({
+              config,
+              shardBy: def.shardBy!,
+              inputs,
+              groupBytes,
+              buckets: params.buckets,
+              workUri: runWorkUri(params.output),
+            })
+          : undefined;
+      const tasks = PLANNERS[def.mode](inputs, { groupBytes, shuffle });
       return {
         mode: def.mode,
         inputs,
         tasks,
         columns,
         inputBytes: Object.values(inputs).reduce((s, i) => s + i.bytes, 0),
+        ...(shuffle ? { shuffle } : {}),
       };
+    },
+
+    /** mode shuffle: writes one group of an input's files by the bucket of shardBy (resumable). */
+    async mapSqlPipelineInput(input: SqlShuffleMapTask): Promise<ShuffleMapResult> {
+      return runSqlShuffleMap(config, input);
     },
 
     /** Runs the query over one task's files in the sandbox and puts its files into the output. */
@@ -153,49 +190,51 @@ export function createSqlPipelineActivities({ config }: ActivityDeps) {
       output: string;
       targetFileMB: number;
     }): Promise<SqlTaskResult> {
-      const { task, definition: def } = input;
+      const { definition: def } = input;
+      const task = input.task.shuffled ? await bucketTask(input.task, input.task.shuffled) : input.task;
       const where = `${task.task + 1}/${task.tasks}`;
-      type Progress = { task: string; step: string; percent?: number };
+      const nothing = { task: task.task, files: [], inputRows: 0, rows: 0, bytesRead: 0, bytesWritten: 0 };
+      if (task.shuffled && Object.keys(task.views).length === 0) return nothing; // no input row in this bucket
+      const step = { task: where, step: 'staging the inputs' };
       return withDuckDBTask(
         config,
         {
           label: `sql-${def.name}-${task.task}`,
           duckdb: { ...duckdbOptions(config), threads: threadsFor(task.tasks) },
-          heartbeat: { task: where, step: 'staging the inputs' },
+          heartbeat: step,
         },
-        async ({ scratch, conn, heartbeat: hb }: DuckDBTask<Progress>) => {
-          const stage = async (views: Record<string, string[]>, dir: string) =>
-            Object.fromEntries(
-              await Promise.all(
-                Object.entries(views).map(async ([name, uris]) => [
-                  name,
-                  await stageAll(uris, path.join(scratch, dir, name)),
-                ]),
-              ),
-            ) as Record<string, string[]>;
-          const views = await stage(task.views, 'in');
-          const emptyTables = await stage(task.emptyViews, 'schema');
-          const outDir = path.join(scratch, 'out');
-          hb.beat({ task: where, step: 'running the query' });
-          const progress = setInterval(() => {
-            const p = conn.progress;
-            hb.beat({
-              task: where,
-              step: 'running the query',
-              percent: p.percentage >= 0 ? Math.round(p.percentage) : undefined,
-            });
-          }, 2_000);
-          try {
+        (duckdb) =>
+          withQueryProgress(duckdb, step, async (beat) => {
+            const { scratch, conn } = duckdb;
+            const stage = async (views: Record<string, string[]>, dir: string) =>
+              Object.fromEntries(
+                await Promise.all(
+                  Object.entries(views).map(async ([name, uris]) => [
+                    name,
+                    await stageAll(uris, path.join(scratch, dir, name)),
+                  ]),
+                ),
+              ) as Record<string, string[]>;
+            const views = await stage(task.views, 'in');
+            const emptyTables = await stage(task.emptyViews, 'schema');
+            const outDir = path.join(scratch, 'out');
+            beat({ step: 'running the query' });
             await refusalsAsViolations(def.file, () =>
               enterSandbox(conn, { views, emptyTables, writeDir: outDir, runDate: input.runDate }),
             );
             try {
-              await conn.run(writeResultSql({ sql: def.sql, outDir, targetFileMB: input.targetFileMB }));
+              await conn.run(
+                writeResultSql({
+                  sql: def.sql,
+                  outDir,
+                  targetFileMB: input.targetFileMB,
+                  rowGroupBytes: task.shuffled ? reduceRowGroupBytes(configTaskMemory(config)) : undefined,
+                }),
+              );
             } catch (err) {
               throw queryFailure(def, input.runDate, err);
             }
-            clearInterval(progress);
-            hb.beat({ task: where, step: 'publishing files' });
+            beat({ step: 'publishing files' });
             const written = await listParquet(outDir);
             const rows = await parquetRowsPerFile(conn, written);
             const firstFiles = views[input.firstInput] ?? [];
@@ -224,10 +263,7 @@ export function createSqlPipelineActivities({ config }: ActivityDeps) {
               bytesRead: read.reduce((s, n) => s + n, 0),
               bytesWritten: files.reduce((s, f) => s + f.bytes, 0),
             };
-          } finally {
-            clearInterval(progress);
-          }
-        },
+          }),
       );
     },
 

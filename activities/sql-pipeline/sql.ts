@@ -4,8 +4,16 @@ import { sqlString } from '../../lib/duckdb.js';
 
 /**
  * The query's result as `<outDir>/part-<i>.parquet` files of about `targetFileMB`. The query sits
- * on lines of its own, so a trailing `-- comment` cannot swallow the wrapper.
+ * on lines of its own, so a trailing `-- comment` cannot swallow the wrapper. `rowGroupBytes` caps
+ * the row group each writing thread buffers (a shuffle's reduce under a tight memory limit:
+ * activities/common/shuffle.ts reduceRowGroupBytes).
  */
-export function writeResultSql(opts: { sql: string; outDir: string; targetFileMB: number }): string {
-  return `COPY (\n${opts.sql}\n) TO ${sqlString(opts.outDir)} (FORMAT parquet, FILE_SIZE_BYTES '${opts.targetFileMB}MB', FILENAME_PATTERN 'part-{i}')`;
+export function writeResultSql(opts: {
+  sql: string;
+  outDir: string;
+  targetFileMB: number;
+  rowGroupBytes?: number;
+}): string {
+  const rowGroups = opts.rowGroupBytes ? `, ROW_GROUP_SIZE_BYTES ${opts.rowGroupBytes}` : '';
+  return `COPY (\n${opts.sql}\n) TO ${sqlString(opts.outDir)} (FORMAT parquet, FILE_SIZE_BYTES '${opts.targetFileMB}MB', FILENAME_PATTERN 'part-{i}'${rowGroups})`;
 }

@@ -1,5 +1,6 @@
 // Shapes passed between the generic SQL-pipeline workflow and its activities: paths and counts,
 // never rows. Type-only for the workflow.
+import type { BucketHash } from '../../lib/buckets.js';
 import type { CheckResult } from '../../lib/quality/checks.js';
 import type { OutputColumn } from '../../lib/sql-pipelines/bind.js';
 import type { SqlPipelineParams } from '../../lib/sql-pipelines/params.js';
@@ -27,8 +28,47 @@ export interface SqlTask {
   tasks: number;
   /** View name -> files (mode map: a group of the first input's files; the others whole). */
   views: Record<string, string[]>;
-  /** Inputs with no files: view name -> files giving its columns (the view is empty). */
+  /**
+   * Inputs with no files: view name -> files giving its columns (the view is empty). A shuffle's
+   * reduce task starts with every input here and reads the bucket's partitions of those that
+   * have some.
+   */
   emptyViews: Record<string, string[]>;
+  /** mode shuffle: the bucket this task reduces, from the partitions under the run's work prefix. */
+  shuffled?: { bucket: number; workUri: string };
+}
+
+/** mode shuffle: how the inputs are split, and why into this many buckets. */
+export interface SqlShufflePlan {
+  shardBy: string;
+  /** 1: everything fits one task, which runs the query as mode single would (no map stage). */
+  buckets: number;
+  bucketHash: BucketHash;
+  workUri: string;
+  /** The inputs' estimated in-memory bytes in a reduce, all buckets together. */
+  memoryBytes: number;
+  /** What one task's DuckDB may use (DAYBREAK_DUCKDB_MEMORY_LIMIT, or its share of 80% of RAM). */
+  taskMemoryBytes: number;
+  /** Why this many buckets, in words (the Web UI shows the plan). */
+  reason: string;
+  /** Per input (view name): its map groups, each split into batches of files; empty for one bucket. */
+  maps: Record<string, string[][][]>;
+}
+
+/** What a shuffle's map stage did (the report's `shuffle`). */
+export interface SqlShuffleReport {
+  shardBy: string;
+  buckets: number;
+  reason: string;
+  mapTasks: number;
+  /** Input bytes the maps read: each input file once. */
+  inputBytesRead: number;
+  partitionFiles: number;
+  partitionBytes: number;
+  /** Files a killed map's retry did not read again. */
+  filesResumed: number;
+  mapMs: number;
+  reduceMs: number;
 }
 
 export interface SqlPipelinePlan {
@@ -38,6 +78,8 @@ export interface SqlPipelinePlan {
   /** The query's output columns, bound against the inputs. */
   columns: OutputColumn[];
   inputBytes: number;
+  /** mode shuffle: the buckets and map groups. */
+  shuffle?: SqlShufflePlan;
 }
 
 export interface SqlTaskResult {
@@ -64,6 +106,8 @@ export interface SqlPipelineReport {
   bytesWritten: number;
   /** Lineage: what each input was read from. */
   inputs: Record<string, Omit<PlannedInput, 'files' | 'schemaFiles'> & { files: number }>;
+  /** mode shuffle with more than one bucket: the map stage's figures. */
+  shuffle?: SqlShuffleReport;
   checks: CheckResult[];
 }
 

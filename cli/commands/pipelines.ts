@@ -106,7 +106,8 @@ function printValidation(result: ValidationResult, json: boolean): number {
           `${i.view} = ${i.dataset} (${[i.partition ? `dt=${i.partition}` : 'whole', `${i.files} file(s)`].join(', ')})`,
       )
       .join('; ');
-    process.stdout.write(`${p.file}: ok, ${p.name} (mode ${p.mode})\n  reads ${reads}\n`);
+    const mode = p.shardBy ? `mode ${p.mode} by ${p.shardBy}` : `mode ${p.mode}`;
+    process.stdout.write(`${p.file}: ok, ${p.name} (${mode})\n  reads ${reads}\n`);
     process.stdout.write(
       p.columns
         ? `  output: ${p.columns.map((c) => `${c.name} ${c.type}`).join(', ')}\n`

@@ -16,6 +16,8 @@ export interface SqlPipelineDefinition {
   /** View name -> dataset: another pipeline's name or a path under the data root (`raw/x`). */
   inputs: Record<string, string>;
   mode: SqlMode;
+  /** mode shuffle: the column every input is split by. */
+  shardBy?: string;
   checks?: Checks;
   /** Output columns masked in failure samples besides the usual PII names. */
   pii?: string[];

@@ -7,7 +7,7 @@ import { checksSchema } from '../quality/checks.js';
 import { keyName, PipelineFileError, type FileProblem } from './errors.js';
 
 /** SQL pipeline execution modes (pluggable: each mode is a planner in the activities). */
-export const SQL_MODES = ['single', 'map'] as const;
+export const SQL_MODES = ['single', 'map', 'shuffle'] as const;
 export type SqlMode = (typeof SQL_MODES)[number];
 
 /** An input's name is the view the query reads; `output` is the checks' view of the result. */
@@ -36,6 +36,8 @@ export const sqlHeaderSchema = z.strictObject({
     .record(inputName, datasetRef)
     .refine((r) => Object.keys(r).length > 0, 'declare at least one input'),
   mode: z.enum(SQL_MODES, { message: `one of ${SQL_MODES.join(', ')}` }).default('single'),
+  /** mode shuffle: the column every input is split by (its stable bucket, lib/buckets.ts). */
+  shardBy: columnName.optional(),
   checks: checksSchema.omit({ report: true }).optional(),
   /** Output columns holding PII besides the usual names (masked in failure samples). */
   pii: z.array(columnName).optional(),
@@ -159,6 +161,7 @@ export function parseSqlPipeline(file: string, text: string): ParsedSqlFile {
       }
     }
   }
+  problems.push(...shardByProblems(raw, lineOf));
   const body = text.slice(match[0].length);
   const sqlLine = countLines(match[0]) + 1 + countLines(body.slice(0, body.length - body.trimStart().length));
   const sql = stripTrailingSemicolon(body.trim());
@@ -169,6 +172,34 @@ export function parseSqlPipeline(file: string, text: string): ParsedSqlFile {
       problems.sort((a, b) => a.line - b.line),
     );
   return { header: parsed.data!, sql, sqlLine, lineOf };
+}
+
+/**
+ * `shardBy` goes with `mode: shuffle` and only with it (checked on the raw header, so it is
+ * reported beside the header's other problems).
+ */
+function shardByProblems(raw: unknown, lineOf: (key: (string | number)[]) => number): FileProblem[] {
+  const mode = valueAt(raw, ['mode']) ?? 'single';
+  const shardBy = valueAt(raw, ['shardBy']);
+  if (mode === 'shuffle' && shardBy === undefined) {
+    return [
+      {
+        line: lineOf(['mode']),
+        key: 'shardBy',
+        message: 'required with mode: shuffle: the column every input is split by (e.g. shardBy: lvr_id)',
+      },
+    ];
+  }
+  if (shardBy !== undefined && mode !== 'shuffle') {
+    return [
+      {
+        line: lineOf(['shardBy']),
+        key: 'shardBy',
+        message: `only with mode: shuffle (the mode is ${String(mode)}); remove it or set mode: shuffle`,
+      },
+    ];
+  }
+  return [];
 }
 
 function valueAt(raw: unknown, path: (string | number)[]): unknown {

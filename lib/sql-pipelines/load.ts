@@ -45,6 +45,7 @@ export function definitionFromText(file: string, text: string): LoadedSqlPipelin
       owner: header.owner,
       inputs: header.inputs,
       mode: header.mode,
+      ...(header.shardBy !== undefined ? { shardBy: header.shardBy } : {}),
       checks: header.checks,
       pii: header.pii,
       sql: parsed.sql,

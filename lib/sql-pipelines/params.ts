@@ -23,8 +23,10 @@ export interface SqlPipelineParams {
   output: string;
   /** Target size of an output file. */
   targetFileMB: number;
-  /** `mode: map`: MB of the first input's files per task. */
+  /** `mode: map`: MB of the first input's files per task; `mode: shuffle`: per map task. */
   groupMB: number;
+  /** `mode: shuffle`: the bucket count asked for (default: sized from the inputs and memory). */
+  buckets?: number;
 }
 
 export const DEFAULT_TARGET_FILE_MB = 128;

@@ -1,7 +1,8 @@
 // Checks a SQL pipeline's query against its inputs' schemas without running it: DuckDB binds it
 // (output columns), `mode: map` is refused for plans that are not row-wise on the first input,
 // checks may name only columns the query produces, and violations queries bind against the
-// output. Everything runs in a sandboxed session over empty tables of the inputs' columns.
+// output, and `mode: shuffle` needs the shardBy column in every input and a query whose joins and
+// groupings keep to it (shuffle-check.ts). Everything runs in a sandboxed session over empty tables of the inputs' columns.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { sqlIdent } from '../duckdb.js';
 import { checkedColumns, violationQueries } from '../quality/checks.js';
@@ -9,6 +10,7 @@ import { bindQuery, mapRefusal, QueryError, type OutputColumn } from './bind.js'
 import type { SqlPipelineDefinition } from './definition.js';
 import { keyName, PipelineFileError, type FileProblem } from './errors.js';
 import { enterSandbox, sandboxRefusal } from './sandbox.js';
+import { shuffleRefusal } from './shuffle-check.js';
 
 export interface QueryCheckInput {
   definition: SqlPipelineDefinition;
@@ -54,6 +56,7 @@ async function checkInSandbox(conn: DuckDBConnection, input: QueryCheckInput): P
     const refusal = await mapRefusal(conn, def.sql, first);
     if (refusal) problems.push({ line: lineOf(['mode']), key: 'mode', message: refusal });
   }
+  if (def.mode === 'shuffle') problems.push(...(await shuffleProblems(conn, def, lineOf)));
   const names = new Set(columns.map((c) => c.name));
   const produced = columns.map((c) => c.name).join(', ');
   for (const { column, key } of checkedColumns(def.checks ?? {})) {
@@ -91,4 +94,45 @@ async function checkInSandbox(conn: DuckDBConnection, input: QueryCheckInput): P
       problems.sort((a, b) => a.line - b.line),
     );
   return columns;
+}
+
+/**
+ * `mode: shuffle`: every input has the shardBy column, of one type in all of them (the buckets hash
+ * its text: 1 and 1.0 would land in different buckets), and the query is valid per bucket.
+ */
+async function shuffleProblems(
+  conn: DuckDBConnection,
+  def: SqlPipelineDefinition,
+  lineOf: (key: (string | number)[]) => number,
+): Promise<FileProblem[]> {
+  const shardBy = def.shardBy!;
+  const problems: FileProblem[] = [];
+  const types = new Map<string, string>();
+  for (const [view, dataset] of Object.entries(def.inputs)) {
+    const described = (await conn.runAndReadAll(`DESCRIBE ${sqlIdent(view)}`)).getRowObjects();
+    const column = described.find((c) => String(c.column_name) === shardBy);
+    if (!column) {
+      problems.push({
+        line: lineOf(['shardBy']),
+        key: 'shardBy',
+        message: `input ${view} (${dataset}) has no column ${shardBy} (columns: ${described.map((c) => String(c.column_name)).join(', ')}); every input is split by it`,
+      });
+    } else types.set(view, String(column.column_type));
+  }
+  if (new Set(types.values()).size > 1) {
+    problems.push({
+      line: lineOf(['shardBy']),
+      key: 'shardBy',
+      message: `${shardBy} has different types in the inputs (${[...types].map(([v, t]) => `${v}: ${t}`).join(', ')}); buckets hash its text, so cast it to one type upstream`,
+    });
+  }
+  const refusal = await shuffleRefusal(conn, def.sql, Object.keys(def.inputs), shardBy);
+  if (refusal) {
+    problems.push({
+      line: refusal.line !== undefined ? def.sqlLine + refusal.line - 1 : lineOf(['mode']),
+      key: 'mode',
+      message: refusal.message,
+    });
+  }
+  return problems;
 }

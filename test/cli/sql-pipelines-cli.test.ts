@@ -48,6 +48,20 @@ beforeAll(async () => {
       'SELECT lvr_id, count(*) AS n FROM events GROUP BY lvr_id\n',
     'unknown-input.sql': header('  events: identity-joins') + 'SELECT * FROM events\n',
     'bad-query.sql': header('  events: identity-join') + 'SELECT no_such_column FROM events\n',
+    // mode shuffle: valid per bucket of lvr_id; grouping by another column; no shardBy; an input
+    // without the shardBy column.
+    'shuffled.sql':
+      header('  events: identity-join\n  profiles: raw/user_profile', 'mode: shuffle\nshardBy: lvr_id\n') +
+      'SELECT e.lvr_id, any_value(p.country) AS country, count(*) AS visits\nFROM events e LEFT JOIN profiles p USING (lvr_id)\nGROUP BY e.lvr_id\n',
+    'shuffle-other-key.sql':
+      header('  events: identity-join', 'mode: shuffle\nshardBy: lvr_id\n') +
+      'SELECT visitor_id, count(*) AS visits\nFROM events\nGROUP BY visitor_id\n',
+    'shuffle-no-key.sql': header('  events: identity-join', 'mode: shuffle\n') + 'SELECT * FROM events\n',
+    'shuffle-key-missing.sql':
+      header(
+        '  events: identity-join\n  profiles: raw/user_profile',
+        'mode: shuffle\nshardBy: visitor_id\n',
+      ) + 'SELECT visitor_id, count(*) AS visits FROM events GROUP BY visitor_id\n',
   };
   for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(dir, name), text);
 });
@@ -91,7 +105,17 @@ test('validate binds each good query, prints its output schema, and names file, 
     new RegExp(`${shown('unknown-input.sql')}:5: inputs\\.events: no pipeline is named identity-joins`),
   );
   expect(stdout).toMatch(new RegExp(`${shown('bad-query.sql')}:7: .*no_such_column`));
-  expect(stdout).toContain('8 SQL pipeline file(s): 2 ok, 6 with problems');
+  expect(stdout).toContain(`${shown('shuffled.sql')}: ok, shuffled (mode shuffle by lvr_id)`);
+  expect(stdout).toMatch(
+    new RegExp(
+      `${shown('shuffle-other-key.sql')}:11: mode: shuffle runs the query once per bucket of lvr_id .* groups by visitor_id without lvr_id: per bucket its results would be wrong; use mode: single`,
+    ),
+  );
+  expect(stdout).toContain(`${shown('shuffle-no-key.sql')}:6: shardBy: required with mode: shuffle`);
+  expect(stdout).toContain(
+    `${shown('shuffle-key-missing.sql')}:8: shardBy: input profiles (raw/user_profile) has no column visitor_id (columns: lvr_id, country)`,
+  );
+  expect(stdout).toContain('12 SQL pipeline file(s): 3 ok, 9 with problems');
 });
 
 test('list and show include the SQL pipelines beside the built-ins, with their datasets and upstream', async () => {

@@ -69,7 +69,7 @@ describe('each header mistake names the file, the line and the key', () => {
       EXAMPLE.replace('owner: data-platform\n', 'owner: data-platform\nschedule: daily\n'),
       4,
       'schedule',
-      /unknown key; known: description, owner, inputs, mode, checks/,
+      /unknown key; known: description, owner, inputs, mode, shardBy, checks/,
     ],
     [
       'an unknown check',
@@ -123,6 +123,34 @@ describe('each header mistake names the file, the line and the key', () => {
       /at least one input/,
     ],
     [
+      'mode shuffle without shardBy',
+      EXAMPLE.replace('mode: single', 'mode: shuffle'),
+      7,
+      'shardBy',
+      /required with mode: shuffle/,
+    ],
+    [
+      'shardBy with another mode',
+      EXAMPLE.replace('mode: single', 'mode: single\nshardBy: lvr_id'),
+      8,
+      'shardBy',
+      /only with mode: shuffle \(the mode is single\)/,
+    ],
+    [
+      'shardBy without a mode (single by default)',
+      EXAMPLE.replace('mode: single', 'shardBy: lvr_id'),
+      7,
+      'shardBy',
+      /only with mode: shuffle \(the mode is single\)/,
+    ],
+    [
+      'a shardBy that is no column name',
+      EXAMPLE.replace('mode: single', 'mode: shuffle\nshardBy: "lvr id"'),
+      8,
+      'shardBy',
+      /column name/,
+    ],
+    [
       'a check column that is no name',
       EXAMPLE.replace('notNull: [lvr_id]', 'notNull: ["lvr id"]'),
       10,
@@ -134,6 +162,17 @@ describe('each header mistake names the file, the line and the key', () => {
     expect(rest).toEqual([]);
     expect(p).toMatchObject({ line, key });
     expect(p!.message).toMatch(message);
+  });
+
+  test('mode shuffle with shardBy parses; the definition carries both', () => {
+    const { definition } = definitionFromText(
+      '/x/pipelines/daily-visits.sql',
+      EXAMPLE.replace('mode: single', 'mode: shuffle\nshardBy: lvr_id'),
+    );
+    expect(definition).toMatchObject({ mode: 'shuffle', shardBy: 'lvr_id' });
+    expect(definitionFromText('/x/pipelines/daily-visits.sql', EXAMPLE).definition).not.toHaveProperty(
+      'shardBy',
+    );
   });
 
   test('every problem of a file is reported at once, in line order', () => {
