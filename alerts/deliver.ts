@@ -5,7 +5,7 @@ import type { Config } from '../lib/config.js';
 import { alertDeliveryFailures, alertsGivenUp, alertsSent } from '../lib/metrics.js';
 import { alertHtml, alertSlackPayload, alertSubject, alertText } from './content.js';
 import { sendEmail } from './email.js';
-import { redact } from './redact.js';
+import { redact } from '../lib/redact.js';
 import { resolveRoute } from './routes.js';
 import { postToSlack, type SlackSendOptions } from './slack.js';
 import { ALERT_KINDS, CHANNELS, type Alert, type Channel, type ChannelResult } from './types.js';

@@ -1,11 +1,12 @@
 // Reads from a run's history what the workflow itself cannot know when it fails: how many attempts
-// the failing activity made and which worker ran the last one.
+// the failing activity made, which worker ran the last one, and the activity (its log's step).
 import type { Client } from '@temporalio/client';
 
 export interface FailureFacts {
   attempts?: number;
   workerIdentity?: string;
   activityType?: string;
+  activityId?: string;
 }
 
 const num = (v: unknown) => (v === undefined || v === null ? undefined : Number(String(v)));
@@ -31,6 +32,7 @@ export async function failureFacts(client: Client, workflowId: string, runId: st
       attempts: started?.attempt ?? undefined,
       workerIdentity: started?.identity ?? undefined,
       activityType: scheduled?.activityType?.name ?? undefined,
+      activityId: scheduled?.activityId ?? undefined,
     };
   }
   // Failed in workflow code (or a child): the last workflow task's worker.

@@ -10,7 +10,7 @@ import { alertsSuppressed, alertsUndelivered } from '../lib/metrics.js';
 import { deliverAlert, type AlertLogger, type DeliverOptions } from './deliver.js';
 import { randomUUID } from 'node:crypto';
 import { claimAlert, markAlertDelivered, releaseAlert, resolveAlerts } from './dedup.js';
-import { redact } from './redact.js';
+import { redact } from '../lib/redact.js';
 import { runbookIndex } from './runbook-index.js';
 import type { Alert, Channel, ChannelResult, DedupKey, RedeliveryInput } from './types.js';
 

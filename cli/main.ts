@@ -15,6 +15,7 @@ import { datagenCommand } from './commands/datagen.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { modelsCommand } from './commands/models.js';
 import { healthcheckCommand } from './commands/healthcheck.js';
+import { logsCommand } from './commands/logs.js';
 import { pipelinesCommand } from './commands/pipelines.js';
 import { runCommand } from './commands/run.js';
 import { schedulesCommand } from './commands/schedules.js';
@@ -50,6 +51,7 @@ const program = new Command('daybreak')
   .addCommand(backfillCommand())
   .addCommand(datasetsCommand())
   .addCommand(statusCommand())
+  .addCommand(logsCommand())
   .addCommand(runbookCommand())
   .addCommand(watchdogCommand())
   .addCommand(modelsCommand())

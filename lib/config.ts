@@ -73,6 +73,12 @@ export const envSchema = z.object({
    */
   DAYBREAK_COMPILE: bool.default(true),
   DAYBREAK_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /** Per-attempt logs (`_logs/` under the data root) older than this are removed at worker start; 0 keeps them. */
+  DAYBREAK_LOG_RETENTION_DAYS: z.coerce
+    .number({ message: 'a whole number of days (0 keeps the logs)' })
+    .int('a whole number of days (0 keeps the logs)')
+    .min(0, 'a whole number of days (0 keeps the logs)')
+    .default(30),
   DAYBREAK_DUCKDB_MEMORY_LIMIT: byteSize.optional(),
   DAYBREAK_DUCKDB_THREADS: positiveInt.default(Math.max(1, os.availableParallelism())),
   DAYBREAK_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(Math.max(2, os.availableParallelism())),

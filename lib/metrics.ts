@@ -107,6 +107,13 @@ export const slaMissed = new client.Counter({
   registers: [registry],
 });
 
+export const attemptLogWriteFailures = new client.Counter({
+  name: 'daybreak_attempt_log_write_failures_total',
+  help: 'Writes of a per-attempt log (_logs/ under the data root) that failed; the activity went on.',
+  labelNames: ['pipeline'],
+  registers: [registry],
+});
+
 const pipelineNames = new Set<string>();
 
 /** The pipelines whose names are label values (the worker registers its catalogue's). */

@@ -2,7 +2,8 @@
 // and pipeline), counts failures by error class, records rows/bytes from results that report
 // them, runs the activity with the worker identity that heartbeats carry, and on a retried attempt
 // whose previous attempt ended in a heartbeat timeout raises a "worker lost" alert. A query that
-// could not decode an input file fails as one non-retryable BadInput naming the file.
+// could not decode an input file fails as one non-retryable BadInput naming the file. Each attempt
+// of a pipeline run's activity keeps its log lines under the data root (workers/attempt-logs.ts).
 import { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
@@ -10,6 +11,7 @@ import { previousHeartbeatWorker, workerIdentityStorage } from '../activities/co
 import { asUnreadableInput } from '../activities/common/staging.js';
 import { raiseAlert, runScope } from '../alerts/service.js';
 import type { Config } from '../lib/config.js';
+import { attemptLogStep, logsCommandLine } from '../lib/contracts/attempt-log.js';
 import { parseRunWorkflowId } from '../lib/contracts/run-id.js';
 import {
   activityDuration,
@@ -20,6 +22,7 @@ import {
   recordRows,
   workersLost,
 } from '../lib/metrics.js';
+import { openAttemptLog } from './attempt-logs.js';
 
 // temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT
 const TIMEOUT_TYPE_HEARTBEAT = 4;
@@ -77,6 +80,16 @@ async function detectLostWorker(config: Config, identity: string): Promise<void>
         'Lost worker': previous,
         'Retried on': identity,
         Activity: `${info.activityType} (${info.activityId})`,
+        ...(runDate
+          ? {
+              'Lost attempt logs': logsCommandLine(
+                pipeline,
+                runDate,
+                attemptLogStep(info.activityType, info.activityId),
+                info.attempt - 1,
+              ),
+            }
+          : {}),
       },
     },
     typeof memo.alertRoute === 'string' ? memo.alertRoute : undefined,
@@ -96,10 +109,12 @@ export function observingActivityInterceptor(config: Config, identity: string): 
             .catch((err: unknown) => ctx.log.warn('worker-lost check failed', { error: String(err) }));
         }
         const stop = activityDuration.startTimer({ activity: info.activityType, pipeline });
+        const attemptLog = openAttemptLog(config, identity, info);
         try {
           const result = await workerIdentityStorage.run(identity, () => next(input));
           stop({ outcome: 'success' });
           recordResultVolumes(parseRunWorkflowId(info.workflowExecution?.workflowId).pipeline ?? '', result);
+          await attemptLog?.close({});
           return result;
         } catch (thrown) {
           stop({ outcome: 'failure' });
@@ -110,6 +125,7 @@ export function observingActivityInterceptor(config: Config, identity: string): 
             pipeline,
             error_class: errorClassLabel(errorClassOf(err)),
           });
+          await attemptLog?.close({ error: err, errorClass: errorClassOf(err) });
           throw err;
         }
       },

@@ -15,11 +15,13 @@ import { ConfigError, type Config } from '../lib/config.js';
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /**
  * Interceptors wrapped around every workflow, outermost first: alerts, SLA and run metrics; then
- * the root-cause rethrow, so the run's failure message is the cause, not "Activity task failed".
+ * the root-cause rethrow, so the run's failure message is the cause, not "Activity task failed";
+ * and the activity summaries' link to each step's log.
  */
 export const WORKFLOW_INTERCEPTOR_MODULES = [
   fileURLToPath(new URL('../workflows/interceptors/alerting.ts', import.meta.url)),
   fileURLToPath(new URL('../workflows/interceptors/root-cause.ts', import.meta.url)),
+  fileURLToPath(new URL('../workflows/interceptors/log-summary.ts', import.meta.url)),
 ];
 
 const cached = new Map<string, Promise<WorkflowBundleWithSourceMap>>();

@@ -2,7 +2,7 @@
 // pipeline's, an identity naming host and pid. The SDK's runtime drains the worker on
 // SIGINT/SIGTERM: in-flight activities finish or heartbeat out, then the process exits.
 import os from 'node:os';
-import { NativeConnection, Worker, type LogEntry } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type LogEntry } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import { createAlertActivities } from '../activities/alerts/index.js';
 import { createOutputActivities } from '../activities/common/output.js';
@@ -12,6 +12,8 @@ import type { Config } from '../lib/config.js';
 import { initDeliveryCounters } from '../alerts/deliver.js';
 import { registerPipelineLabels } from '../lib/metrics.js';
 import { sweepScratch } from '../lib/scratch.js';
+import { sweepAttemptLogs } from '../lib/logs/retention.js';
+import { registerConfiguredGcs } from '../lib/storage/gcs.js';
 import { connectWorkerConnection } from '../lib/temporal.js';
 import type { SqlPipelineDefinition } from '../lib/sql-pipelines/definition.js';
 import { PIPELINES, type Catalogue } from '../pipelines/index.js';
@@ -83,6 +85,11 @@ export async function createWorker({
   initDeliveryCounters();
   // What a killed worker left in scratch (raw inputs among it) goes before this one takes tasks.
   await sweepScratch(config.DAYBREAK_SCRATCH_DIR);
+  registerConfiguredGcs(config);
+  // Per-attempt logs past DAYBREAK_LOG_RETENTION_DAYS: in the background, never delaying the start.
+  void sweepAttemptLogs(config.DAYBREAK_DATA_ROOT, config.DAYBREAK_LOG_RETENTION_DAYS).catch((err: unknown) =>
+    Runtime.instance().logger.warn('sweeping old attempt logs failed', { error: String(err) }),
+  );
   const conn = connection ?? (await connectWorkerConnection(config));
   const queue = taskQueue ?? config.DAYBREAK_TASK_QUEUE;
   const worker = await Worker.create({

@@ -2,7 +2,10 @@
 // every pipeline run, and by the watchdog workflow. They never throw for a failing channel: the
 // run's own outcome must not depend on e-mail or Slack.
 import { Context } from '@temporalio/activity';
-import { failureFacts } from '../../alerts/run-history.js';
+import { failureFacts, type FailureFacts } from '../../alerts/run-history.js';
+import { attemptLogStep, logsCommandLine } from '../../lib/contracts/attempt-log.js';
+import { parseRunWorkflowId } from '../../lib/contracts/run-id.js';
+import { attemptLogUri } from '../../lib/logs/layout.js';
 import {
   raiseAlert,
   redeliverOnce,
@@ -40,6 +43,29 @@ function alertContext(deps: ActivityDeps): AlertContext {
   };
 }
 
+/** The failed step, and where its last attempt's log is (`daybreak logs ...` and the file). */
+function failedStepFacts(
+  root: string,
+  run: RunFailureInput,
+  facts: FailureFacts,
+): Record<string, string> | undefined {
+  if (!facts.activityType) return undefined;
+  const out: Record<string, string> = { 'Failed step': facts.activityType };
+  // Filed under the run's workflow id, as the worker wrote them (workers/attempt-logs.ts).
+  const { pipeline, runDate } = parseRunWorkflowId(run.workflowId);
+  if (!pipeline || !runDate || facts.activityId === undefined || facts.attempts === undefined) return out;
+  const step = attemptLogStep(facts.activityType, facts.activityId);
+  out.Logs = logsCommandLine(pipeline, runDate, step, facts.attempts);
+  out['Log file'] = attemptLogUri(root, {
+    pipeline,
+    runDate,
+    runId: run.runId,
+    step,
+    attempt: facts.attempts,
+  });
+  return out;
+}
+
 export function createAlertActivities(deps: ActivityDeps) {
   return {
     /** Counts a run start (a local activity: no extra round trip). */
@@ -53,11 +79,9 @@ export function createAlertActivities(deps: ActivityDeps) {
         error_class: errorClassLabel(input.errorClass),
       });
       const ctx = alertContext(deps);
-      const facts = await failureFacts(ctx.client, input.workflowId, input.runId).catch(() => ({
-        attempts: undefined,
-        workerIdentity: undefined,
-        activityType: undefined,
-      }));
+      const facts = await failureFacts(ctx.client, input.workflowId, input.runId).catch(
+        (): FailureFacts => ({}),
+      );
       const result = await raiseAlert(
         ctx,
         runScope(input.pipeline, input.runDate),
@@ -73,7 +97,7 @@ export function createAlertActivities(deps: ActivityDeps) {
           attempts: facts.attempts ?? input.workflowAttempt,
           durationMs: Date.now() - input.startedAtMs,
           workerIdentity: facts.workerIdentity,
-          facts: facts.activityType ? { 'Failed step': facts.activityType } : undefined,
+          facts: failedStepFacts(deps.config.DAYBREAK_DATA_ROOT, input, facts),
         },
         input.route,
       );

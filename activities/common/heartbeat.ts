@@ -33,6 +33,28 @@ export interface Heartbeater<D> {
   stop(): void;
 }
 
+/** Query progress alone (DuckDB's percent and rows) goes to the attempt's log at most this often. */
+const PROGRESS_LOG_EVERY_MS = 15_000;
+
+/**
+ * Progress into the attempt's log (workers/attempt-logs.ts keeps the activity's log lines): each
+ * new step of the task at once, DuckDB's query progress on the same step every 15 s.
+ */
+function progressLogger(log: Pick<Context['log'], 'info'>): (details: unknown) => void {
+  let lastStep: string | undefined;
+  let lastAt = 0;
+  return (details) => {
+    if (details === null || typeof details !== 'object' || Array.isArray(details)) return;
+    const { percent: _p, rowsScanned: _r, ...step } = details as Record<string, unknown>;
+    const key = JSON.stringify(step);
+    const now = Date.now();
+    if (key === lastStep && now - lastAt < PROGRESS_LOG_EVERY_MS) return;
+    lastStep = key;
+    lastAt = now;
+    log.info('progress', details as Record<string, unknown>);
+  };
+}
+
 /**
  * Sends the latest details every `everyMs` (well inside the heartbeat timeout, even while a long
  * DuckDB query blocks nothing but this task), and interrupts `conn` on cancellation.
@@ -40,8 +62,10 @@ export interface Heartbeater<D> {
 export function startHeartbeat<D>(initial: D, conn?: DuckDBConnection, everyMs = 5_000): Heartbeater<D> {
   const ctx = Context.current();
   let details = initial;
+  const logProgress = progressLogger(ctx.log);
   const send = () => ctx.heartbeat(withWorkerIdentity(details));
   send();
+  logProgress(details);
   const timer = setInterval(send, everyMs);
   const onCancel = () => conn?.interrupt();
   ctx.cancellationSignal.addEventListener('abort', onCancel);
@@ -49,6 +73,7 @@ export function startHeartbeat<D>(initial: D, conn?: DuckDBConnection, everyMs =
     beat(next) {
       details = next;
       send();
+      logProgress(details);
     },
     stop() {
       clearInterval(timer);

@@ -4,26 +4,18 @@
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { closeEmailTransports } from '../../alerts/email.js';
 import { alertTaskQueue } from '../../lib/contracts/alert-lane.js';
 import { registry } from '../../lib/metrics.js';
 import { catalogue } from '../../pipelines/index.js';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { startTestWorker, testConfig, type TestWorker } from '../helpers/temporal.js';
+import { startAlertingWorker, type AlertingWorker } from '../helpers/alerting-worker.js';
 import holdSlotsPipeline from './alert-lane/definition.js';
 
-let env: TestWorker;
-let smtp: SmtpSink;
+let env: AlertingWorker;
 const tag = randomUUID().slice(0, 6);
 
 beforeAll(async () => {
-  smtp = await startSmtpSink();
-  env = await startTestWorker(
-    testConfig({
-      DAYBREAK_MAX_CONCURRENT_ACTIVITIES: '2',
-      SMTP_URL: smtp.url,
-      ALERT_EMAIL_TO: 'oncall@team.test',
-    }),
+  env = await startAlertingWorker(
+    { DAYBREAK_MAX_CONCURRENT_ACTIVITIES: '2' },
     {
       catalogue: catalogue([holdSlotsPipeline]),
       extraWorkflowModules: [fileURLToPath(new URL('./alert-lane/workflows.ts', import.meta.url))],
@@ -32,8 +24,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await env?.stop();
-  closeEmailTransports();
-  await smtp?.close();
 });
 
 test('with every data slot busy on long shards, a failing run alerts within 10 s', async () => {
@@ -56,7 +46,7 @@ test('with every data slot busy on long shards, a failing run alerts within 10 s
       args: [],
     });
     await expect(failing.result()).rejects.toThrow();
-    const mails = await smtp.waitFor(1, 30_000);
+    const mails = await env.smtp.waitFor(1, 30_000);
     const alert = mails.find((m) => m.mail.subject?.includes(`lane-failure-${tag}`));
     expect(alert?.mail.subject).toBe(`[Daybreak] FAILED lane-failure-${tag} 2019-02-02: BadInput`);
     expect(Date.now() - started).toBeLessThan(10_000);

@@ -2,7 +2,7 @@
 import { expect, test } from 'vitest';
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
 import { alertHtml, alertSubject } from '../../alerts/content.js';
-import { redact } from '../../alerts/redact.js';
+import { redact } from '../../lib/redact.js';
 import { resolveRoute } from '../../alerts/routes.js';
 import { loadConfig } from '../../lib/config.js';
 import { rootCauseOf } from '../../lib/contracts/root-cause.js';
@@ -15,6 +15,16 @@ test('redaction removes credentials, tokens, webhooks, e-mail addresses and long
     'smtp://<redacted>@mail:587 refused <email> on 2025-01-01; call <number>; card <number>; token=<redacted>; https://hooks.slack.com/<redacted>; sa daybreak@proj.iam.gserviceaccount.com',
   );
   expect(redact('x'.repeat(5000)).length).toBe(2000);
+});
+
+test("redaction removes visitors' IP addresses, keeps the loopback, clock times, casts and versions", () => {
+  expect(
+    redact(
+      'visitor 203.0.113.7 and fe80::1ff:fe23:4567:890a and 2001:0db8:85a3:0000:0000:8a2e:0370:7334 at 05:15:48.123; x::INT; duckdb 1.5.6; connect ECONNREFUSED 127.0.0.1:6379',
+    ),
+  ).toBe(
+    'visitor <ip> and <ip> and <ip> at 05:15:48.123; x::INT; duckdb 1.5.6; connect ECONNREFUSED 127.0.0.1:6379',
+  );
 });
 
 test('routes: default uses SMTP and SLACK_WEBHOOK_URL; named webhooks; unknown names fall back loudly', () => {

@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { wakeSensors } from '../../activities/common/sensors.js';
-import { closeEmailTransports } from '../../alerts/email.js';
 import { generateSessionRanking } from '../../datagen/session-ranking.js';
 import { dagStateQuery, type DailyBranch, type DailyResult } from '../../lib/contracts/daily.js';
 import { sensorRegistry, sensorsWaitingFor } from '../../lib/sensors.js';
@@ -18,11 +17,10 @@ import { publishLocalFiles } from '../../lib/storage/publish.js';
 import { PIPELINES } from '../../pipelines/index.js';
 import { buildParams } from '../../pipelines/params.js';
 import { startRun } from '../../pipelines/runs.js';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { startTestWorker, tempDir, testConfig, type TestWorker } from '../helpers/temporal.js';
+import { startAlertingWorker, type AlertingWorker } from '../helpers/alerting-worker.js';
+import { tempDir } from '../helpers/temporal.js';
 
-let env: TestWorker;
-let smtp: SmtpSink;
+let env: AlertingWorker;
 let dataDir: string;
 // A date of its own: a failed DAG run alerts under the scope `daily/<date>`, whose alertState
 // workflow lives on the task queue of the worker that started it. Shared with another test file,
@@ -32,21 +30,12 @@ const RUN_DATE = '2018-05-15';
 const tag = randomUUID().slice(0, 6);
 
 beforeAll(async () => {
-  smtp = await startSmtpSink();
-  env = await startTestWorker(
-    testConfig({
-      DAYBREAK_MAX_CONCURRENT_ACTIVITIES: '2',
-      SMTP_URL: smtp.url,
-      ALERT_EMAIL_TO: 'oncall@team.test',
-    }),
-  );
+  env = await startAlertingWorker({ DAYBREAK_MAX_CONCURRENT_ACTIVITIES: '2' });
   dataDir = tempDir('sensors');
   await generateSessionRanking({ rows: 2_000, users: 200, seed: 9, out: dataDir, year: 2018 });
 });
 afterAll(async () => {
   await env?.stop();
-  closeEmailTransports();
-  await smtp?.close();
 });
 
 function ranking(name: string, inputs: DailyBranch['inputs']): DailyBranch {
@@ -243,7 +232,7 @@ test('a missed deadline pages InputMissing for the pipeline-date, naming dataset
   expect(outcome.error?.message).toContain(
     `input curated/never-upstream for ${RUN_DATE} was not published by its deadline: no _SUCCESS manifest at ${uri}`,
   );
-  const mails = await smtp.waitFor(1);
+  const mails = await env.smtp.waitFor(1);
   const alert = mails.find((m) => m.mail.subject?.includes(`held-back-${tag}`));
   expect(alert?.mail.subject).toBe(`[Daybreak] FAILED held-back-${tag} ${RUN_DATE}: InputMissing`);
   const text = alert!.mail.text ?? '';
