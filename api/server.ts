@@ -1,9 +1,10 @@
 // The online feature API: GET /v1/{id}/{view}, POST /v1/batch/{view}, /healthz, /readyz,
 // /metrics. Bearer-token auth; ids are checked against ENTITY_ID_PATTERN before any Redis call
 // (so a key outside fs:<view>:* can never be asked for); errors are JSON without stack traces;
-// Redis trouble is a 503.
+// Redis trouble is a 503. In a view that follows aliases (customer), a merged-away id answers
+// with its survivor's features and `aliasOf` (findFeatures).
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { decodeValue, type Features } from '../lib/features/encoding.js';
+import { aliasTarget, decodeValue, type Features } from '../lib/features/encoding.js';
 import type { Pointer } from '../lib/features/keys.js';
 import { currentPointer, OnlineReader } from '../lib/features/online.js';
 import { RespClient } from '../lib/features/resp-client.js';
@@ -13,6 +14,10 @@ import { createApiMetrics } from './metrics.js';
 import { tokenChecker } from './tokens.js';
 
 export const MAX_BATCH_IDS = 1000;
+/** Switches seen between reading ids and their survivors before a lookup gives up (as OnlineReader). */
+const MAX_ALIAS_ATTEMPTS = 5;
+/** A view without aliases: no id answered by another (read-only, shared). */
+const NO_ALIASES: ReadonlyArray<string | undefined> = [];
 /** Long enough for the longest id plus room, so an over-long id gets our 400, not a router 404. */
 const MAX_PARAM_LENGTH = 16_384;
 
@@ -63,6 +68,7 @@ function responseSchema(view: FeatureView) {
     properties: {
       view: { type: 'string' },
       [view.key]: { type: 'string' },
+      aliasOf: { type: 'string' },
       version: { type: 'integer' },
       asOf: { type: 'string' },
       features: {
@@ -83,6 +89,8 @@ function checkId(view: FeatureView, id: unknown): string {
 interface Found {
   pointer: Pointer;
   features: Array<Features | null>;
+  /** Per id, the surviving id whose features answer it when the id was merged away. */
+  aliasOf: ReadonlyArray<string | undefined>;
 }
 
 export function createApiServer(opts: ApiOptions): { app: FastifyInstance; redis: RespClient } {
@@ -111,16 +119,42 @@ export function createApiServer(opts: ApiOptions): { app: FastifyInstance; redis
   };
 
   /**
-   * The one lookup both endpoints use. A fallback for ids the version does not hold (e.g. an
-   * alias table mapping a merged-away id to its surviving id) belongs here, so both follow it.
+   * The one lookup both endpoints use. In a view that follows aliases, an id merged into another
+   * identity holds an alias entry (lib/features/encoding.ts): its survivor's features answer it,
+   * read under the same pointer as the id itself (else both are read again), so an answer never
+   * mixes two versions.
    */
   const findFeatures = async (view: FeatureView, ids: string[]): Promise<Found> => {
-    const found = await reader.lookup(view.name, ids);
-    if (!found) throw new ApiError(503, 'no_version', `no version of ${view.name} is published yet`);
-    const features = found.values.map((v) =>
-      v === null ? null : decodeValue(view, v, found.timestampRadix),
-    );
-    return { pointer: found.pointer, features };
+    for (let attempt = 1; ; attempt++) {
+      const found = await reader.lookup(view.name, ids);
+      if (!found) throw new ApiError(503, 'no_version', `no version of ${view.name} is published yet`);
+      if (!view.followsAliases) {
+        const features = found.values.map((v) =>
+          v === null ? null : decodeValue(view, v, found.timestampRadix),
+        );
+        return { pointer: found.pointer, features, aliasOf: NO_ALIASES };
+      }
+      const aliasOf = found.values.map((v) => (v === null ? undefined : aliasTarget(v)));
+      const targets = [...new Set(aliasOf.filter((t) => t !== undefined))];
+      let survivors = new Map<string, string | null>();
+      if (targets.length) {
+        const again = await reader.lookup(view.name, targets);
+        if (!again || again.rawPointer !== found.rawPointer) {
+          if (attempt === MAX_ALIAS_ATTEMPTS)
+            throw new Error(`the pointer of ${view.name} moved ${attempt} times during one alias lookup`);
+          continue;
+        }
+        survivors = new Map(targets.map((t, i) => [t, again.values[i]!]));
+      }
+      const features = found.values.map((v, i) => {
+        const value = aliasOf[i] === undefined ? v : survivors.get(aliasOf[i]!)!;
+        // A survivor is an entity; an alias pointing at another alias would be a broken table.
+        return value === null || aliasTarget(value) !== undefined
+          ? null
+          : decodeValue(view, value, found.timestampRadix);
+      });
+      return { pointer: found.pointer, features, aliasOf };
+    }
   };
   const authorized = tokenChecker(opts.tokens);
   const app = Fastify({
@@ -199,13 +233,14 @@ export function createApiServer(opts: ApiOptions): { app: FastifyInstance; redis
 
   const single = async (view: FeatureView, rawId: string, reply: FastifyReply) => {
     const id = checkId(view, rawId);
-    const { pointer, features } = await findFeatures(view, [id]);
+    const { pointer, features, aliasOf } = await findFeatures(view, [id]);
     const entity = features[0];
     countLookups(view.name, entity ? 1 : 0, entity ? 0 : 1);
     if (!entity) return sendError(reply, 404, 'not_found', `no ${view.name} with ${view.key} ${id}`);
     return {
       view: view.name,
       [view.key]: id,
+      ...(aliasOf[0] === undefined ? {} : { aliasOf: aliasOf[0] }),
       version: pointer.version,
       asOf: pointer.asOf,
       features: entity,
@@ -233,7 +268,7 @@ export function createApiServer(opts: ApiOptions): { app: FastifyInstance; redis
     if (ids.length > MAX_BATCH_IDS)
       throw new ApiError(400, 'too_many_ids', `at most ${MAX_BATCH_IDS} ids per request; got ${ids.length}`);
     const checked = ids.map((id) => checkId(view, id));
-    const { pointer, features } = await findFeatures(view, checked);
+    const { pointer, features, aliasOf } = await findFeatures(view, checked);
     const hits = features.filter((f) => f !== null).length;
     countLookups(view.name, hits, checked.length - hits);
     return {
@@ -242,6 +277,7 @@ export function createApiServer(opts: ApiOptions): { app: FastifyInstance; redis
       asOf: pointer.asOf,
       results: checked.map((id, i) => ({
         [view.key]: id,
+        ...(aliasOf[i] === undefined ? {} : { aliasOf: aliasOf[i] }),
         found: features[i] !== null,
         features: features[i],
       })),

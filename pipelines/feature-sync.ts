@@ -21,6 +21,11 @@ const params = z
     clustersFrom: datasetUri().describe(
       'a model-scoring output whose clusters/ is used when it is published (_SUCCESS), else none; ignored when clusters is given',
     ),
+    aliases: datasetUri()
+      .optional()
+      .describe(
+        "model-scoring alias table (old_identity_id, identity_id) Parquet; default: clustersFrom's aliases/ when its clusters are used",
+      ),
     views: commaList('views')
       .refine((views) => views.every((v) => Object.hasOwn(FEATURE_VIEWS, v)), {
         error: (iss) =>

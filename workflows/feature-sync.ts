@@ -37,6 +37,7 @@ export async function featureSync(input: PipelineInput<FeatureSyncParams>): Prom
         records: params.records,
         clusters: params.clusters,
         clustersFrom: params.clustersFrom,
+        aliases: params.aliases,
         output: `${params.output}/${view}`,
         runDate,
         asOf,

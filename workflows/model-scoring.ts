@@ -1,5 +1,6 @@
 // model-scoring: plan -> prepare records -> score blocking shards (in parallel) -> link identities
-// (champion, and the shadow challenger beside it) -> evaluate (with labels) -> publish.
+// (champion, and the shadow challenger beside it; ids carried over from the previous date's
+// published output, merged ids kept as aliases) -> evaluate (with labels) -> publish.
 // Thin and deterministic: all data work happens in activities, only paths and counts pass through.
 import { proxyActivities, setHandler } from '@temporalio/workflow';
 import type {
@@ -85,6 +86,7 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
         idsFile: prepared.idsFile,
         pairFiles: pairFilesOf(r.role).map((f) => f.name),
         output: params.output,
+        runDate: input.runDate,
       }),
     ),
   );
@@ -114,6 +116,7 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
     clusters: links[i]!.clusters,
     singletons: links[i]!.singletons,
     largestCluster: links[i]!.largest,
+    identities: links[i]!.identities,
     ...evaluations[i],
   }));
   const candidatesByRule: Record<string, number> = {};
@@ -140,7 +143,10 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
   };
 
   progress.phase = 'publishing';
-  const files: ManifestFile[] = [...roles.flatMap((r) => pairFilesOf(r.role)), ...links.map((l) => l.file)];
+  const files: ManifestFile[] = [
+    ...roles.flatMap((r) => pairFilesOf(r.role)),
+    ...links.flatMap((l) => [l.file, l.aliasesFile]),
+  ];
   await quick(`publish: manifest for ${files.length} files at ${params.output}`).publishModelScoring({
     runDate: input.runDate,
     output: params.output,

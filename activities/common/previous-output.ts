@@ -1,9 +1,9 @@
 // A dataset's published partitions, and the previous date's published output of a pipeline (for
-// `rows.maxChangePct`): the newest `dt=<date>` partition before the run date with a `_SUCCESS`
-// manifest, beside this one.
+// `rows.maxChangePct` and model-scoring's persistent identity ids): the newest `dt=<date>`
+// partition before the run date with a `_SUCCESS` manifest, beside this one.
 import path from 'node:path';
 import { joinUri, storageFor } from '../../lib/storage/index.js';
-import { readManifest } from '../../lib/storage/manifest.js';
+import { readManifest, type Manifest } from '../../lib/storage/manifest.js';
 
 const PARTITION = /(?:^|\/)dt=(\d{4}-\d{2}-\d{2})(?:\/|$)/;
 
@@ -20,15 +20,25 @@ export async function publishedPartitions(datasetRoot: string): Promise<string[]
 
 const OWN_PARTITION = /\/dt=(\d{4}-\d{2}-\d{2})\/?$/;
 
-export async function previousPublished(
+/** The previous date's published output beside `output` (a `dt=<runDate>` partition), if any. */
+export async function previousOutput(
   output: string,
   runDate: string,
-): Promise<{ rows: number; runDate: string } | undefined> {
+): Promise<{ uri: string; runDate: string; manifest: Manifest } | undefined> {
   const m = OWN_PARTITION.exec(output);
   if (!m || m[1] !== runDate) return undefined; // an output outside the dt= layout has no previous date
   const root = output.slice(0, m.index);
   const date = (await publishedPartitions(root)).find((d) => d < runDate);
   if (!date) return undefined;
-  const manifest = await readManifest(joinUri(root, `dt=${date}`));
-  return manifest ? { rows: manifest.totals.rows, runDate: date } : undefined;
+  const uri = joinUri(root, `dt=${date}`);
+  const manifest = await readManifest(uri);
+  return manifest ? { uri, runDate: date, manifest } : undefined;
+}
+
+export async function previousPublished(
+  output: string,
+  runDate: string,
+): Promise<{ rows: number; runDate: string } | undefined> {
+  const previous = await previousOutput(output, runDate);
+  return previous ? { rows: previous.manifest.totals.rows, runDate: previous.runDate } : undefined;
 }

@@ -58,16 +58,22 @@ export function createFeatureSyncActivities({ config }: ActivityDeps) {
       records: string;
       clusters?: string;
       clustersFrom?: string;
+      aliases?: string;
       output: string;
       runDate: string;
       asOf: string;
     }): Promise<ComputedView> {
       const hb = startHeartbeat({ view: input.view, step: 'computing view' });
       try {
-        let clusters = input.clusters;
-        if (!clusters && input.clustersFrom && (await readManifest(input.clustersFrom)))
-          clusters = joinUri(input.clustersFrom, 'clusters');
-        return await computeView(config, { ...input, clusters, view: viewNamed(input.view) });
+        let { clusters, aliases } = input;
+        const from = !clusters && input.clustersFrom ? await readManifest(input.clustersFrom) : undefined;
+        if (from) {
+          clusters = joinUri(input.clustersFrom!, 'clusters');
+          // The alias table beside the clusters (model-scoring publishes one since ids persist).
+          if (!aliases && from.files.some((f) => f.name.startsWith('aliases/')))
+            aliases = joinUri(input.clustersFrom!, 'aliases');
+        }
+        return await computeView(config, { ...input, clusters, aliases, view: viewNamed(input.view) });
       } finally {
         hb.stop();
       }

@@ -38,10 +38,16 @@ export async function loadShard(
     withDuckDB(duckdbOptions(config), async (db) => {
       const files = await stageAll(input.files, scratch);
       const previousFiles = plan.previousFiles ? await stageAll(plan.previousFiles, scratch) : undefined;
+      const aliasFiles = plan.aliasFiles ? await stageAll(plan.aliasFiles, scratch) : undefined;
+      const previousAliasFiles = plan.previousAliasFiles
+        ? await stageAll(plan.previousAliasFiles, scratch)
+        : undefined;
       const rows = loadRowsSql({
         view,
         files,
         previousFiles,
+        aliasFiles,
+        previousAliasFiles,
         shard: input.shard,
         shards: plan.shards,
         buckets,

@@ -30,6 +30,13 @@ export const MAX_LAYERS = 4;
 /** Entities per load shard when the shard count is automatic. */
 export const ENTITIES_PER_SHARD = 2_000_000;
 
+/** Where a view's offline output keeps its alias rows (a view that follows aliases). */
+export const ALIASES_FOLDER = 'aliases/';
+
+export function isAliasFile(name: string): boolean {
+  return name.startsWith(ALIASES_FOLDER);
+}
+
 export function manifestFingerprint(m: Manifest): string {
   return createHash('sha256')
     .update(m.files.map((f) => `${f.name}:${f.sha256}`).join('\n'))
@@ -106,6 +113,7 @@ export async function planLoad(input: PlanLoadInput): Promise<LoadPlan> {
       shards,
       shardHash: CURRENT_BUCKET_HASH,
       listpackLimits: await listpackLimits(redis),
+      ...(computed.aliasFiles?.length ? { aliasFiles: computed.aliasFiles } : {}),
     };
     const full = (reason?: string): LoadPlan => ({
       ...base,
@@ -139,7 +147,16 @@ export async function planLoad(input: PlanLoadInput): Promise<LoadPlan> {
         buckets: meta.buckets,
         layers: [version, ...meta.layers],
         baseWrittenAt: meta.baseWrittenAt,
-        previousFiles: prev.files.map((f) => joinUri(meta.offline, f.name)),
+        previousFiles: prev.files
+          .filter((f) => !isAliasFile(f.name))
+          .map((f) => joinUri(meta.offline, f.name)),
+        ...(prev.files.some((f) => isAliasFile(f.name))
+          ? {
+              previousAliasFiles: prev.files
+                .filter((f) => isAliasFile(f.name))
+                .map((f) => joinUri(meta.offline, f.name)),
+            }
+          : {}),
       };
     };
     const plan = await decide();

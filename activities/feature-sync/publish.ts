@@ -207,6 +207,7 @@ export async function publishVersion(config: Config, input: PublishInput): Promi
       nonCompactBuckets: nonCompact,
       offline: computed.offline,
       clusters: computed.clusters,
+      ...(computed.aliasRows === undefined ? {} : { aliasRows: computed.aliasRows }),
     };
   });
 }

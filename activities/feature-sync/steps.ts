@@ -6,17 +6,17 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { installAddressMacros } from '../../lib/address/index.js';
 import type { Config } from '../../lib/config.js';
-import { sqlFileList, withDuckDB } from '../../lib/duckdb.js';
+import { sqlFileList, sqlIdent, sqlString, withDuckDB } from '../../lib/duckdb.js';
 import { missingInput } from '../../lib/errors.js';
 import { fieldsSignature } from '../../lib/features/encoding.js';
 import { keptIncompleteMessage, MAX_PUBLISH_ROUNDS } from '../../lib/contracts/feature-sync-reloads.js';
-import type { FeatureView } from '../../lib/features/types.js';
+import { ENTITY_ID_SQL_PATTERN, type FeatureView } from '../../lib/features/types.js';
 import { resolveDataset, joinUri } from '../../lib/storage/index.js';
 import { commitOutput, openRunOutput, putOutputFile } from '../common/output.js';
 import { duckdbOptions } from '../common/deps.js';
 import { requireColumns } from '../common/schema.js';
 import { loadShard } from './load.js';
-import { manifestFingerprint, planLoad } from './plan.js';
+import { ALIASES_FOLDER, isAliasFile, manifestFingerprint, planLoad } from './plan.js';
 import { publishVersion } from './publish.js';
 import { copyViewSql, invalidKeysSql, viewTableSql } from './sql.js';
 import type { ComputedView, LoadPlan, PublishedView, ShardLoad, SyncMode } from './types.js';
@@ -68,11 +68,43 @@ async function createInputViews(
   return { clusters: true };
 }
 
+/**
+ * The alias rows of a view that follows aliases: merged-away ids (valid, not themselves an entity)
+ * whose survivor is an entity of this view, as (k, identity_id) sorted by k.
+ */
+async function aliasRows(
+  conn: DuckDBConnection,
+  view: FeatureView,
+  aliases: string,
+  scratch: string,
+): Promise<string> {
+  const files = await resolveDataset(aliases);
+  if (files.length === 0) throw missingInput(`no alias Parquet files found at ${aliases}`);
+  const locals = await stageAll(
+    files.map((f) => f.uri),
+    scratch,
+  );
+  for (const [i, local] of locals.entries())
+    await requireColumns(conn, local, files[i]!.uri, { old_identity_id: 'text', identity_id: 'text' });
+  const key = sqlIdent(view.key);
+  const out = path.join(scratch, 'aliases.parquet');
+  await conn.run(`COPY (
+      SELECT a.old_identity_id AS k, a.identity_id
+      FROM read_parquet(${sqlFileList(locals)}) a
+      WHERE regexp_full_match(a.old_identity_id, ${sqlString(ENTITY_ID_SQL_PATTERN)})
+        AND EXISTS (SELECT 1 FROM view_rows v WHERE v.${key} = a.identity_id)
+        AND NOT EXISTS (SELECT 1 FROM view_rows v WHERE v.${key} = a.old_identity_id)
+      ORDER BY k) TO ${sqlString(out)} (FORMAT parquet)`);
+  return out;
+}
+
 /** What computing one view's offline output needs. */
 export interface ComputeViewInput {
   view: FeatureView;
   records: string;
   clusters?: string;
+  /** model-scoring's alias table (old_identity_id, identity_id), for a view that follows aliases. */
+  aliases?: string;
   output: string;
   runDate: string;
   asOf: string;
@@ -83,6 +115,7 @@ export async function computeView(config: Config, input: ComputeViewInput): Prom
   const output = await openRunOutput(config, input.output, [
     input.records,
     ...(input.clusters ? [input.clusters] : []),
+    ...(input.view.followsAliases && input.aliases ? [input.aliases] : []),
   ]);
   return withScratch(config, `fs-compute-${input.view.name}`, (scratch) =>
     withDuckDB(duckdbOptions(config), async (conn) => {
@@ -110,6 +143,16 @@ export async function computeView(config: Config, input: ComputeViewInput): Prom
         );
         files.push(await putOutputFile(output, local, name, rows));
       }
+      let aliasCount: number | undefined;
+      if (input.view.followsAliases && input.aliases) {
+        const local = await aliasRows(conn, input.view, input.aliases, scratch);
+        aliasCount = Number(
+          (
+            await conn.runAndReadAll(`SELECT count(*) FROM read_parquet(${sqlString(local)})`)
+          ).getRows()[0]![0],
+        );
+        files.push(await putOutputFile(output, local, `${ALIASES_FOLDER}part-0.parquet`, aliasCount));
+      }
       const manifest = await commitOutput(
         config,
         output,
@@ -118,6 +161,7 @@ export async function computeView(config: Config, input: ComputeViewInput): Prom
           runDate: input.runDate,
           report: {
             clusters: input.clusters ?? null,
+            ...(aliasCount === undefined ? {} : { aliases: input.aliases, aliasRows: aliasCount }),
             view: input.view.name,
             key: input.view.key,
             asOf: input.asOf,
@@ -127,14 +171,18 @@ export async function computeView(config: Config, input: ComputeViewInput): Prom
         },
         files,
       );
+      const entityFiles = manifest.files.filter((f) => !isAliasFile(f.name));
+      const aliasFiles = manifest.files.filter((f) => isAliasFile(f.name));
       return {
         view: input.view.name,
         offline: input.output,
-        files: manifest.files.map((f) => joinUri(input.output, f.name)),
-        rows: manifest.totals.rows,
+        files: entityFiles.map((f) => joinUri(input.output, f.name)),
+        ...(aliasFiles.length ? { aliasFiles: aliasFiles.map((f) => joinUri(input.output, f.name)) } : {}),
+        rows: entityFiles.reduce((s, f) => s + f.rows, 0),
         invalidKeys,
         fingerprint: manifestFingerprint(manifest),
         clusters: input.clusters,
+        ...(aliasCount === undefined ? {} : { aliases: input.aliases, aliasRows: aliasCount }),
       };
     }),
   );

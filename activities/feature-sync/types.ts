@@ -8,6 +8,9 @@ export interface ComputedView {
   /** Published offline prefix of this view (holds a _SUCCESS manifest). */
   offline: string;
   files: string[];
+  /** The view's alias rows (k = merged-away id, survivor), for a view that follows aliases. */
+  aliasFiles?: string[];
+  /** Entities (alias rows not counted). */
   rows: number;
   /** Entities dropped because their key is null or not [A-Za-z0-9_-]{1,128}. */
   invalidKeys: number;
@@ -15,6 +18,9 @@ export interface ComputedView {
   fingerprint: string;
   /** The clusters used (none: each record is its own customer). */
   clusters?: string;
+  /** The model-scoring alias table used, and the aliases loaded (those whose survivor is an entity). */
+  aliases?: string;
+  aliasRows?: number;
 }
 
 /** Redis's hash-max-listpack-* settings at plan time (undefined when CONFIG GET is not allowed). */
@@ -44,6 +50,9 @@ export interface LoadPlan {
   listpackLimits?: ListpackLimits;
   /** The previous version's offline files (incremental only). */
   previousFiles?: string[];
+  /** Alias rows loaded beside the entities (ComputedView.aliasFiles), and the previous version's. */
+  aliasFiles?: string[];
+  previousAliasFiles?: string[];
 }
 
 export interface ShardLoad {
@@ -84,6 +93,8 @@ export interface PublishedView {
   offline: string;
   /** The clusters used (none: each record is its own customer). */
   clusters?: string;
+  /** Aliases loaded (merged-away ids the API answers with their survivor). */
+  aliasRows?: number;
 }
 
 export type PublishOutcome = PublishedView | IncompleteVersion;

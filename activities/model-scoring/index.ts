@@ -14,6 +14,7 @@ import {
   type Comparison,
 } from '../../lib/identity/comparisons.js';
 import { connectedComponents } from '../../lib/identity/components.js';
+import { assignIdentityIds } from '../../lib/identity/identity-ids.js';
 import { clusterMetrics, pairwiseMetrics } from '../../lib/identity/metrics.js';
 import {
   ModelError,
@@ -35,6 +36,7 @@ import type { LinkResult, ModelReport, ModelScoringPlan, PreparedRecords, ShardR
 import { checkRecordFiles, loadLabels } from './validate.js';
 import { withDuckDBTask, type DuckDBTask } from '../common/task.js';
 import { stageAll } from '../common/staging.js';
+import { previousIdentities } from './previous.js';
 
 export * from './types.js';
 
@@ -278,13 +280,17 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
       );
     },
 
-    /** Identity clusters for every record from one model's matched pairs. */
+    /**
+     * Identity clusters for every record from one model's matched pairs, named with the ids of the
+     * previous date's published clusters (lib/identity/identity-ids.ts), and the alias table.
+     */
     async linkIdentities(input: {
       role: 'champion' | 'challenger';
       model: IdentityModel;
       idsFile: string;
       pairFiles: string[];
       output: string;
+      runDate: string;
     }): Promise<LinkResult> {
       return withDuckDBTask(
         config,
@@ -301,12 +307,25 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
           const { iterations } = await connectedComponents(conn, {
             nodes: `SELECT record_id FROM read_parquet(${sqlString(ids)})`,
             edges: `SELECT left_id, right_id FROM read_parquet(${sqlFileList(pairs)})`,
-            out: 'clusters',
+            out: 'components',
           });
-          const name = `${outputPrefix(input.role, input.model)}clusters/part-00000.parquet`;
+          const prefix = outputPrefix(input.role, input.model);
+          const previous = await previousIdentities(input.output, input.runDate, prefix, scratch);
+          const assigned = await assignIdentityIds(conn, {
+            clusters: 'SELECT record_id, identity_id AS cluster FROM components',
+            previous: previous?.clusters,
+            previousAliases: previous?.aliases,
+            runDate: input.runDate,
+            out: 'clusters',
+            aliasesOut: 'aliases',
+          });
           const out = path.join(scratch, 'clusters.parquet');
           await conn.run(
             `COPY (SELECT record_id, identity_id FROM clusters ORDER BY record_id) TO ${sqlString(out)} (FORMAT parquet)`,
+          );
+          const aliasesOut = path.join(scratch, 'aliases.parquet');
+          await conn.run(
+            `COPY (SELECT old_identity_id, identity_id, merged_on FROM aliases ORDER BY old_identity_id) TO ${sqlString(aliasesOut)} (FORMAT parquet)`,
           );
           const stats = (
             await conn.runAndReadAll(
@@ -314,13 +333,26 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
                  FROM (SELECT identity_id, count(*) AS n FROM clusters GROUP BY 1)`,
             )
           ).getRowObjects()[0]!;
-          const file = await putOutputFile(input.output, out, name, Number(stats.records));
+          const file = await putOutputFile(
+            input.output,
+            out,
+            `${prefix}clusters/part-00000.parquet`,
+            Number(stats.records),
+          );
+          const aliasesFile = await putOutputFile(
+            input.output,
+            aliasesOut,
+            `${prefix}aliases/part-00000.parquet`,
+            assigned.aliases,
+          );
           return {
             file,
+            aliasesFile,
             clusters: Number(stats.clusters),
             singletons: Number(stats.singletons),
             largest: Number(stats.largest),
             iterations,
+            identities: { ...assigned, previous: previous?.runDate },
           };
         },
       );

@@ -38,13 +38,15 @@ export interface OfflineData {
   labels?: string;
 }
 
-interface Staged {
+export interface Staged {
   files: string[];
   fields: FieldPresence;
+  /** This call's scratch directory (removed after). */
+  scratch: string;
 }
 
 /** Stages and validates the datasets (labels into table `labels`), then runs `fn`. */
-async function withStaged<T>(
+export async function withStaged<T>(
   config: Config,
   data: OfflineData,
   fn: (conn: DuckDBConnection, staged: Staged) => Promise<T>,
@@ -62,7 +64,7 @@ async function withStaged<T>(
         const labels = await stage(data.labels);
         await loadLabels(conn, labels.local, labels.names, data.labels);
       }
-      return fn(conn, { files: records.local, fields });
+      return fn(conn, { files: records.local, fields, scratch });
     }),
   );
 }

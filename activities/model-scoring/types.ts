@@ -51,8 +51,25 @@ export interface ShardResult {
   byRule: Record<string, number>;
 }
 
+/** How a run named its identities (lib/identity/identity-ids.ts). */
+export interface IdentityIdsReport {
+  /** The date whose published clusters the ids came from; undefined: none (every id is new). */
+  previous?: string;
+  /** Identities that kept yesterday's id. */
+  kept: number;
+  /** Identities with an id minted by this run. */
+  minted: number;
+  /** Yesterday's identities merged into another by this run (aliases added). */
+  merged: number;
+  /** Rows of the published alias table (carried forward and new). */
+  aliases: number;
+}
+
 export interface LinkResult {
   file: StagedFile;
+  /** The alias table (old_identity_id, identity_id, merged_on). */
+  aliasesFile: StagedFile;
+  identities: IdentityIdsReport;
   clusters: number;
   singletons: number;
   largest: number;
@@ -69,6 +86,7 @@ export interface ModelReport {
   clusters: number;
   singletons: number;
   largestCluster: number;
+  identities: IdentityIdsReport;
   pairwise?: PairwiseMetrics;
   clusterMetrics?: ClusterMetrics;
 }

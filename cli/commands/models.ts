@@ -1,10 +1,12 @@
-// `daybreak models list|show|train|evaluate`: the identity model registry (models/identity/).
+// `daybreak models list|show|train|evaluate`: the identity model registry (models/identity/);
+// evaluate --churn also measures how stable identity ids are from one day to the next.
 import { formatDuration } from '../../lib/durations.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../../lib/config.js';
 import { levelWeights, MODEL_KINDS, type IdentityModel, type ModelKind } from '../../lib/identity/model.js';
 import { listModels, loadModel } from '../../lib/identity/registry.js';
 import type { BlockingProposal } from '../../lib/identity/blocking-choice.js';
+import type { IdentityChurn } from '../../activities/model-scoring/churn.js';
 import { ruleProblem, type BlockingRule } from '../../lib/identity/blocking.js';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -29,6 +31,24 @@ function proposalText(p: BlockingProposal & { records?: number }): string {
       .sort((a, b) => b.recall - a.recall)
       .map((s) => `${s.rule.name}\t${s.pairs}\t${pct(s.recall)}\t${s.description}`),
     `proposed: ${p.chosen.map((r) => r.name).join(', ')} (${p.pairs.toLocaleString('en-US')} pairs at most, recall ${pct(p.recall)})`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function percentage(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n <= 50)) throw new InvalidArgumentError(`not a percentage in (0, 50]: ${value}`);
+  return n;
+}
+
+function churnText(churn: IdentityChurn[]): string {
+  const lines = [
+    `identity churn: next day with ${churn[0]?.changedPct}% of records changed (removed, edited, joined by a new record)`,
+    'version\trecords day 1\tday 2\tunchanged\tid changed: smallest record\tpersistent ids',
+    ...churn.map(
+      (c) =>
+        `${c.version}\t${c.records.day1}\t${c.records.day2}\t${c.records.unchanged}\t${c.changedIds.smallestRecord} (${pct(c.churn.smallestRecord)})\t${c.changedIds.persistent} (${pct(c.churn.persistent)})`,
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -146,33 +166,53 @@ export function modelsCommand(): Command {
     .requiredOption('--records <dataset>', 'customer records Parquet')
     .requiredOption('--labels <dataset>', 'ground truth (record_id, person_id) Parquet')
     .option('--versions <list>', 'comma-separated versions (default: all)', versionList)
+    .option(
+      '--churn <pct>',
+      'also measure identity churn: derive a next day with <pct>% of the records changed and report the share of unchanged records whose identity id changes (smallest-record ids vs persistent ids)',
+      percentage,
+    )
     .option('--json', 'print JSON')
-    .action(async (opts: { records: string; labels: string; versions?: string[]; json?: boolean }) => {
-      const config = loadConfig();
-      const models = opts.versions
-        ? await Promise.all(opts.versions.map((v) => loadModel(config.DAYBREAK_MODELS_DIR, v)))
-        : await listModels(config.DAYBREAK_MODELS_DIR);
-      const { evaluateIdentityModels } = await import('../../activities/model-scoring/offline.js');
-      const results = await evaluateIdentityModels(
-        config,
-        { records: opts.records, labels: opts.labels },
-        models,
-      );
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-        return;
-      }
-      const first = results[0];
-      if (first) process.stdout.write(`true pairs ${first.pairwise.truePairs}\n`);
-      process.stdout.write(
-        'version\tkind\tthreshold\tcandidates\tblocking recall\tprecision\trecall\tF1\tcluster F1\texact clusters\trules\n',
-      );
-      for (const r of results) {
-        process.stdout.write(
-          `${r.version}\t${r.kind}\t${r.threshold.toFixed(4)}\t${r.candidates}\t${pct(r.pairwise.blockingRecall)}\t${pct(r.pairwise.precision)}\t${pct(r.pairwise.recall)}\t${pct(r.pairwise.f1)}\t${pct(r.clusters.f1)}\t${pct(r.clusters.exactClusterRate)}\t${r.rules.join(',')}\n`,
+    .action(
+      async (opts: {
+        records: string;
+        labels: string;
+        versions?: string[];
+        churn?: number;
+        json?: boolean;
+      }) => {
+        const config = loadConfig();
+        const models = opts.versions
+          ? await Promise.all(opts.versions.map((v) => loadModel(config.DAYBREAK_MODELS_DIR, v)))
+          : await listModels(config.DAYBREAK_MODELS_DIR);
+        const { evaluateIdentityModels } = await import('../../activities/model-scoring/offline.js');
+        const results = await evaluateIdentityModels(
+          config,
+          { records: opts.records, labels: opts.labels },
+          models,
         );
-      }
-    });
+        const churn =
+          opts.churn === undefined
+            ? undefined
+            : await (
+                await import('../../activities/model-scoring/churn.js')
+              ).measureIdentityChurn(config, opts.records, models, opts.churn);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(churn ? { models: results, churn } : results, null, 2)}\n`);
+          return;
+        }
+        const first = results[0];
+        if (first) process.stdout.write(`true pairs ${first.pairwise.truePairs}\n`);
+        process.stdout.write(
+          'version\tkind\tthreshold\tcandidates\tblocking recall\tprecision\trecall\tF1\tcluster F1\texact clusters\trules\n',
+        );
+        for (const r of results) {
+          process.stdout.write(
+            `${r.version}\t${r.kind}\t${r.threshold.toFixed(4)}\t${r.candidates}\t${pct(r.pairwise.blockingRecall)}\t${pct(r.pairwise.precision)}\t${pct(r.pairwise.recall)}\t${pct(r.pairwise.f1)}\t${pct(r.clusters.f1)}\t${pct(r.clusters.exactClusterRate)}\t${r.rules.join(',')}\n`,
+          );
+        }
+        if (churn) process.stdout.write(churnText(churn));
+      },
+    );
   return cmd;
 }
 

@@ -27,6 +27,13 @@ export interface FeatureView {
   /** Online keys expire after this many seconds unless a newer sync rewrites them. */
   ttlSeconds: number;
   fields: FeatureField[];
+  /**
+   * The key is model-scoring's identity id: the sync also loads the alias table (merged-away ids
+   * to their survivor) into each version, and the API answers a merged-away id with the
+   * survivor's features. The first field must never encode to a value starting with
+   * ALIAS_MARKER (lib/features/encoding.ts): an int does not.
+   */
+  followsAliases?: boolean;
   /** SELECT returning `key` + every field, one row per entity. The std_addr_* macros are installed. */
   sql(input: ViewSqlInput): string;
 }

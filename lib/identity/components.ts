@@ -1,7 +1,7 @@
 // Identity clusters: connected components of the matched-pair graph in DuckDB SQL, by min-label
-// propagation with hooking and pointer jumping (Shiloach-Vishkin style). Every node ends with the smallest record_id of
-// its component as its label; that label is the identity_id (see README: it stays the same from
-// day to day as long as the component's smallest record persists).
+// propagation with hooking and pointer jumping (Shiloach-Vishkin style). Every node ends with the
+// smallest record_id of its component as its label. That label only groups the records: the ids
+// published as identity_id persist from day to day and come from ./identity-ids.ts.
 import type { DuckDBConnection } from '@duckdb/node-api';
 
 export interface ComponentsOptions {
@@ -9,7 +9,7 @@ export interface ComponentsOptions {
   nodes: string;
   /** SQL yielding matched pairs: (left_id, right_id). */
   edges: string;
-  /** Table to create: (record_id, identity_id), one row per node. */
+  /** Table to create: (record_id, identity_id = the component's smallest record_id), one row per node. */
   out: string;
   maxIterations?: number;
 }

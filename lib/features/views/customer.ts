@@ -8,6 +8,7 @@ export const customerView: FeatureView = {
   description:
     'One row per resolved customer: records, sources, email domains, addresses, first/last seen, recency',
   ttlSeconds: 7 * 24 * 3600,
+  followsAliases: true,
   fields: [
     { name: 'record_count', type: 'int', description: 'customer records resolved to this customer' },
     { name: 'sources', type: 'text[]', description: 'distinct source systems, sorted' },
