@@ -6,12 +6,14 @@
 import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SqlPipelineActivities, SqlPipelineResult } from '../activities/sql-pipeline/index.js';
 import type { SqlPipelineParams } from '../lib/sql-pipelines/params.js';
-import { shardActivity, shortActivity } from './common/activity-options.js';
+import { publishActivity, shardActivity, shortActivity } from './common/activity-options.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
 const quick = (summary: string) => proxyActivities<SqlPipelineActivities>({ ...shortActivity, summary });
 const heavy = (summary: string) => proxyActivities<SqlPipelineActivities>({ ...shardActivity, summary });
+const publishing = (summary: string) =>
+  proxyActivities<SqlPipelineActivities>({ ...publishActivity, summary });
 
 export async function sqlPipeline(input: PipelineInput<SqlPipelineParams>): Promise<SqlPipelineResult> {
   const started = workflowInfo().runStartTime.getTime();
@@ -52,7 +54,7 @@ export async function sqlPipeline(input: PipelineInput<SqlPipelineParams>): Prom
 
   progress.phase = 'checking and publishing';
   const files = results.flatMap((r) => r.files);
-  const report = await quick(
+  const report = await publishing(
     `publish: data-quality checks, then ${params.output}/_SUCCESS`,
   ).publishSqlPipeline({
     runDate,
