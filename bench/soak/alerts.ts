@@ -21,6 +21,9 @@ export interface ReceivedAlert {
   runId?: string;
   errorClass?: string;
   lostWorker?: string;
+  /** WORKER LOST: the retried activity's id and attempt. */
+  activityId?: string;
+  attempts?: number;
   resolves: string[];
 }
 
@@ -35,6 +38,8 @@ export interface RunTruth {
   workerLosses: number;
   /** Those attempts: `<activity type> attempt <n> on <worker>`. */
   lostAttempts?: string[];
+  /** Each activity's last attempt (the history records only the last one's start). */
+  lastAttempt?: Record<string, number>;
 }
 
 export interface ChannelAccount {
@@ -44,6 +49,8 @@ export interface ChannelAccount {
   received: number;
   lost: string[];
   duplicated: string[];
+  /** RESOLVED messages that came with a later success of the scope than the first one after the alert. */
+  resolvedLate: string[];
 }
 
 const HEADLINES: [string, ReceivedAlert['kind']][] = [
@@ -71,6 +78,8 @@ export function parseAlertText(channel: Channel, text: string): ReceivedAlert {
     runId: field('Run id'),
     errorClass: field('Error class'),
     lostWorker: field('Lost worker'),
+    activityId: /\((\S+)\)$/.exec(field('Activity') ?? '')?.[1],
+    attempts: field('Attempts') === undefined ? undefined : Number(field('Attempts')),
     resolves: (field('Resolves') ?? '').split(', ').filter(Boolean),
   };
 }
@@ -91,7 +100,10 @@ export function accountAlerts(
   received: readonly ReceivedAlert[],
 ): Record<Channel, ChannelAccount> {
   const account = Object.fromEntries(
-    CHANNELS.map((c) => [c, { expected: 0, received: 0, lost: [], duplicated: [] } as ChannelAccount]),
+    CHANNELS.map((c) => [
+      c,
+      { expected: 0, received: 0, lost: [], duplicated: [], resolvedLate: [] } as ChannelAccount,
+    ]),
   ) as Record<Channel, ChannelAccount>;
   for (const a of received) account[a.channel].received++;
   const byRun = new Map<string, ReceivedAlert[]>();
@@ -118,6 +130,8 @@ export function accountAlerts(
   };
 
   const open = new Map<string, Set<string>>(); // scope -> classes alerted and not resolved
+  // scope -> the completed run that should have resolved its open classes but did not (yet)
+  const unresolved = new Map<string, string>();
   const ordered = [...runs].sort((a, b) => a.round - b.round);
   for (const run of ordered) {
     const scopeOpen = open.get(run.scope) ?? new Set<string>();
@@ -138,9 +152,13 @@ export function accountAlerts(
     for (const cls of lostClasses) scopeOpen.add(cls);
     if (run.workerLosses > 0 && lostClasses.length === 0 && !alreadyOpen)
       expect(`${label}: WORKER LOST (heartbeat timeouts: ${(run.lostAttempts ?? []).join('; ')})`, [], 1);
-    if (run.workerLosses === 0 && lostClasses.length > 0)
-      for (const a of lostAlerts)
-        account[a.channel].duplicated.push(`${label}: WORKER LOST with no heartbeat timeout`);
+    // A retry chain shows only its last attempt's cause: an alert naming an attempt the activity
+    // reached is a real loss even when the last cause was another fault.
+    for (const a of lostAlerts) {
+      const reached = run.lastAttempt?.[a.activityId ?? ''] ?? 0;
+      if (run.workerLosses === 0 && !(a.attempts !== undefined && reached >= a.attempts))
+        account[a.channel].duplicated.push(`${label}: WORKER LOST with no such retry (${a.subject})`);
+    }
 
     // The run's outcome: a failure alert, or the resolution of what its scope had open.
     const failures = alerts.filter((a) => a.kind === 'failure');
@@ -159,11 +177,25 @@ export function accountAlerts(
     }
     const resolved = alerts.filter((a) => a.kind === 'resolved');
     if (run.outcome === 'completed') {
-      expect(`${label}: RESOLVED ${[...scopeOpen].join(', ')}`, resolved, scopeOpen.size > 0 ? 1 : 0);
-      scopeOpen.clear();
+      if (scopeOpen.size > 0 && resolved.length === 0) {
+        // An alert delivered only after the run resolved its scope stays open until the next success.
+        if (!unresolved.has(run.scope)) unresolved.set(run.scope, label);
+      } else {
+        expect(`${label}: RESOLVED ${[...scopeOpen].join(', ')}`, resolved, scopeOpen.size > 0 ? 1 : 0);
+        const missed = unresolved.get(run.scope);
+        if (missed && scopeOpen.size > 0)
+          for (const c of CHANNELS) account[c].resolvedLate.push(`${missed}: resolved only by ${label}`);
+        unresolved.delete(run.scope);
+        scopeOpen.clear();
+      }
     } else {
       for (const a of resolved) account[a.channel].duplicated.push(`${label}: RESOLVED of a failed run`);
     }
   }
+  for (const [, label] of unresolved)
+    for (const c of CHANNELS) {
+      account[c].expected++;
+      account[c].lost.push(`${label}: never RESOLVED`);
+    }
   return account;
 }

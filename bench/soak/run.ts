@@ -328,6 +328,14 @@ async function runTruth(
     }
     const history = await handle.fetchHistory();
     const events = history.events ?? [];
+    const idOf = new Map(
+      events.map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes?.activityId ?? '']),
+    );
+    const lastAttempt: Record<string, number> = {};
+    for (const e of events) {
+      const a = e.activityTaskStartedEventAttributes;
+      if (a) lastAttempt[idOf.get(String(a.scheduledEventId)) ?? ''] = a.attempt ?? 1;
+    }
     const typeOf = new Map(
       events.map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name]),
     );
@@ -345,6 +353,7 @@ async function runTruth(
       errorClass: failure === undefined ? undefined : rootCauseOf(failure).type,
       workerLosses: lostAttempts.length,
       lostAttempts,
+      lastAttempt,
     };
   });
 }
@@ -511,13 +520,14 @@ const faultCounts = countByKind(injector.records, FAULTS);
 const sum = (f: (c: (typeof alerts)['email']) => number) => CHANNELS.reduce((s, c) => s + f(alerts[c]), 0);
 const lost = sum((a) => a.lost.length);
 const duplicated = sum((a) => a.duplicated.length);
+const resolvedLate = sum((a) => a.resolvedLate.length);
 const violations = total((r) => r.violations.length);
 const lines = [
   `Soak (npm run soak -- --minutes ${MINUTES} --seed ${args.seed}): the daily DAG, ${identities.length} workers; feeds docs/reliability.md "Soak"`,
   '',
-  `| rounds (1 undisturbed, 1 clean last) | ${FAULTS.map((k) => k.name).join(' | ')} | outputs verified | bytes lost | violations | alerts expected (e-mail / Slack) | alerts received | alerts lost | alerts duplicated |`,
-  `|---|${FAULTS.map(() => '---|').join('')}---|---|---|---|---|---|---|`,
-  `| ${rounds.length} | ${FAULTS.map((k) => faultCounts.get(k.name)).join(' | ')} | ${total((r) => r.outputs)} | ${total((r) => r.bytesLost)} | ${violations} | ${alerts.email.expected} / ${alerts.slack.expected} | ${alerts.email.received} / ${alerts.slack.received} | ${lost} | ${duplicated} |`,
+  `| rounds (1 undisturbed, 1 clean last) | ${FAULTS.map((k) => k.name).join(' | ')} | outputs verified | bytes lost | violations | alerts expected (e-mail / Slack) | alerts received | alerts lost | alerts duplicated | resolved late |`,
+  `|---|${FAULTS.map(() => '---|').join('')}---|---|---|---|---|---|---|---|`,
+  `| ${rounds.length} | ${FAULTS.map((k) => faultCounts.get(k.name)).join(' | ')} | ${total((r) => r.outputs)} | ${total((r) => r.bytesLost)} | ${violations} | ${alerts.email.expected} / ${alerts.slack.expected} | ${alerts.email.received} / ${alerts.slack.received} | ${lost} | ${duplicated} | ${resolvedLate} |`,
   '',
   `worker crashes (exits the soak did not cause): ${crashes.join('; ') || 'none'}`,
   `rounds whose DAG did not complete (a fault outlasted the retries): ${
@@ -541,6 +551,7 @@ for (const r of rounds.filter((x) => x.violations.length))
 for (const c of CHANNELS) {
   for (const l of alerts[c].lost) process.stdout.write(`alert lost (${c}): ${l}\n`);
   for (const d of alerts[c].duplicated) process.stdout.write(`alert duplicated (${c}): ${d}\n`);
+  for (const d of alerts[c].resolvedLate) process.stdout.write(`resolved late (${c}): ${d}\n`);
 }
 
 // The workers' warnings and errors (each process's), for whoever reads a violation.
