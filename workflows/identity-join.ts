@@ -17,13 +17,14 @@ import type {
 } from '../activities/identity-join/index.js';
 import type { IdentityJoinParams } from '../pipelines/identity-join.js';
 import type { ManifestFile } from '../lib/storage/manifest.js';
-import { shardActivity, shortActivity } from './common/activity-options.js';
+import { publishActivity, shardActivity, shortActivity } from './common/activity-options.js';
 import { allSettledOrFirstFailure } from './common/settle.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
 const quick = proxyActivities<IdentityJoinActivities>(shortActivity);
 const heavy = proxyActivities<IdentityJoinActivities>(shardActivity);
+const publishing = proxyActivities<IdentityJoinActivities>(publishActivity);
 /** Shuffle tasks carry a summary the Web UI shows on each event ("map DS1: group 1/4 ..."). */
 const heavyWith = (summary: string) => proxyActivities<IdentityJoinActivities>({ ...shardActivity, summary });
 
@@ -202,7 +203,7 @@ export async function identityJoin(input: PipelineInput<IdentityJoinParams>): Pr
     durationMs: Date.now() - started,
     ...(shuffle ? { shuffle } : {}),
   };
-  await quick.publishIdentityJoin({ runDate, output: params.output, files, report });
+  await publishing.publishIdentityJoin({ runDate, output: params.output, files, report });
   progress.phase = 'done';
   return { ...report, runDate, output: params.output };
 }

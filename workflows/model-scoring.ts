@@ -11,13 +11,15 @@ import type {
 } from '../activities/model-scoring/index.js';
 import type { ModelScoringParams } from '../pipelines/model-scoring.js';
 import type { ManifestFile } from '../lib/storage/manifest.js';
-import { shardActivity, shortActivity } from './common/activity-options.js';
+import { publishActivity, shardActivity, shortActivity } from './common/activity-options.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
 /** Activities with a summary the Web UI shows on each event ("score blocking shard 2/4"). */
 const quick = (summary: string) => proxyActivities<ModelScoringActivities>({ ...shortActivity, summary });
 const heavy = (summary: string) => proxyActivities<ModelScoringActivities>({ ...shardActivity, summary });
+const publishing = (summary: string) =>
+  proxyActivities<ModelScoringActivities>({ ...publishActivity, summary });
 
 export async function modelScoring(input: PipelineInput<ModelScoringParams>): Promise<ModelScoringResult> {
   const started = Date.now();
@@ -147,7 +149,7 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
     ...roles.flatMap((r) => pairFilesOf(r.role)),
     ...links.flatMap((l) => [l.file, l.aliasesFile]),
   ];
-  await quick(`publish: manifest for ${files.length} files at ${params.output}`).publishModelScoring({
+  await publishing(`publish: manifest for ${files.length} files at ${params.output}`).publishModelScoring({
     runDate: input.runDate,
     output: params.output,
     files,

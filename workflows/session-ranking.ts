@@ -8,13 +8,15 @@ import type {
   SessionRankingResult,
 } from '../activities/session-ranking/index.js';
 import type { SessionRankingParams } from '../pipelines/session-ranking.js';
-import { shardActivity, shortActivity } from './common/activity-options.js';
+import { publishActivity, shardActivity, shortActivity } from './common/activity-options.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
 /** Activities with a summary the Web UI shows on each event ("map: file group 1/2", "reduce: ..."). */
 const quick = (summary: string) => proxyActivities<SessionRankingActivities>({ ...shortActivity, summary });
 const heavy = (summary: string) => proxyActivities<SessionRankingActivities>({ ...shardActivity, summary });
+const publishing = (summary: string) =>
+  proxyActivities<SessionRankingActivities>({ ...publishActivity, summary });
 
 export async function sessionRanking(
   input: PipelineInput<SessionRankingParams>,
@@ -97,7 +99,7 @@ export async function sessionRanking(
     filesResumed: maps.reduce((s, m) => s + m.filesResumed, 0),
     expertsStep,
   };
-  const ranking = await quick(
+  const ranking = await publishing(
     `publish: ranking.json + ranking.parquet to ${params.output}`,
   ).publishSessionRanking({
     runDate: input.runDate,

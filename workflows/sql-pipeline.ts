@@ -15,13 +15,15 @@ import type {
 } from '../activities/sql-pipeline/index.js';
 import type { ShuffleMapResult } from '../activities/common/shuffle.js';
 import type { SqlPipelineParams } from '../lib/sql-pipelines/params.js';
-import { shardActivity, shortActivity } from './common/activity-options.js';
+import { publishActivity, shardActivity, shortActivity } from './common/activity-options.js';
 import { allSettledOrFirstFailure } from './common/settle.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
 const quick = (summary: string) => proxyActivities<SqlPipelineActivities>({ ...shortActivity, summary });
 const heavy = (summary: string) => proxyActivities<SqlPipelineActivities>({ ...shardActivity, summary });
+const publishing = (summary: string) =>
+  proxyActivities<SqlPipelineActivities>({ ...publishActivity, summary });
 
 /** mode shuffle's map stage: every map group of every input, in parallel, settled whole. */
 async function shuffleMaps(
@@ -128,7 +130,7 @@ export async function sqlPipeline(input: PipelineInput<SqlPipelineParams>): Prom
 
   progress.phase = 'checking and publishing';
   const files = results.flatMap((r) => r.files);
-  const report = await quick(
+  const report = await publishing(
     `publish: data-quality checks, then ${params.output}/_SUCCESS`,
   ).publishSqlPipeline({
     runDate,

@@ -25,6 +25,7 @@ import {
 } from '../../lib/storage/publish.js';
 import { webUiRunUrl } from '../../lib/temporal.js';
 import type { ActivityDeps } from './deps.js';
+import { startHeartbeat } from './heartbeat.js';
 import { wakeSensors } from './sensors.js';
 
 export type { OutputRef, StagedFile } from '../../lib/storage/publish.js';
@@ -118,26 +119,46 @@ export function putOutputFile(
 }
 
 /**
+ * Runs a publishing step with the activity heartbeating (every 5 s, details `{ step }`) until it
+ * ends: publish activities have a heartbeat timeout like the shard steps (workflows/common/
+ * activity-options.ts `publishActivity`), so a worker killed while committing is noticed and the
+ * commit retried (it is idempotent) within that timeout, not after the 5-minute start-to-close.
+ * Outside an activity (benches, tools) it just runs `work`.
+ */
+export async function whilePublishing<T>(step: string, work: () => Promise<T>): Promise<T> {
+  if (!activityContext()) return work();
+  const heartbeat = startHeartbeat({ step });
+  try {
+    return await work();
+  } finally {
+    heartbeat.stop();
+  }
+}
+
+/**
  * Commits the current run's output: the files staged by its tasks become the published output,
  * with the lineage recorded when it was opened (unless `meta.inputs` gives it). Then the sensors
  * waiting for it are woken, so a downstream run starts now rather than at its next look.
+ * Heartbeats while it runs (whilePublishing).
  */
-export async function commitOutput(
+export function commitOutput(
   config: Config,
   output: string | OutputRef,
   meta: CommitMeta,
   files: StagedFile[],
 ): Promise<Manifest> {
-  const out = runOutput(output);
-  const inputs = meta.inputs ?? (await recordedLineage(out));
-  const manifest = await commitStoredOutput(
-    out,
-    inputs ? { ...meta, inputs: inputs as unknown as Record<string, unknown>[] } : meta,
-    files,
-    openOutputsRegistry(config),
-  );
-  await wakeWaitingSensors(config, out.prefix);
-  return manifest;
+  return whilePublishing(`commit ${typeof output === 'string' ? output : output.prefix}`, async () => {
+    const out = runOutput(output);
+    const inputs = meta.inputs ?? (await recordedLineage(out));
+    const manifest = await commitStoredOutput(
+      out,
+      inputs ? { ...meta, inputs: inputs as unknown as Record<string, unknown>[] } : meta,
+      files,
+      openOutputsRegistry(config),
+    );
+    await wakeWaitingSensors(config, out.prefix);
+    return manifest;
+  });
 }
 
 /** Never fails the publish: a sensor that misses its signal finds the manifest at its next look. */

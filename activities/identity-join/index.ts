@@ -14,7 +14,13 @@ import type { IdentityJoinParams } from '../../pipelines/identity-join.js';
 import { ADDED_COLUMNS } from './types.js';
 import { joinUri, resolveDataset, storageFor } from '../../lib/storage/index.js';
 import type { Manifest } from '../../lib/storage/manifest.js';
-import { commitOutput, openRunOutput, putOutputFile, type StagedFile } from '../common/output.js';
+import {
+  commitOutput,
+  openRunOutput,
+  putOutputFile,
+  whilePublishing,
+  type StagedFile,
+} from '../common/output.js';
 import { runWorkUri } from '../common/work.js';
 import type { ActivityDeps } from '../common/deps.js';
 import { checkOutput } from '../common/quality.js';
@@ -377,21 +383,23 @@ export function createIdentityJoinActivities(deps: ActivityDeps) {
       report: IdentityJoinReport;
     }): Promise<Pick<Manifest, 'totals'>> {
       const { report } = input;
-      const checks = await checkOutput(config, {
-        pipeline: 'identity-join',
-        runDate: input.runDate,
-        output: input.output,
-        files: input.files,
-        checks: deps.checks,
-        report: { ...report, matchRate: report.rowsIn > 0 ? report.matchRate : null },
+      return whilePublishing(`checks of ${input.output}`, async () => {
+        const checks = await checkOutput(config, {
+          pipeline: 'identity-join',
+          runDate: input.runDate,
+          output: input.output,
+          files: input.files,
+          checks: deps.checks,
+          report: { ...report, matchRate: report.rowsIn > 0 ? report.matchRate : null },
+        });
+        const manifest = await commitOutput(
+          config,
+          input.output,
+          { pipeline: 'identity-join', runDate: input.runDate, report: { ...report, checks } },
+          input.files,
+        );
+        return { totals: manifest.totals };
       });
-      const manifest = await commitOutput(
-        config,
-        input.output,
-        { pipeline: 'identity-join', runDate: input.runDate, report: { ...report, checks } },
-        input.files,
-      );
-      return { totals: manifest.totals };
     },
   };
 }

@@ -14,7 +14,7 @@ import { checkOutput } from '../common/quality.js';
 import { previousHeartbeat } from '../common/heartbeat.js';
 import { batchFiles, groupBySize } from '../common/grouping.js';
 import { runWorkUri } from '../common/work.js';
-import { commitOutput, openRunOutput, putOutputFile } from '../common/output.js';
+import { commitOutput, openRunOutput, putOutputFile, whilePublishing } from '../common/output.js';
 import { requireColumns } from '../common/schema.js';
 import {
   expertsSql,
@@ -314,43 +314,45 @@ export function createSessionRankingActivities(deps: ActivityDeps) {
       top: number;
       report: Record<string, unknown>;
     }): Promise<MonthRanking> {
-      return withScratch(config, 'publish', (scratch) =>
-        withDuckDB(duckdbOptions(config, false), async (conn) => {
-          const locals = await stageAll(input.bucketFiles, scratch);
-          const sql = mergeSql({ bucketFiles: locals, year: input.year, top: input.top });
-          const rows = (await conn.runAndReadAll(sql)).getRowObjects();
-          const ranking = Object.fromEntries(MONTHS.map((m) => [m, [] as string[]])) as MonthRanking;
-          for (const row of rows) ranking[MONTHS[Number(row.month) - 1]!].push(String(row.user_id));
-          const parquet = path.join(scratch, 'ranking.parquet');
-          await conn.run(`COPY (${sql}) TO ${sqlString(parquet)} (FORMAT parquet)`);
-          const json = path.join(scratch, 'ranking.json');
-          await fs.writeFile(json, `${JSON.stringify(ranking)}\n`);
-          const files = [
-            await putOutputFile(input.output, json, 'ranking.json', 12),
-            await putOutputFile(input.output, parquet, 'ranking.parquet', rows.length),
-          ];
-          const ranked = MONTHS.map((m) => ranking[m].length > 0);
-          const last = ranked.lastIndexOf(true);
-          const checks = await checkOutput(config, {
-            pipeline: 'session-ranking',
-            runDate: input.runDate,
-            output: input.output,
-            files,
-            checks: deps.checks,
-            report: {
-              nonEmptyMonths: ranked.filter(Boolean).length,
-              gapMonths: last < 0 ? null : ranked.slice(0, last).filter((r) => !r).length,
-            },
-          });
-          await commitOutput(
-            config,
-            input.output,
-            { pipeline: 'session-ranking', runDate: input.runDate, report: { ...input.report, checks } },
-            files,
-          );
-          return ranking;
-        }),
-      );
+      const merging = () =>
+        withScratch(config, 'publish', (scratch) =>
+          withDuckDB(duckdbOptions(config, false), async (conn) => {
+            const locals = await stageAll(input.bucketFiles, scratch);
+            const sql = mergeSql({ bucketFiles: locals, year: input.year, top: input.top });
+            const rows = (await conn.runAndReadAll(sql)).getRowObjects();
+            const ranking = Object.fromEntries(MONTHS.map((m) => [m, [] as string[]])) as MonthRanking;
+            for (const row of rows) ranking[MONTHS[Number(row.month) - 1]!].push(String(row.user_id));
+            const parquet = path.join(scratch, 'ranking.parquet');
+            await conn.run(`COPY (${sql}) TO ${sqlString(parquet)} (FORMAT parquet)`);
+            const json = path.join(scratch, 'ranking.json');
+            await fs.writeFile(json, `${JSON.stringify(ranking)}\n`);
+            const files = [
+              await putOutputFile(input.output, json, 'ranking.json', 12),
+              await putOutputFile(input.output, parquet, 'ranking.parquet', rows.length),
+            ];
+            const ranked = MONTHS.map((m) => ranking[m].length > 0);
+            const last = ranked.lastIndexOf(true);
+            const checks = await checkOutput(config, {
+              pipeline: 'session-ranking',
+              runDate: input.runDate,
+              output: input.output,
+              files,
+              checks: deps.checks,
+              report: {
+                nonEmptyMonths: ranked.filter(Boolean).length,
+                gapMonths: last < 0 ? null : ranked.slice(0, last).filter((r) => !r).length,
+              },
+            });
+            await commitOutput(
+              config,
+              input.output,
+              { pipeline: 'session-ranking', runDate: input.runDate, report: { ...input.report, checks } },
+              files,
+            );
+            return ranking;
+          }),
+        );
+      return whilePublishing(`merge and publish ${input.output}`, merging);
     },
   };
 }

@@ -14,7 +14,7 @@ import { runSearchAttributes } from '../../lib/contracts/search-attributes.js';
 import { connectClient } from '../../lib/temporal.js';
 import { startSlackReceiver, type SlackReceiver } from '../helpers/slack-receiver.js';
 import { tempDir, testConfig } from '../helpers/temporal.js';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { killWorkerMidActivity, startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 
 const QUEUE = 'killed-worker-q';
 
@@ -109,17 +109,15 @@ test('SIGKILL of the worker running a heartbeating shard: the run completes else
   });
   const startedAt = Date.now();
   // A map shard that has heartbeated (its details name its worker) and is still running.
-  const victimIdentity = await waitFor('a running, heartbeating map shard', async () => {
-    const pending = (await handle.describe()).raw.pendingActivities ?? [];
-    const shard = pending.find(
-      (a) => a.activityType?.name === 'mapSessionFiles' && a.lastWorkerIdentity && a.lastHeartbeatTime,
-    );
-    return shard?.lastWorkerIdentity ?? undefined;
+  const victim = await killWorkerMidActivity({
+    handle,
+    workers,
+    activityTypes: ['mapSessionFiles'],
+    heartbeated: true,
+    timeoutMs: 90_000,
   });
-  const victim = workers.find((w) => w.identity === victimIdentity)!;
+  const victimIdentity = victim.identity;
   const survivor = workers.find((w) => w.identity !== victimIdentity)!;
-  expect(victim).toBeDefined();
-  await victim.kill();
   workers.splice(workers.indexOf(victim), 1);
 
   const result = (await handle.result()) as SessionRankingResult;

@@ -27,13 +27,11 @@ import { startRun } from '../../pipelines/runs.js';
 import { createBucket } from '../helpers/gcs.js';
 import { watchOutput } from '../helpers/output-watch.js';
 import { tempDir, testConfig } from '../helpers/temporal.js';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { killWorkerMidActivity, startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 
 const QUEUE = `publish-faults-${process.pid}`;
 const DATES = ['2024-05-01', '2024-05-02'] as const;
 const ROWS = 40_000;
-// temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
-const PENDING_ACTIVITY_STATE_STARTED = 2;
 
 let root: string;
 let data: string;
@@ -181,23 +179,13 @@ describe('faults while a re-run replaces a published output', () => {
 
     const watch = watchOutput(output, scratch);
     const handle = await start(DATES[0], output, 12);
-    const worker = workers.get('publish-faults-a')!;
-    // Frozen first, so what the server shows as running on it is really mid-way: then killed.
-    await waitFor('the worker frozen mid-shard, after the re-run put files', async () => {
-      if ((await filesOfRun(output, handle.firstExecutionRunId)).length === 0) return undefined;
-      worker.child.kill('SIGSTOP');
-      const pending = (await handle.describe()).raw.pendingActivities ?? [];
-      const inFlight = pending.some(
-        (a) =>
-          ['joinIdentityShard', 'joinIdentityBucket'].includes(a.activityType?.name ?? '') &&
-          Number(a.state) === PENDING_ACTIVITY_STATE_STARTED &&
-          a.lastWorkerIdentity === worker.identity,
-      );
-      if (inFlight) return true;
-      worker.child.kill('SIGCONT');
-      return undefined;
+    // Killed mid-shard, once the re-run has put files.
+    const worker = await killWorkerMidActivity({
+      handle,
+      workers: [workers.get('publish-faults-a')!],
+      activityTypes: ['joinIdentityShard', 'joinIdentityBucket'],
+      ready: async () => (await filesOfRun(output, handle.firstExecutionRunId)).length > 0,
     });
-    await worker.kill();
     workers.delete(worker.identity);
     await startWorker('publish-faults-b'); // takes over after the heartbeat timeout
     const rerun = await outcome(handle);
@@ -265,6 +253,32 @@ describe('faults while a re-run replaces a published output', () => {
     expect(seen.violations).toEqual([]);
     expect(seen.runsSeen).toContain(first.runId);
     await expectSound(output, rerun.runId, ROWS);
+  });
+});
+
+describe('a kill during the commit', () => {
+  test('a worker SIGKILLed while the run publishes: retried after the 30 s heartbeat timeout (not the 5-minute start-to-close), the output whole', async () => {
+    const output = path.join(root, 'out-commit-kill');
+    const handle = await start(DATES[1], output);
+    const victim = await killWorkerMidActivity({
+      handle,
+      workers: [...workers.values()],
+      activityTypes: ['publishIdentityJoin'],
+    });
+    const killedAt = Date.now();
+    workers.delete(victim.identity);
+    await startWorker('publish-faults-d');
+    const published = await outcome(handle);
+    expect(published.error).toBeUndefined();
+    expect(Date.now() - killedAt, 'retried within the heartbeat timeout').toBeLessThan(150_000);
+    const history = await handle.fetchHistory();
+    const retried = (history.events ?? [])
+      .map((e) => e.activityTaskStartedEventAttributes)
+      .filter((a) => a && (a.attempt ?? 1) > 1);
+    expect(retried.length, 'the publish ran again').toBeGreaterThan(0);
+    // The retried attempt's cause: the killed attempt's heartbeat timeout (4: TIMEOUT_TYPE_HEARTBEAT).
+    expect(retried.map((a) => a!.lastFailure?.timeoutFailureInfo?.timeoutType)).toContain(4);
+    await expectSound(output, published.runId, ROWS);
   });
 });
 

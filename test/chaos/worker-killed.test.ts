@@ -18,7 +18,7 @@ import { runSearchAttributes } from '../../lib/contracts/search-attributes.js';
 import { connectClient } from '../../lib/temporal.js';
 import { startSlackReceiver, type SlackReceiver } from '../helpers/slack-receiver.js';
 import { tempDir, testConfig } from '../helpers/temporal.js';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { killWorkerMidActivity, startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 
 const QUEUE = 'worker-lost-same-id-q';
 const IDENTITY = 'daybreak-worker-fixed';
@@ -105,15 +105,15 @@ test('a worker killed mid-shard and replaced under the same identity: the run co
     args: [{ runDate, params: buildParams(def, raw, { config: testConfig(), runDate }) }],
     typedSearchAttributes: runSearchAttributes('session-ranking', runDate),
   });
-  await waitFor('a running, heartbeating map shard', async () => {
-    const pending = (await handle.describe()).raw.pendingActivities ?? [];
-    return (
-      pending.some((a) => a.activityType?.name === 'mapSessionFiles' && a.lastHeartbeatTime) || undefined
-    );
+  const victim = await killWorkerMidActivity({
+    handle,
+    workers,
+    activityTypes: ['mapSessionFiles'],
+    heartbeated: true,
+    timeoutMs: 90_000,
   });
-  const victim = workers.pop()!;
+  workers.splice(workers.indexOf(victim), 1);
   const victimsScratch = () => fs.readdirSync(scratch).filter((n) => n.includes(`.p${victim.child.pid}.`));
-  await victim.kill();
   expect(victimsScratch().length, 'the killed task left its scratch behind').toBeGreaterThan(0);
   // The replacement comes back as the same worker, as a restarted container does.
   workers.push(await startWorkerProcess(IDENTITY, childEnv));

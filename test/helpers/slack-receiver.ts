@@ -24,7 +24,8 @@ export interface SlackReceiver {
   close(): Promise<void>;
 }
 
-export async function startSlackReceiver(): Promise<SlackReceiver> {
+/** Listens on `port` (0: a free one; a fixed one lets a test bring a "down" receiver up again). */
+export async function startSlackReceiver(port = 0): Promise<SlackReceiver> {
   const scripts = new Map<string, SlackAnswer[]>();
   const messages: ReceivedSlackMessage[] = [];
   const server = http.createServer((req, res) => {
@@ -44,14 +45,18 @@ export async function startSlackReceiver(): Promise<SlackReceiver> {
       res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers }).end(answer.body);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: (path = '/services/T000/B000/XXXX') => `http://127.0.0.1:${port}${path}`,
+    url: (path = '/services/T000/B000/XXXX') => `http://127.0.0.1:${bound}${path}`,
     messages,
     script(path, ...answers) {
       scripts.set(path, [...(scripts.get(path) ?? []), ...answers]);
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // keep-alive sockets too: closed means down
+      }),
   };
 }

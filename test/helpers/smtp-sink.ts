@@ -18,10 +18,15 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-/** Listens on `port` (0: a free one; a fixed one lets a test bring a "down" SMTP server up). */
-export async function startSmtpSink(port = 0): Promise<SmtpSink> {
+/**
+ * Listens on `port` (0: a free one; a fixed one lets a test bring a "down" SMTP server up).
+ * `closeTimeoutMs`: how long close() lets open (pooled) connections go on (smtp-server's 30 s by
+ * default); a short one makes close() a real outage at once.
+ */
+export async function startSmtpSink(port = 0, opts: { closeTimeoutMs?: number } = {}): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
   const server = new SMTPServer({
+    ...(opts.closeTimeoutMs !== undefined ? { closeTimeout: opts.closeTimeoutMs } : {}),
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,

@@ -1,7 +1,8 @@
 // Runs `node bin/daybreak.js worker` as a child process (its own identity and environment) and
-// waits until it polls.
+// waits until it polls; kills one while a given activity of a run is in flight on it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
 
 export interface WorkerProcess {
   identity: string;
@@ -26,10 +27,10 @@ export async function startWorkerProcess(
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`worker ${identity} did not start:\n${output}`)),
-      180_000,
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // no stray worker left polling later
+      reject(new Error(`worker ${identity} did not start:\n${output}`));
+    }, 180_000);
     const check = () => {
       if (output.includes(' polling ')) {
         clearTimeout(timer);
@@ -58,4 +59,62 @@ export async function startWorkerProcess(
       clearTimeout(timer);
     },
   };
+}
+
+// temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+const PENDING_ACTIVITY_STATE_STARTED = 2;
+
+export interface KillMidActivityOptions {
+  /** The run whose activity is to be caught in flight. */
+  handle: WorkflowHandle;
+  /** Candidates: the worker the server shows running the activity is the one killed. */
+  workers: readonly WorkerProcess[];
+  /** Activity types that count (e.g. `['mapSessionFiles']`). */
+  activityTypes: readonly string[];
+  /** Only once the activity, and every other of the run on its worker, has heartbeated (their details name the worker). */
+  heartbeated?: boolean;
+  /** Only once this also holds (e.g. the run has put a file). */
+  ready?: () => Promise<boolean>;
+  timeoutMs?: number;
+}
+
+/**
+ * Kills (SIGKILL) the worker while one of `activityTypes` of the run is in flight on it, as the
+ * server shows it: the worker is frozen (SIGSTOP) first and the activity confirmed still started
+ * on it a moment later, so the kill lands mid-activity, not just after it completed (a completion
+ * sent before the freeze has reached the server by then). Returns the killed worker.
+ */
+export async function killWorkerMidActivity(opts: KillMidActivityOptions): Promise<WorkerProcess> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  const inFlightOn = async (): Promise<{ worker: WorkerProcess; key: string } | undefined> => {
+    const started = ((await opts.handle.describe()).raw.pendingActivities ?? []).filter(
+      (a) => Number(a.state) === PENDING_ACTIVITY_STATE_STARTED,
+    );
+    for (const a of started) {
+      if (!opts.activityTypes.includes(a.activityType?.name ?? '')) continue;
+      const worker = opts.workers.find((w) => w.identity === a.lastWorkerIdentity);
+      if (!worker) continue;
+      // `heartbeated`: every task of the run on that worker has, so each lost attempt names it.
+      const onWorker = started.filter((o) => o.lastWorkerIdentity === worker.identity);
+      if (opts.heartbeated && !onWorker.every((o) => o.lastHeartbeatTime)) continue;
+      return { worker, key: onWorker.map((o) => `${o.activityId}/${o.attempt}`).join(',') };
+    }
+    return undefined;
+  };
+  for (;;) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${opts.activityTypes.join(' or ')} in flight on a worker`);
+    const seen = (opts.ready === undefined || (await opts.ready())) && (await inFlightOn());
+    if (seen) {
+      seen.worker.child.kill('SIGSTOP');
+      await new Promise((r) => setTimeout(r, 300));
+      const still = await inFlightOn();
+      if (still?.worker === seen.worker && still.key === seen.key) {
+        await seen.worker.kill(); // SIGKILL ends a stopped process too
+        return seen.worker;
+      }
+      seen.worker.child.kill('SIGCONT');
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

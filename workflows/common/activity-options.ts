@@ -18,6 +18,15 @@ export const shortActivity: ActivityOptions = {
   retry,
 };
 
+/**
+ * Publishing (checks, then the commit of the manifest): quick, but it heartbeats (whilePublishing
+ * in activities/common/output.ts), so a worker killed mid-commit is retried after 30 s, not 5 min.
+ */
+export const publishActivity: ActivityOptions = {
+  ...shortActivity,
+  heartbeatTimeout: '30s',
+};
+
 /** Heavy DuckDB work on a shard: heartbeats at least every 30 s. */
 export const shardActivity: ActivityOptions = {
   startToCloseTimeout: '4h',
