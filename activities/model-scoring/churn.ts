@@ -13,7 +13,7 @@ import { usableRules } from '../../lib/identity/blocking.js';
 import { usableComparisons } from '../../lib/identity/comparisons.js';
 import { connectedComponents } from '../../lib/identity/components.js';
 import { buildCandidates, DEFAULT_MAX_BLOCK_SIZE } from '../../lib/identity/engine.js';
-import type { FieldPresence } from '../../lib/identity/fields.js';
+import { FIELD_NAMES, type FieldPresence } from '../../lib/identity/fields.js';
 import { assignIdentityIds } from '../../lib/identity/identity-ids.js';
 import { modelComparisons, modelRules, scoreSql, type IdentityModel } from '../../lib/identity/model.js';
 import { prepareRecords } from '../../lib/identity/prepare.js';
@@ -30,18 +30,8 @@ export interface IdentityChurn {
   churn: { smallestRecord: number; persistent: number };
 }
 
-/** The person fields an edit replaces (record_id, source and updated_at stay). */
-const PERSON_FIELDS = [
-  'first_name',
-  'last_name',
-  'email',
-  'phone',
-  'dob',
-  'address_line',
-  'city',
-  'state',
-  'zip',
-];
+/** The person fields an edit replaces (record_id, source and updated_at stay): every comparison field. */
+const PERSON_FIELDS = FIELD_NAMES;
 
 /** Table `churn_d2`: `churn_d1` with `pct`% of records changed (`churn_same`: the unchanged ids). */
 async function deriveNextDay(conn: DuckDBConnection, pct: number, columns: string[]): Promise<void> {
