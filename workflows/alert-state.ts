@@ -3,9 +3,12 @@
 // sender is delivering it; expires after its lease, so a sender that died does not silence the
 // class) or a delivery (the class is open for the window: the same class is suppressed). Only a
 // delivered alert suppresses the next ones: an alert no channel took is released and retried.
-// `resolveAlerts` returns the delivered classes (send "resolved" when any) and ends it. Temporal
+// `resolveAlerts` returns the delivered classes (send "resolved" when any) and ends it; a class
+// still being delivered is waited for (up to RESOLVE_WAITS_FOR_CLAIM_MS) first, so a run that
+// succeeds while its worker-lost alert is on its way resolves that alert instead of leaving it
+// open for the window. Temporal
 // keeps it across worker restarts and serialises concurrent updates from every worker.
-import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, setHandler } from '@temporalio/workflow';
 import {
   alertDeliveredUpdate,
   claimAlertUpdate,
@@ -13,6 +16,9 @@ import {
   releaseAlertUpdate,
   resolveAlertsUpdate,
 } from '../lib/contracts/alert-state.js';
+
+/** Longest a resolve waits for a claimed class's delivery: inside the resolve activity's timeout. */
+export const RESOLVE_WAITS_FOR_CLAIM_MS = 90_000;
 
 export interface AlertStateInput {
   windowMs: number;
@@ -47,7 +53,11 @@ export async function alertState(input: AlertStateInput): Promise<string[]> {
     classes.set(errorClass, { at: Date.now(), delivered: true, leaseMs: 0 });
     return true;
   });
-  setHandler(resolveAlertsUpdate, () => {
+  const deliveryUnderWay = () => [...classes.values()].some((s) => !s.delivered && isLive(s));
+  setHandler(resolveAlertsUpdate, async () => {
+    // Histories from before this wait replay without it (it adds a timer).
+    if (deliveryUnderWay() && patched('resolve-waits-for-claims'))
+      await condition(() => !deliveryUnderWay(), RESOLVE_WAITS_FOR_CLAIM_MS);
     resolved = [...classes].filter(([, s]) => s.delivered).map(([cls]) => cls);
     classes.clear();
     return resolved;
