@@ -15,6 +15,7 @@ import { connectClient } from '../../lib/temporal.js';
 import { startSlackReceiver, type SlackReceiver } from '../helpers/slack-receiver.js';
 import { tempDir, testConfig } from '../helpers/temporal.js';
 import { killWorkerMidActivity, startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { waitFor } from '../helpers/wait.js';
 
 const QUEUE = 'killed-worker-q';
 
@@ -74,20 +75,6 @@ afterAll(async () => {
 });
 
 const slackWith = (needle: string) => slack.messages.filter((m) => m.payload.text.includes(needle));
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 test('SIGKILL of the worker running a heartbeating shard: the run completes elsewhere and a worker-lost alert names it', async () => {
   const def = PIPELINES.get('session-ranking');

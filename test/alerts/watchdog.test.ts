@@ -11,6 +11,7 @@ import { createWorker } from '../../workers/worker.js';
 import { startSlackReceiver, type SlackReceiver } from '../helpers/slack-receiver.js';
 import { tempDir, testConfig } from '../helpers/temporal.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { waitFor } from '../helpers/wait.js';
 
 const exec = promisify(execFile);
 const QUEUE = 'watched-q';
@@ -63,16 +64,6 @@ afterAll(async () => {
 
 const slackWith = (needle: string) => slack.messages.filter((m) => m.payload.text.includes(needle));
 
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 test('alerts when the last worker of a queue stops, once, and resolves when one is back', async () => {
   // The watchdog's own worker serves another queue and outlives the watched workers.
   const config = testConfig({ ...env, DAYBREAK_TASK_QUEUE: WATCH_QUEUE });
@@ -105,6 +96,7 @@ test('alerts when the last worker of a queue stops, once, and resolves when one 
   const alert = await waitFor(
     'the no-workers alert',
     () => slackWith(`NO WORKERS on task queue ${QUEUE}`)[0],
+    60_000,
   );
   // Not before the threshold: the dead worker's poller entry lingers but its lastAccessTime ages.
   expect(alert.at - stoppedAt).toBeGreaterThanOrEqual(5_000);
@@ -126,6 +118,7 @@ test('alerts when the last worker of a queue stops, once, and resolves when one 
   const back = await waitFor(
     'the resolved message',
     () => slackWith(`RESOLVED workers back on task queue ${QUEUE}`)[0],
+    60_000,
   );
   expect(back.payload.text).toContain('daybreak-worker-b');
   expect(back.payload.text).toContain('Resolves: NoWorkers');

@@ -28,6 +28,7 @@ import { createBucket } from '../helpers/gcs.js';
 import { watchOutput } from '../helpers/output-watch.js';
 import { tempDir, testConfig } from '../helpers/temporal.js';
 import { killWorkerMidActivity, startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { waitFor } from '../helpers/wait.js';
 
 const QUEUE = `publish-faults-${process.pid}`;
 const DATES = ['2024-05-01', '2024-05-02'] as const;
@@ -138,20 +139,6 @@ function rootCause(error: unknown): ApplicationFailure {
   return c as ApplicationFailure;
 }
 
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Names under `prefix` that carry the run's tag (its files being put). */
 async function filesOfRun(prefix: string, runId: string): Promise<string[]> {
   const tag = runTag(runId);
@@ -241,8 +228,11 @@ describe('faults while a re-run replaces a published output', () => {
 
     const watch = watchOutput(output, scratch);
     const handle = await start(DATES[0], output);
-    await waitFor('an object of the re-run', async () =>
-      (await filesOfRun(output, handle.firstExecutionRunId)).length ? true : undefined,
+    await waitFor(
+      'an object of the re-run',
+      async () => ((await filesOfRun(output, handle.firstExecutionRunId)).length ? true : undefined),
+      120_000,
+      20,
     );
     await emulator.stop();
     await new Promise((r) => setTimeout(r, 2_000));

@@ -19,6 +19,7 @@ import { connectClient } from '../../lib/temporal.js';
 import { startSlackReceiver, type SlackReceiver } from '../helpers/slack-receiver.js';
 import { tempDir, testConfig } from '../helpers/temporal.js';
 import { killWorkerMidActivity, startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { waitFor } from '../helpers/wait.js';
 
 const QUEUE = 'worker-lost-same-id-q';
 const IDENTITY = 'daybreak-worker-fixed';
@@ -75,20 +76,6 @@ afterAll(async () => {
   await client?.connection.close();
   await Promise.all([slack?.close(), server?.stop()]);
 });
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 test('a worker killed mid-shard and replaced under the same identity: the run completes and one worker-lost alert is sent', async () => {
   const def = PIPELINES.get('session-ranking');

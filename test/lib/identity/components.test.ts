@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { connectedComponents } from '../../../lib/identity/components.js';
 import { unionFindClusters } from '../../helpers/union-find.js';
+import { seededRandom } from '../../helpers/random.js';
 
 let db: DuckDBInstance;
 let conn: DuckDBConnection;
@@ -16,16 +17,6 @@ afterAll(() => {
   conn?.closeSync();
   db?.closeSync();
 });
-
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function check(ids: string[], edges: [string, string][]): Promise<number> {
   await conn.run('CREATE OR REPLACE TABLE nodes (record_id VARCHAR)');
@@ -51,7 +42,7 @@ async function check(ids: string[], edges: [string, string][]): Promise<number> 
 
 test('random sparse graphs', async () => {
   for (const seed of [1, 2, 3]) {
-    const r = rng(seed);
+    const r = seededRandom(seed);
     const ids = Array.from({ length: 3000 }, (_, i) => `r${String(i).padStart(5, '0')}`);
     const edges: [string, string][] = [];
     for (let i = 0; i < 2500; i++) {
@@ -64,7 +55,7 @@ test('random sparse graphs', async () => {
 });
 
 test('a long chain with shuffled ids converges in few rounds (pointer jumping)', async () => {
-  const r = rng(9);
+  const r = seededRandom(9);
   const ids = Array.from({ length: 2000 }, (_, i) => `c${String(i).padStart(5, '0')}`);
   const order = [...ids].sort(() => r() - 0.5);
   const edges = order.slice(1).map((id, i) => [order[i]!, id] as [string, string]);

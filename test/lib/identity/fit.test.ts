@@ -10,17 +10,7 @@ import {
   solveSpd,
   type Pattern,
 } from '../../../lib/identity/fit.js';
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../helpers/random.js';
 
 function draw(r: () => number, probs: number[]): number {
   let x = r();
@@ -36,7 +26,7 @@ function spread(n: number, first: number): number[] {
 }
 
 test('EM recovers m, u and lambda from unlabelled pairs', () => {
-  const r = rng(42);
+  const r = seededRandom(42);
   const trueM = COMPARISONS.map((c) => spread(c.levels.length, 0.85));
   const trueU = COMPARISONS.map((c) => [...spread(c.levels.length, 0.1)].reverse());
   const lambda = 0.3;
@@ -63,7 +53,7 @@ test('EM recovers m, u and lambda from unlabelled pairs', () => {
 });
 
 test('Newton recovers logistic weights from labelled pairs', () => {
-  const r = rng(7);
+  const r = seededRandom(7);
   const trueW = COMPARISONS.map((c) =>
     [...c.levels, 'missing'].map((_, j, a) => (j === a.length - 1 ? 0 : 2 - j)),
   );

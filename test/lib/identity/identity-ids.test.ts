@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { assignIdentityIds, mintedId } from '../../../lib/identity/identity-ids.js';
 import { compareAge, expectedIdentities, type Alias } from '../../helpers/identity-ids-oracle.js';
+import { seededRandom } from '../../helpers/random.js';
 
 let db: DuckDBInstance;
 let conn: DuckDBConnection;
@@ -17,16 +18,6 @@ afterAll(() => {
   conn?.closeSync();
   db?.closeSync();
 });
-
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const values = (rows: string[][]) => rows.map((r) => `(${r.map((v) => `'${v}'`).join(', ')})`).join(', ');
 
@@ -166,7 +157,7 @@ describe('the rule on hand-made days', () => {
 describe('random days against the independent computation', () => {
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     test(`seed ${seed}: five days of small clusters, records coming and going`, async () => {
-      const rand = rng(seed);
+      const rand = seededRandom(seed);
       let previous: Map<string, string> | undefined;
       let aliases: Alias[] | undefined;
       let next = 0;
