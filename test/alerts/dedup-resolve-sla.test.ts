@@ -159,6 +159,8 @@ test('an SLA that passes while the run is going alerts once (on its route) and t
   expect(await metric('daybreak_sla_missed_total', { pipeline: 'session-ranking' })).toBe(1);
 });
 
+const SLA_SECONDS = 5;
+
 test('schedules: the SLA counts from the scheduled time; a backfilled run (started after its deadline) raises none', async () => {
   const queue = `${env.config.DAYBREAK_TASK_QUEUE}-sched`;
   const def = PIPELINES.get('session-ranking');
@@ -178,21 +180,24 @@ test('schedules: the SLA counts from the scheduled time; a backfilled run (start
           },
         ],
         typedSearchAttributes: runSearchAttributes('session-ranking', runDate),
-        memo: { slaSeconds: 1, alertRoute: 'slack-only' },
+        // Longer than the server may take from a schedule's nominal time to the run's start when
+        // loaded (a 1 s SLA made the triggered run count as started late: no alert, a flake).
+        memo: { slaSeconds: SLA_SECONDS, alertRoute: 'slack-only' },
       },
     });
   const triggered = await schedule('now', '2025-04-05');
   const backfilled = await schedule('old', '2025-04-06');
   try {
+    const triggeredAt = Date.now();
     await triggered.trigger();
     const midnight = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z').getTime() - 86_400_000;
     await backfilled.backfill({ start: new Date(midnight - 60_000), end: new Date(midnight + 60_000) });
-    // Both runs exist before any worker polls; the triggered one is then past its 1 s SLA.
+    // Both runs exist before any worker polls; the triggered one is then past its SLA.
     const runsOf = async (sched: typeof triggered) => (await sched.describe()).info.recentActions.length;
     for (let i = 0; i < 50 && ((await runsOf(triggered)) < 1 || (await runsOf(backfilled)) < 1); i++) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, Math.max(0, triggeredAt + (SLA_SECONDS + 1) * 1000 - Date.now())));
     const worker = await createWorker({ config: env.config, taskQueue: queue });
     const running = worker.run();
     try {
