@@ -18,7 +18,10 @@ export class RespPipe {
   private tail = '';
   private firstError: string | undefined;
   private failure: Error | undefined;
+  /** Flushes waiting for replies: woken by every reply and by a failure. */
   private waiters: Array<() => void> = [];
+  /** Writes waiting for 'drain': woken by a failure only (a reply must not undo the backpressure). */
+  private drainWaiters: Array<() => void> = [];
 
   private constructor(
     private readonly socket: net.Socket,
@@ -31,9 +34,9 @@ export class RespPipe {
     socket.setEncoding('latin1');
     socket.on('data', (data: string) => this.onData(data));
     socket.on('error', (err) => this.fail(err));
-    socket.on('close', () => {
-      if (this.received < this.expected) this.fail(new Error('Redis connection closed during a bulk load'));
-    });
+    // A close is a failure even with nothing owed: the next write could never be sent (close()
+    // removes this listener first, so a pipe closed here on purpose does not count).
+    socket.on('close', () => this.fail(new Error('Redis connection closed during a bulk load')));
   }
 
   /** Connects to a redis:// or rediss:// URL (user, password and /db honoured). */
@@ -72,6 +75,9 @@ export class RespPipe {
 
   private fail(err: Error): void {
     this.failure ??= err;
+    const ds = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const d of ds) d();
     this.wake();
   }
 
@@ -91,20 +97,21 @@ export class RespPipe {
   async write(resp: string, commands: number): Promise<void> {
     this.check();
     this.expected += commands;
-    if (!this.socket.write(resp, 'utf8')) {
-      await new Promise<void>((resolve, reject) => {
-        const onDrain = () => {
-          this.socket.off('close', onClose);
-          resolve();
-        };
-        const onClose = () => {
-          this.socket.off('drain', onDrain);
-          reject(this.failure ?? new Error('Redis connection closed during a bulk load'));
-        };
-        this.socket.once('drain', onDrain);
-        this.socket.once('close', onClose);
-      });
-    }
+    if (this.socket.write(resp, 'utf8')) return;
+    // Wait for 'drain' or for any failure (error, close, the stall watchdog): a socket that closed
+    // before this write never drains and never closes again, so 'close' alone could wait forever.
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.drainWaiters = this.drainWaiters.filter((d) => d !== done);
+        resolve();
+      };
+      this.socket.once('drain', done);
+      this.drainWaiters.push(done);
+      if (this.failure || this.socket.destroyed)
+        this.fail(new Error('Redis connection closed during a bulk load'));
+    });
+    this.check();
   }
 
   /** Waits until every command sent has been answered; throws on the first error reply. */

@@ -3,7 +3,7 @@
 // heartbeats say all is well. Against a real redis-server: CLIENT PAUSE WRITE stalls the writes.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { withRedisRecovery } from '../../../activities/feature-sync/redis.js';
+import { isRedisOutage, withRedisRecovery } from '../../../activities/feature-sync/redis.js';
 import { ErrorType } from '../../../lib/errors.js';
 import { RespPipe, respCommand } from '../../../lib/features/resp-pipe.js';
 import { redisProcess, type RedisProcess } from '../../helpers/redis-process.js';
@@ -40,6 +40,37 @@ test('a bulk load whose server stops answering fails as an outage after the stal
     expect(Date.now() - t0).toBeLessThan(3_000);
   } finally {
     pipe.close();
+  }
+});
+
+test('a pipe whose Redis died before its first command fails the next write as an outage, not never', async () => {
+  // CI's hang (feature-store-redis-loss): a load shard opened its pipe, Redis was killed before the
+  // shard sent anything, and the shard's first big write waited for a 'drain' or 'close' that had
+  // already happened: no error, no reply owed, so no watchdog either.
+  const pipe = await RespPipe.open(redis.url, { stallMs: 400 });
+  try {
+    await redis.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 200)); // the socket's close arrives with nothing owed
+    const big = respCommand('SET', 'dead:a', 'x'.repeat(4 << 20)); // more than the socket buffers at once
+    const t0 = Date.now();
+    const err = await Promise.race([
+      pipe.write(big, 1).then(
+        () => pipe.flush(),
+        (e: unknown) => {
+          throw e;
+        },
+      ),
+      new Promise((r) => setTimeout(() => r('still waiting'), 5_000)),
+    ]).then(
+      (v) => v,
+      (e: unknown) => e as Error,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect(isRedisOutage(err)).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(3_000);
+  } finally {
+    pipe.close();
+    await redis.start();
   }
 });
 
