@@ -48,7 +48,9 @@ async function updateState<R>(
 /** True when this (scope, class) has no alert delivered in the window nor being sent: the caller sends it. */
 export function claimAlert(client: Client, key: DedupKey): Promise<boolean> {
   return updateState(client, key, (h) =>
-    h.executeUpdate(claimAlertUpdate, { args: [{ errorClass: key.errorClass, leaseMs: CLAIM_LEASE_MS }] }),
+    h.executeUpdate(claimAlertUpdate, {
+      args: [{ errorClass: key.errorClass, leaseMs: CLAIM_LEASE_MS, claimant: key.claimant }],
+    }),
   );
 }
 

@@ -21,6 +21,8 @@ export interface AlertContext {
   taskQueue: string;
   log?: AlertLogger;
   deliver?: DeliverOptions;
+  /** The sender, the same on each of its attempts (see DedupKey.claimant). */
+  claimant?: string;
 }
 
 export interface RaiseResult {
@@ -62,6 +64,7 @@ function dedupKey(ctx: AlertContext, scope: string, errorClass: string): DedupKe
     scope,
     errorClass,
     windowMs: ctx.config.ALERT_DEDUP_WINDOW_MINUTES * 60_000,
+    claimant: ctx.claimant,
   };
 }
 

@@ -65,6 +65,12 @@ export interface DedupKey {
   scope: string;
   errorClass: string;
   windowMs: number;
+  /**
+   * Who sends it: the same alerting activity on every attempt (`<workflowId>/<runId>/<activityId>`).
+   * A retry of a sender that died mid-delivery takes its own claim over instead of being
+   * suppressed by it.
+   */
+  claimant?: string;
 }
 
 /** What the durable redelivery of an alert carries (workflows/alert-redelivery.ts). */

@@ -29,6 +29,8 @@ interface ClassState {
   /** Delivered (open for the window), or only claimed until `at + leaseMs`. */
   delivered: boolean;
   leaseMs: number;
+  /** The sender holding a claim (absent: an older sender, whose claim nobody can take over). */
+  claimant?: string;
 }
 
 export async function alertState(input: AlertStateInput): Promise<string[]> {
@@ -37,9 +39,14 @@ export async function alertState(input: AlertStateInput): Promise<string[]> {
   const expiresAt = (s: ClassState) => s.at + (s.delivered ? input.windowMs : s.leaseMs);
   const isLive = (s: ClassState | undefined) => s !== undefined && Date.now() < expiresAt(s);
 
-  setHandler(claimAlertUpdate, ({ errorClass, leaseMs }) => {
-    if (isLive(classes.get(errorClass))) return false;
-    classes.set(errorClass, { at: Date.now(), delivered: false, leaseMs });
+  setHandler(claimAlertUpdate, ({ errorClass, leaseMs, claimant }) => {
+    const current = classes.get(errorClass);
+    // A retry of the sender that holds the claim (it died after a channel took the alert, before
+    // the delivery was recorded) sends again: without this the class stayed claimed, the retry
+    // was suppressed and the resolve found nothing delivered (soak finding B).
+    const ownRetry = claimant !== undefined && current?.delivered === false && current.claimant === claimant;
+    if (isLive(current) && !ownRetry) return false;
+    classes.set(errorClass, { at: Date.now(), delivered: false, leaseMs, claimant });
     return true;
   });
   setHandler(alertDeliveredUpdate, (errorClass) => {

@@ -32,6 +32,12 @@ import type { QueueHealth, RunFailureInput, RunRef, SlaMissedInput, WatchdogInpu
 
 export type { QueueHealth, RunFailureInput, RunRef, SlaMissedInput, WatchdogInput } from './types.js';
 
+/** This alerting activity, the same on each of its attempts. */
+function claimantOf(info: Context['info']): string | undefined {
+  const run = info.workflowExecution;
+  return run ? `${run.workflowId}/${run.runId}/${info.activityId}` : undefined;
+}
+
 function alertContext(deps: ActivityDeps): AlertContext {
   const ctx = Context.current();
   // Alert state and redelivery workflows run on the pipeline queue: the lane serves activities only.
@@ -40,6 +46,7 @@ function alertContext(deps: ActivityDeps): AlertContext {
     client: ctx.client,
     taskQueue: pipelineTaskQueue(ctx.info.taskQueue),
     log: ctx.log,
+    claimant: claimantOf(ctx.info),
   };
 }
 

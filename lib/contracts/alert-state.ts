@@ -6,9 +6,10 @@ import { defineUpdate } from '@temporalio/workflow';
  * Claims the sending of an alert of an error class: true when none was delivered in the window and
  * no other sender holds an unexpired claim (send it, then `alertDelivered` or `releaseAlert`).
  */
-export const claimAlertUpdate = defineUpdate<boolean, [{ errorClass: string; leaseMs: number }]>(
-  'claimAlert',
-);
+export const claimAlertUpdate = defineUpdate<
+  boolean,
+  [{ errorClass: string; leaseMs: number; claimant?: string }]
+>('claimAlert');
 /** A channel delivered the claimed alert: it is now open for the window (the same class is suppressed). */
 export const alertDeliveredUpdate = defineUpdate<void, [string]>('alertDelivered');
 /** No channel delivered the claimed alert: drop the claim, so the next sender (or a retry) sends it. */
