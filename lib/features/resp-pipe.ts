@@ -10,6 +10,8 @@ export { respCommand } from './resp.js';
 /** Longest a pipe with replies outstanding waits for the next byte before it calls the server stalled. */
 export const DEFAULT_STALL_MS = 60_000;
 
+const closedDuringLoad = () => new Error('Redis connection closed during a bulk load');
+
 export class RespPipe {
   private expected = 0;
   private lastDataAt = Date.now();
@@ -36,7 +38,7 @@ export class RespPipe {
     socket.on('error', (err) => this.fail(err));
     // A close is a failure even with nothing owed: the next write could never be sent (close()
     // removes this listener first, so a pipe closed here on purpose does not count).
-    socket.on('close', () => this.fail(new Error('Redis connection closed during a bulk load')));
+    socket.on('close', () => this.fail(closedDuringLoad()));
   }
 
   /** Connects to a redis:// or rediss:// URL (user, password and /db honoured). */
@@ -108,8 +110,7 @@ export class RespPipe {
       };
       this.socket.once('drain', done);
       this.drainWaiters.push(done);
-      if (this.failure || this.socket.destroyed)
-        this.fail(new Error('Redis connection closed during a bulk load'));
+      if (this.failure || this.socket.destroyed) this.fail(closedDuringLoad());
     });
     this.check();
   }
