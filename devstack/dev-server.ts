@@ -3,10 +3,11 @@
 // free: readiness is of this child, never of another process already answering there.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { requireFreePort } from './ports.js';
+import { freePort, requireFreePort } from './ports.js';
+
+export { freePort };
 
 /** Custom search attributes every Daybreak run sets (see lib/contracts/search-attributes.ts). */
 export const DEV_SERVER_SEARCH_ATTRIBUTES = { Pipeline: 'Keyword', RunDate: 'Datetime' } as const;
@@ -51,18 +52,6 @@ export interface DevServer {
   process: ChildProcess;
   /** SIGTERM, then SIGKILL after `killAfterMs` (default 10 s) if it has not exited. */
   stop(killAfterMs?: number): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The last lines of the server's log, for an error that says why it stopped. */
