@@ -80,6 +80,22 @@ export async function raiseAlert(
   alert: Alert,
   routeName?: string,
 ): Promise<RaiseResult> {
+  return (await claimThenRaiseAlert(ctx, scope, dedupClass, alert, routeName)).delivery;
+}
+
+/**
+ * raiseAlert in two steps: resolves once the (scope, class) is claimed, or found delivered, with
+ * the delivery still going. A caller that must not wait for the channels (a retried attempt's
+ * worker-lost alert) still has the class open in the alert state, so a success that follows at
+ * once waits for the delivery and resolves it.
+ */
+export async function claimThenRaiseAlert(
+  ctx: AlertContext,
+  scope: string,
+  dedupClass: string,
+  alert: Alert,
+  routeName?: string,
+): Promise<{ delivery: Promise<RaiseResult> }> {
   const key = dedupKey(ctx, scope, dedupClass);
   if (!(await claimAlert(ctx.client, key))) {
     alertsSuppressed.inc({ kind: alert.kind });
@@ -88,8 +104,17 @@ export async function raiseAlert(
       kind: alert.kind,
       errorClass: dedupClass,
     });
-    return { sent: false, channels: [] };
+    return { delivery: Promise.resolve({ sent: false, channels: [] }) };
   }
+  return { delivery: deliverClaimed(ctx, key, alert, routeName) };
+}
+
+async function deliverClaimed(
+  ctx: AlertContext,
+  key: DedupKey,
+  alert: Alert,
+  routeName: string | undefined,
+): Promise<RaiseResult> {
   const enriched = enrichAlert(ctx.config, alert);
   let channels: ChannelResult[];
   try {

@@ -9,7 +9,7 @@ import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { previousHeartbeatWorker, workerIdentityStorage } from '../activities/common/heartbeat.js';
 import { asUnreadableInput } from '../activities/common/staging.js';
-import { raiseAlert, runScope } from '../alerts/service.js';
+import { claimThenRaiseAlert, runScope, type RaiseResult } from '../alerts/service.js';
 import type { Config } from '../lib/config.js';
 import { attemptLogStep, logsCommandLine } from '../lib/contracts/attempt-log.js';
 import { parseRunWorkflowId } from '../lib/contracts/run-id.js';
@@ -43,26 +43,82 @@ function recordResultVolumes(pipeline: string, result: unknown): void {
   if (typeof r.bytesWritten === 'number') recordBytes(pipeline, 'write', r.bytesWritten);
 }
 
+/** What a retried attempt learned about the attempt before it: lost with its worker, or not. */
+interface LostAttempt {
+  previous: string;
+  memo: Record<string, unknown>;
+}
+
 /**
- * On attempt > 1: when the previous attempt ended in a heartbeat timeout, the worker running it
- * died (or hung) mid-activity. The cause decides, not a change of worker identity: a restarted
- * container (same hostname and pid) or a fixed DAYBREAK_WORKER_IDENTITY comes back as itself.
+ * How long a retried attempt waits for the check and the alert's claim before it runs: well
+ * inside its heartbeat timeout, which is running meanwhile.
  */
-async function detectLostWorker(config: Config, identity: string): Promise<void> {
+const DETECTION_BOUND_MS = 10_000;
+
+function detectionDeadline(heartbeatTimeoutMs: number | undefined): number {
+  return Date.now() + Math.min(DETECTION_BOUND_MS, (heartbeatTimeoutMs ?? Infinity) / 3);
+}
+
+/** `promise`, or a rejection once `ms` have passed (the call itself is left to finish). */
+function withinMs<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(ms)} ms`)), Math.max(0, ms));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * On attempt > 1: whether the previous attempt ended in a heartbeat timeout, i.e. the worker
+ * running it died (or hung) mid-activity. The cause decides, not a change of worker identity: a
+ * restarted container (same hostname and pid) or a fixed DAYBREAK_WORKER_IDENTITY comes back as
+ * itself. Asked before the attempt runs (once it completes, the server no longer shows the cause)
+ * and retried within a bound, so a server that is briefly away (a restart) does not swallow it.
+ */
+async function findLostAttempt(deadline: number): Promise<LostAttempt | undefined> {
+  const ctx = Context.current();
+  const { info } = ctx;
+  const execution = info.workflowExecution;
+  if (info.attempt <= 1 || !execution) return undefined;
+  for (let delayMs = 200, tries = 1; ; tries++, delayMs = Math.min(delayMs * 2, 2_000)) {
+    try {
+      const description = await withinMs(
+        deadline - Date.now(),
+        ctx.client.workflow.getHandle(execution.workflowId, execution.runId).describe(),
+      );
+      const pending = description.raw.pendingActivities?.find((a) => a.activityId === info.activityId);
+      if (pending?.lastFailure?.timeoutFailureInfo?.timeoutType !== TIMEOUT_TYPE_HEARTBEAT) return undefined;
+      return {
+        // The last heartbeat names the worker that ran the lost attempt (none: lost before its first).
+        previous: previousHeartbeatWorker(info.heartbeatDetails) ?? 'unknown (no heartbeat)',
+        memo: (description.memo ?? {}) as Record<string, unknown>,
+      };
+    } catch (err) {
+      if (Date.now() + delayMs > deadline) {
+        ctx.log.warn('worker-lost check failed: a lost previous attempt may go unreported', {
+          tries,
+          error: String(err),
+        });
+        return undefined;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
+/** The "worker lost" count and alert for an attempt found lost: resolves once the alert is claimed. */
+async function reportLostWorker(
+  config: Config,
+  identity: string,
+  lost: LostAttempt,
+): Promise<{ delivery: Promise<RaiseResult> }> {
   const ctx = Context.current();
   const info = ctx.info;
-  if (info.attempt <= 1) return;
-  const execution = info.workflowExecution;
-  if (!execution) return;
-  const description = await ctx.client.workflow.getHandle(execution.workflowId, execution.runId).describe();
-  const pending = description.raw.pendingActivities?.find((a) => a.activityId === info.activityId);
-  if (pending?.lastFailure?.timeoutFailureInfo?.timeoutType !== TIMEOUT_TYPE_HEARTBEAT) return;
-  // The last heartbeat names the worker that ran the lost attempt (none: lost before its first).
-  const previous = previousHeartbeatWorker(info.heartbeatDetails) ?? 'unknown (no heartbeat)';
+  const execution = info.workflowExecution!;
+  const { previous, memo } = lost;
   const { pipeline = info.workflowType ?? 'unknown', runDate } = parseRunWorkflowId(execution.workflowId);
   workersLost.inc({ pipeline: pipelineLabel(pipeline) });
-  const memo = (description.memo ?? {}) as Record<string, unknown>;
-  await raiseAlert(
+  return claimThenRaiseAlert(
     { config, client: ctx.client, taskQueue: info.taskQueue, log: ctx.log },
     runScope(pipeline, runDate),
     `WorkerLost:${previous}`,
@@ -96,18 +152,31 @@ async function detectLostWorker(config: Config, identity: string): Promise<void>
   );
 }
 
+/**
+ * Before a retried attempt runs: was the attempt before it lost with its worker? Then count it and
+ * claim the alert (both bounded by one deadline); the channels deliver beside the attempt. Never
+ * fails the attempt.
+ */
+async function checkPreviousAttempt(config: Config, identity: string): Promise<void> {
+  const ctx = Context.current();
+  const deadline = detectionDeadline(ctx.info.heartbeatTimeoutMs);
+  const lost = await workerIdentityStorage.run(identity, () => findLostAttempt(deadline));
+  if (!lost) return;
+  const claimed = workerIdentityStorage.run(identity, () => reportLostWorker(config, identity, lost));
+  claimed
+    .then(({ delivery }) => delivery)
+    .catch((err: unknown) => ctx.log.warn('worker-lost alert failed', { error: String(err) }));
+  // A claim still going at the deadline finishes beside the attempt (its failure is logged above).
+  await withinMs(deadline - Date.now(), claimed).catch(() => undefined);
+}
+
 export function observingActivityInterceptor(config: Config, identity: string): ActivityInterceptorsFactory {
   return (ctx) => ({
     inbound: {
       async execute(input, next) {
         const info = ctx.info;
         const pipeline = pipelineLabel(parseRunWorkflowId(info.workflowExecution?.workflowId).pipeline);
-        if (info.attempt > 1) {
-          // Never delays or fails the activity itself.
-          void workerIdentityStorage
-            .run(identity, () => detectLostWorker(config, identity))
-            .catch((err: unknown) => ctx.log.warn('worker-lost check failed', { error: String(err) }));
-        }
+        if (info.attempt > 1) await checkPreviousAttempt(config, identity);
         const stop = activityDuration.startTimer({ activity: info.activityType, pipeline });
         const attemptLog = openAttemptLog(config, identity, info);
         try {

@@ -3,6 +3,7 @@
 // SIGINT/SIGTERM: in-flight activities finish or heartbeat out, then the process exits.
 import os from 'node:os';
 import { NativeConnection, Runtime, Worker, type LogEntry } from '@temporalio/worker';
+import type { ClientInterceptors } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { createAlertActivities } from '../activities/alerts/index.js';
 import { createOutputActivities } from '../activities/common/output.js';
@@ -68,6 +69,11 @@ export interface CreateWorkerOptions {
   catalogue?: Catalogue;
   /** Workflow modules (absolute paths) bundled beside workflows/index.ts: a test pipeline's workflow. */
   extraWorkflowModules?: readonly string[];
+  /**
+   * Interceptors on the client activities call the server with (`Context.current().client`):
+   * tests slow or fail those calls, as a server restart would, without touching the task polls.
+   */
+  clientInterceptors?: ClientInterceptors;
 }
 
 export async function createWorker({
@@ -76,6 +82,7 @@ export async function createWorker({
   taskQueue,
   catalogue = PIPELINES,
   extraWorkflowModules = [],
+  clientInterceptors,
   logSink,
   shutdownGraceTime,
   shutdownForceTime,
@@ -100,7 +107,10 @@ export async function createWorker({
     workflowBundle: await workflowBundleFor(config, extraWorkflowModules),
     activities: await workerActivities(config, catalogue),
     // Workflow interceptors (alerts, SLA) are bundled in (workers/bundle.ts); activity ones here.
-    interceptors: { activity: [observingActivityInterceptor(config, workerIdentity(config))] },
+    interceptors: {
+      activity: [observingActivityInterceptor(config, workerIdentity(config))],
+      client: clientInterceptors,
+    },
     maxConcurrentActivityTaskExecutions: config.DAYBREAK_MAX_CONCURRENT_ACTIVITIES,
     // Heartbeat details are what a retry resumes from: send them at least this often (the SDK's
     // default is 80% of the heartbeat timeout), so a killed worker loses little finished work.

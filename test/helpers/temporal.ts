@@ -46,7 +46,7 @@ export interface TestWorker {
  */
 export async function startTestWorker(
   config: Config,
-  pipelines?: Pick<CreateWorkerOptions, 'catalogue' | 'extraWorkflowModules'>,
+  pipelines?: Pick<CreateWorkerOptions, 'catalogue' | 'extraWorkflowModules' | 'clientInterceptors'>,
 ): Promise<TestWorker> {
   const client = await connectClient(config);
   const worker = await createWorker({ config, ...pipelines });
