@@ -55,8 +55,8 @@ interface LostAttempt {
  */
 const DETECTION_BOUND_MS = 10_000;
 
-function detectionDeadline(heartbeatTimeoutMs: number | undefined): number {
-  return Date.now() + Math.min(DETECTION_BOUND_MS, (heartbeatTimeoutMs ?? Infinity) / 3);
+function detectionDeadline(heartbeatTimeoutMs: number): number {
+  return Date.now() + Math.min(DETECTION_BOUND_MS, heartbeatTimeoutMs / 3);
 }
 
 /** `promise`, or a rejection once `ms` have passed (the call itself is left to finish). */
@@ -159,6 +159,8 @@ async function reportLostWorker(
  */
 async function checkPreviousAttempt(config: Config, identity: string): Promise<void> {
   const ctx = Context.current();
+  // No heartbeat timeout (the SDK says 0): the attempt before cannot have ended in one.
+  if (!ctx.info.heartbeatTimeoutMs) return;
   const deadline = detectionDeadline(ctx.info.heartbeatTimeoutMs);
   const lost = await workerIdentityStorage.run(identity, () => findLostAttempt(deadline));
   if (!lost) return;

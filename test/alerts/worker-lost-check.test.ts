@@ -85,5 +85,6 @@ test('a retry after a heartbeat timeout raises WORKER LOST, then RESOLVED, thoug
       30_000,
     );
   }
+  // Three asks for silentOnce's retry (two failed); none for failsOnce's (no heartbeat timeout).
   expect(describes.get(`${pipeline}/${FAILING_DATE}`)).toBe(3);
 });

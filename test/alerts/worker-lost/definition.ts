@@ -1,6 +1,8 @@
 // A test pipeline for the worker-lost check: one step whose first attempt heartbeats once and then
-// goes silent (as a killed worker does), so its retry follows a heartbeat timeout and completes at once.
+// goes silent (as a killed worker does), so its retry follows a heartbeat timeout and completes at
+// once; before it, a step retried after an ordinary failure.
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { withWorkerIdentity } from '../../../activities/common/heartbeat.js';
 import { pipelineOutput } from '../../../lib/datasets.js';
@@ -9,6 +11,11 @@ import { workerLostRun } from './workflows.js';
 
 function createWorkerLostActivities() {
   return {
+    /** An ordinary retry (no heartbeat timeout): nothing to ask the server about. */
+    async failsOnce(): Promise<void> {
+      if (Context.current().info.attempt === 1)
+        throw ApplicationFailure.retryable('busy, try again', 'FlakyOnce');
+    },
     async silentOnce(): Promise<number> {
       const ctx = Context.current();
       if (ctx.info.attempt === 1) {
