@@ -1,9 +1,11 @@
 // session-ranking: plan -> map (file groups, in parallel) -> reduce (id buckets, in parallel) ->
-// publish. Thin and deterministic: all data work happens in activities, only paths pass through.
+// publish; a small input (the plan says) is one rank-and-publish task instead. Thin and
+// deterministic: all data work happens in activities, only paths pass through.
 import { patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type {
   MapExperts,
   SessionRankingActivities,
+  SessionRankingPlan,
   SessionRankingReport,
   SessionRankingResult,
 } from '../activities/session-ranking/index.js';
@@ -27,6 +29,7 @@ export async function sessionRanking(
   setHandler(progressQuery, () => progress);
 
   const plan = await quick(`plan: list ${params.activity}`).planSessionRanking(params);
+  if (plan.singleTask) return singleTask(input, plan, started, progress);
   progress.shardsTotal = plan.mapGroups.length + plan.buckets;
   let experts: MapExperts = { profileFiles: plan.profileFiles, buckets: plan.buckets };
   // Each map reads the profile itself unless the plan chose an experts step (a large profile).
@@ -117,6 +120,52 @@ export async function sessionRanking(
     rejectedRows,
     output: params.output,
     shards: plan.buckets,
+    durationMs: Date.now() - started,
+  };
+}
+
+/**
+ * A small input's run: one task ranks and publishes (the branch follows the plan's recorded
+ * result, so a replay takes the same one; runs planned before it existed have no `singleTask`).
+ */
+async function singleTask(
+  input: PipelineInput<SessionRankingParams>,
+  plan: SessionRankingPlan,
+  started: number,
+  progress: RunProgress,
+): Promise<SessionRankingResult> {
+  const { params } = input;
+  const files = plan.mapGroups.flat(2);
+  progress.phase = 'ranking and publishing';
+  progress.shardsTotal = 1;
+  const result = await heavy(
+    `rank and publish: ${files.length} activity file(s), top ${params.top} per month, to ${params.output}`,
+  ).rankAndPublishSessions({
+    runDate: input.runDate,
+    output: params.output,
+    files,
+    profileFiles: plan.profileFiles,
+    year: params.year,
+    top: params.top,
+    report: {
+      shards: 1,
+      mapTasks: 1,
+      inputBytes: plan.inputBytes,
+      filesResumed: 0,
+      expertsStep: false,
+      singleTask: true,
+    } satisfies Omit<SessionRankingReport, 'inputRows' | 'rejectedRows' | 'year'>,
+  });
+  progress.shardsDone = 1;
+  progress.rows = result.inputRows;
+  progress.phase = 'done';
+  return {
+    ranking: result.ranking,
+    year: result.year,
+    inputRows: result.inputRows,
+    rejectedRows: result.rejectedRows,
+    output: params.output,
+    shards: 1,
     durationMs: Date.now() - started,
   };
 }

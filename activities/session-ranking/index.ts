@@ -1,6 +1,7 @@
-// Activities of session-ranking: plan (list inputs, choose buckets), experts (profile -> expert
-// ids with their bucket, once per run), map (per file group), reduce (per id bucket) and publish
-// (merge, write JSON + Parquet, manifest).
+// Activities of session-ranking: plan (list inputs, choose buckets, or one task for a small
+// input), experts (profile -> expert ids with their bucket, once per run), map (per file group),
+// reduce (per id bucket) and publish (merge, write JSON + Parquet, manifest); or, for a small
+// input, rank-and-publish (all of it in one task).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -21,6 +22,7 @@ import {
   fileCountsSql,
   mapFilesSql,
   mergeSql,
+  rankAllSql,
   reduceBucketSql,
   type ExpertsSource,
 } from './sql.js';
@@ -30,6 +32,7 @@ import {
   type MapResult,
   type MonthRanking,
   type SessionRankingPlan,
+  type SingleTaskResult,
 } from './types.js';
 import { withScratch } from '../common/scratch.js';
 import { withDuckDBTask, type DuckDBTask } from '../common/task.js';
@@ -49,6 +52,13 @@ const SINGLE_FILE_MAX_BUCKETS = 4;
  * 512 MB batch through DuckDB's Bloom filter (BENCHMARKS.md, docs/scaling.md).
  */
 export const PROFILE_BYTES_FOR_EXPERTS_STEP = 64 * 1024 * 1024;
+/**
+ * Up to this much activity Parquet, with no `shards` given, the whole run is one task (rank and
+ * publish): on a small input the map and reduce tasks' own costs (a DuckDB instance each, the
+ * intermediate files, two more activities) were most of a run, and a backfill of small dates is
+ * many such runs side by side (BENCHMARKS.md "backfill").
+ */
+export const SINGLE_TASK_MAX_BYTES = 128 * 1024 * 1024;
 
 /** Where map output lives when every batch writes one file holding all buckets. */
 export function allBucketsPrefix(workUri: string): string {
@@ -94,6 +104,45 @@ export function createSessionRankingActivities(deps: ActivityDeps) {
     ),
   });
 
+  /** Writes the ranking `sql` selects as ranking.json and ranking.parquet, checks them, commits. */
+  const publishRanking = async (
+    conn: DuckDBConnection,
+    scratch: string,
+    input: { runDate: string; output: string; sql: string; report: Record<string, unknown> },
+  ): Promise<MonthRanking> => {
+    const rows = (await conn.runAndReadAll(input.sql)).getRowObjects();
+    const ranking = Object.fromEntries(MONTHS.map((m) => [m, [] as string[]])) as MonthRanking;
+    for (const row of rows) ranking[MONTHS[Number(row.month) - 1]!].push(String(row.user_id));
+    const parquet = path.join(scratch, 'ranking.parquet');
+    await conn.run(`COPY (${input.sql}) TO ${sqlString(parquet)} (FORMAT parquet)`);
+    const json = path.join(scratch, 'ranking.json');
+    await fs.writeFile(json, `${JSON.stringify(ranking)}\n`);
+    const files = [
+      await putOutputFile(input.output, json, 'ranking.json', 12),
+      await putOutputFile(input.output, parquet, 'ranking.parquet', rows.length),
+    ];
+    const ranked = MONTHS.map((m) => ranking[m].length > 0);
+    const last = ranked.lastIndexOf(true);
+    const checks = await checkOutput(config, {
+      pipeline: 'session-ranking',
+      runDate: input.runDate,
+      output: input.output,
+      files,
+      checks: deps.checks,
+      report: {
+        nonEmptyMonths: ranked.filter(Boolean).length,
+        gapMonths: last < 0 ? null : ranked.slice(0, last).filter((r) => !r).length,
+      },
+    });
+    await commitOutput(
+      config,
+      input.output,
+      { pipeline: 'session-ranking', runDate: input.runDate, report: { ...input.report, checks } },
+      files,
+    );
+    return ranking;
+  };
+
   return {
     async planSessionRanking(params: SessionRankingParams): Promise<SessionRankingPlan> {
       const activity = await resolveDataset(params.activity);
@@ -118,13 +167,16 @@ export function createSessionRankingActivities(deps: ActivityDeps) {
       const workUri = runWorkUri(params.output);
       const profileBytes = profile.reduce((s, f) => s + f.size, 0);
       const mode = params.expertsStep ?? 'auto';
+      const expertsStep =
+        mode === 'always' || (mode === 'auto' && profileBytes > PROFILE_BYTES_FOR_EXPERTS_STEP);
       await openRunOutput(config, params.output, [params.activity, params.profile]);
       return {
         mapGroups,
         partitioned: buckets > SINGLE_FILE_MAX_BUCKETS,
         profileFiles: profile.map((f) => f.uri),
         buckets,
-        expertsStep: mode === 'always' || (mode === 'auto' && profileBytes > PROFILE_BYTES_FOR_EXPERTS_STEP),
+        expertsStep,
+        singleTask: params.shards === undefined && !expertsStep && totalBytes <= SINGLE_TASK_MAX_BYTES,
         workUri,
         inputBytes: totalBytes,
       };
@@ -319,40 +371,62 @@ export function createSessionRankingActivities(deps: ActivityDeps) {
           withDuckDB(duckdbOptions(config, false), async (conn) => {
             const locals = await stageAll(input.bucketFiles, scratch);
             const sql = mergeSql({ bucketFiles: locals, year: input.year, top: input.top });
-            const rows = (await conn.runAndReadAll(sql)).getRowObjects();
-            const ranking = Object.fromEntries(MONTHS.map((m) => [m, [] as string[]])) as MonthRanking;
-            for (const row of rows) ranking[MONTHS[Number(row.month) - 1]!].push(String(row.user_id));
-            const parquet = path.join(scratch, 'ranking.parquet');
-            await conn.run(`COPY (${sql}) TO ${sqlString(parquet)} (FORMAT parquet)`);
-            const json = path.join(scratch, 'ranking.json');
-            await fs.writeFile(json, `${JSON.stringify(ranking)}\n`);
-            const files = [
-              await putOutputFile(input.output, json, 'ranking.json', 12),
-              await putOutputFile(input.output, parquet, 'ranking.parquet', rows.length),
-            ];
-            const ranked = MONTHS.map((m) => ranking[m].length > 0);
-            const last = ranked.lastIndexOf(true);
-            const checks = await checkOutput(config, {
-              pipeline: 'session-ranking',
+            return publishRanking(conn, scratch, {
               runDate: input.runDate,
               output: input.output,
-              files,
-              checks: deps.checks,
-              report: {
-                nonEmptyMonths: ranked.filter(Boolean).length,
-                gapMonths: last < 0 ? null : ranked.slice(0, last).filter((r) => !r).length,
-              },
+              report: input.report,
+              sql,
             });
-            await commitOutput(
-              config,
-              input.output,
-              { pipeline: 'session-ranking', runDate: input.runDate, report: { ...input.report, checks } },
-              files,
-            );
-            return ranking;
           }),
         );
       return whilePublishing(`merge and publish ${input.output}`, merging);
+    },
+
+    /**
+     * A small input's whole run in one task: counts, totals and top N per month in one query over
+     * every file, then ranking.json, ranking.parquet and the manifest as publishSessionRanking
+     * writes them. The year is the run's, or the latest year of a valid session.
+     */
+    async rankAndPublishSessions(input: {
+      runDate: string;
+      output: string;
+      files: string[];
+      profileFiles: string[];
+      year?: number;
+      top: number;
+      report: Record<string, unknown>;
+    }): Promise<SingleTaskResult> {
+      return withDuckDBTask(
+        config,
+        { label: 'rank', heartbeat: { status: `ranking ${input.files.length} activity file(s)` } },
+        async ({ scratch, conn }) => {
+          await useUtc(conn);
+          const profileFiles = await stageProfile(conn, input.profileFiles, scratch);
+          const files = await stageAll(input.files, scratch);
+          for (const [i, local] of files.entries())
+            await requireColumns(conn, local, input.files[i]!, {
+              id: 'any',
+              session_begin: 'timestamp',
+              session_end: 'timestamp',
+            });
+          const counts = (
+            await conn.runAndReadAll(fileCountsSql(files, { latestYear: input.year === undefined }))
+          ).getRowObjects()[0]!;
+          const inputRows = Number(counts.input_rows);
+          const rejectedRows = Number(counts.rejected_rows);
+          const year =
+            input.year ??
+            (counts.max_year === null ? Number(input.runDate.slice(0, 4)) : Number(counts.max_year));
+          await conn.run(rankAllSql({ files, profileFiles, year, top: input.top, table: 'ranks' }));
+          const ranking = await publishRanking(conn, scratch, {
+            runDate: input.runDate,
+            output: input.output,
+            sql: mergeSql({ table: 'ranks', year, top: input.top }),
+            report: { ...input.report, inputRows, rejectedRows, year },
+          });
+          return { ranking, inputRows, rejectedRows, year };
+        },
+      );
     },
   };
 }

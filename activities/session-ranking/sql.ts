@@ -15,6 +15,8 @@
 // reduce: per id bucket, total per (month, id) and its top N per month (min_by beats
 //   QUALIFY row_number() several times over on millions of groups).
 // merge: top N over the buckets' top N, exact because every id lives in exactly one bucket.
+// single task (a small input, no shards asked for): map, reduce and merge as one query over all
+//   files, into a temporary table the merge reads: no intermediate files, one DuckDB task.
 //
 // Durations are exact: epoch microseconds of end minus begin, so 0.9 s -> 2.0 s is 1.1 s (not the
 // 2 second boundaries date_diff counts) and a 0.2 s negative session is rejected.
@@ -126,16 +128,57 @@ export function reduceBucketSql(opts: {
     ) TO ${sqlString(opts.out)} (FORMAT parquet)`;
 }
 
-/** The final ranking `(year, month, rank, user_id, total_seconds)` over every bucket's top N. */
-export function mergeSql(opts: { bucketFiles: string[]; year: number; top: number }): string {
+/** Distinct expert ids of the profile: `(id)` (the single task's join needs no bucket). */
+function expertIdSetSql(profileFiles: string[]): string {
+  return `SELECT DISTINCT id FROM read_parquet(${sqlFileList(profileFiles)})
+          WHERE level = 'expert' AND id IS NOT NULL`;
+}
+
+/**
+ * The single task's totals: the top N per month `(month, id, total_us)` of the year's valid expert
+ * sessions of every file, as the maps, reduces and merge compute them together, into table `table`.
+ */
+export function rankAllSql(opts: {
+  files: string[];
+  profileFiles: string[];
+  year: number;
+  top: number;
+  table: string;
+}): string {
+  return `CREATE TEMP TABLE ${opts.table} AS
+    SELECT month, top.id AS id, top.total_us AS total_us FROM (
+      SELECT month, unnest(min_by({'id': id, 'total_us': total_us}, (-total_us, id), ${opts.top})) AS top
+      FROM (
+        SELECT month(s.session_begin)::TINYINT AS month, s.id, sum(${DURATION_US})::BIGINT AS total_us
+        FROM read_parquet(${sqlFileList(opts.files)}) s
+        JOIN (${expertIdSetSql(opts.profileFiles)}) e ON s.id = e.id
+        WHERE s.session_end >= s.session_begin AND year(s.session_begin) = ${opts.year}
+        GROUP BY ALL
+      )
+      GROUP BY month
+    )`;
+}
+
+/**
+ * The final ranking `(year, month, rank, user_id, total_seconds)` over every bucket's top N (their
+ * files, or the single task's table).
+ */
+export function mergeSql(
+  opts: { bucketFiles: string[]; year: number; top: number } | { table: string; year: number; top: number },
+): string {
+  if ('table' in opts) return rankingSql(opts.table, opts);
   if (opts.bucketFiles.length === 0) {
     return `SELECT NULL::INTEGER AS year, NULL::INTEGER AS month, NULL::INTEGER AS rank,
               NULL::VARCHAR AS user_id, NULL::DOUBLE AS total_seconds WHERE false`;
   }
+  return rankingSql(`read_parquet(${sqlFileList(opts.bucketFiles)})`, opts);
+}
+
+function rankingSql(source: string, opts: { year: number; top: number }): string {
   return `SELECT ${opts.year}::INTEGER AS year, month::INTEGER AS month,
            row_number() OVER (PARTITION BY month ORDER BY total_us DESC, id ASC)::INTEGER AS rank,
            CAST(id AS VARCHAR) AS user_id, (total_us / 1e6)::DOUBLE AS total_seconds
-    FROM read_parquet(${sqlFileList(opts.bucketFiles)})
+    FROM ${source}
     QUALIFY rank <= ${opts.top}
     ORDER BY month, rank`;
 }

@@ -29,6 +29,8 @@ export interface SessionRankingPlan {
   buckets: number;
   /** Run the experts step (a large profile) instead of each map query reading the profile. */
   expertsStep?: boolean;
+  /** A small input with no shards asked for: the whole run in one task (rankAndPublishSessions). */
+  singleTask?: boolean;
   /** Where intermediate files go (under the output prefix; removed when it is published). */
   workUri: string;
   inputBytes: number;
@@ -57,6 +59,16 @@ export interface SessionRankingReport {
   filesResumed: number;
   /** Whether the expert ids had a step of their own (see the expertsStep parameter). */
   expertsStep: boolean;
+  /** The whole run was one task (a small input with no shards asked for). */
+  singleTask?: boolean;
+}
+
+/** What the single task (rankAndPublishSessions) found and published. */
+export interface SingleTaskResult {
+  ranking: MonthRanking;
+  inputRows: number;
+  rejectedRows: number;
+  year: number;
 }
 
 export interface MapResult {

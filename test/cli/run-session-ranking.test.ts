@@ -148,9 +148,9 @@ test('a file without session_end fails fast, once, naming the file and the colum
   expect(res.stderr).toContain('"session_end"');
   expect(res.ms).toBeLessThan(30_000);
 
-  // Non-retryable: the map activity ran exactly once and its failure says so.
+  // Non-retryable: the task that read it (a small input: rank-and-publish) ran exactly once.
   const starts = await activityStarts(env.client, 'session-ranking/2094-01-02');
-  expect(starts.filter((s) => s.type === 'mapSessionFiles')).toEqual([
+  expect(starts.filter((s) => s.type === 'rankAndPublishSessions')).toEqual([
     expect.objectContaining({ attempt: 1 }),
   ]);
   const history = await env.client.workflow.getHandle('session-ranking/2094-01-02').fetchHistory();

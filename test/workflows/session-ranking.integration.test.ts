@@ -1,5 +1,5 @@
 // session-ranking on generated data against an independent computation in plain TypeScript over
-// the same rows, and the sharded run (4 buckets, two separate worker processes) against the
+// the same rows (one shard, and a small input's single task), and the sharded run (4 buckets, two separate worker processes) against the
 // single-shard run. The published JSON and Parquet must say what the workflow returned.
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -103,6 +103,35 @@ test('the ranking equals an independent computation over the same rows', async (
   // A small profile: the maps read it themselves, no experts step.
   const types = (await activityStarts(inProcess.client, 'session-ranking/2092-01-01')).map((s) => s.type);
   expect(types).not.toContain('extractSessionExperts');
+});
+
+test('a small input with no shards asked for is one rank-and-publish task, with the same answer and files', async () => {
+  const output = path.join(dir, 'out-single-task');
+  const result = await runSessionRanking(inProcess.client, inProcess.config, '2092-01-02', params(output));
+  expect(result.ranking).toEqual(expected.ranking);
+  expect([result.year, result.inputRows, result.rejectedRows]).toEqual([
+    expected.year,
+    expected.inputRows,
+    expected.rejectedRows,
+  ]);
+  const types = (await activityStarts(inProcess.client, 'session-ranking/2092-01-02')).map((s) => s.type);
+  expect(types).toEqual(['planSessionRanking', 'rankAndPublishSessions', 'resolveRunAlerts']);
+  const published = await readPublished(output);
+  expect(published.json).toEqual(expected.ranking);
+  MONTHS.forEach((name, i) => {
+    const rows = published.rows.filter((r) => r.month === i + 1);
+    expect(rows.map((r) => r.user_id)).toEqual(expected.ranking[name]);
+    expect(rows.map((r) => r.rank)).toEqual(rows.map((_, k) => k + 1));
+    expect(rows.map((r) => r.total_seconds)).toEqual(expected.totals[name]!.map((us) => Number(us) / 1e6));
+    expect(new Set(rows.map((r) => r.year))).toEqual(new Set([expected.year]));
+  });
+  expect((await readManifest(output))?.report).toMatchObject({
+    inputRows: ROWS,
+    rejectedRows: expected.rejectedRows,
+    year: expected.year,
+    singleTask: true,
+    shards: 1,
+  });
 });
 
 test('with expertsStep=always the expert ids get their own step, and the answer is the same', async () => {

@@ -57,7 +57,7 @@ beforeAll(async () => {
     `SELECT * FROM (VALUES ('u9', 'expert'), ('u10', 'expert'), ('u100', 'expert'), ('u2', 'expert'),
                            ('nobody', 'basic')) t(id, level)`,
   );
-  // A profile without its level column: bad input, found by the maps that read it.
+  // A profile without its level column: bad input, found by the task that reads it.
   await write(path.join(dir, 'bad/profile.parquet'), `SELECT 'u9' AS id, 'expert' AS tier`);
   // session_end stored as text: bad input.
   await write(
@@ -97,10 +97,11 @@ test('a wrongly typed column fails the run once, naming the file and the column'
   const cause = rootCauseOf(failure);
   expect(cause.type).toBe('BadInput');
   expect(cause.message).toBe(`${bad}: column "session_end" has type VARCHAR; expected timestamp`);
-  const maps = (await activityStarts(env.client, 'session-ranking/2096-01-02')).filter(
-    (s) => s.type === 'mapSessionFiles',
+  // A small input: one task read it (rankAndPublishSessions), once.
+  const tasks = (await activityStarts(env.client, 'session-ranking/2096-01-02')).filter(
+    (s) => s.type === 'rankAndPublishSessions',
   );
-  expect(maps.map((m) => m.attempt)).toEqual([1]);
+  expect(tasks.map((m) => m.attempt)).toEqual([1]);
 });
 
 test('a profile without the level column fails the run once, naming the file and the column', async () => {
@@ -114,9 +115,8 @@ test('a profile without the level column fails the run once, naming the file and
   const cause = rootCauseOf(failure);
   expect(cause.type).toBe('BadInput');
   expect(cause.message).toBe(`${bad} has no column "level" (columns: id, tier)`);
-  const maps = (await activityStarts(env.client, 'session-ranking/2096-01-03')).filter(
-    (s) => s.type === 'mapSessionFiles',
+  const tasks = (await activityStarts(env.client, 'session-ranking/2096-01-03')).filter(
+    (s) => s.type === 'rankAndPublishSessions',
   );
-  expect(maps.length).toBeGreaterThan(0);
-  expect(maps.every((m) => m.attempt === 1)).toBe(true);
+  expect(tasks.map((m) => m.attempt)).toEqual([1]);
 });
