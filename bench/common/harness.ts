@@ -68,6 +68,8 @@ export async function startBenchWorker(
   config: Config,
   work: string,
   extraEnv: Record<string, string>,
+  /** Node flags for the worker (`--cpu-prof` and the like). */
+  nodeArgs: string[] = [],
 ): Promise<BenchWorker> {
   const binary = await findOrBuildTemporalCli({
     explicitPath: config.TEMPORAL_CLI,
@@ -85,7 +87,7 @@ export async function startBenchWorker(
     TEMPORAL_METRICS_PORT: '0',
     ...extraEnv,
   };
-  const worker = spawn(process.execPath, [path.join(REPO, 'bin/daybreak.js'), 'worker'], {
+  const worker = spawn(process.execPath, [...nodeArgs, path.join(REPO, 'bin/daybreak.js'), 'worker'], {
     cwd: REPO,
     env,
     stdio: ['ignore', 'ignore', 'inherit'],

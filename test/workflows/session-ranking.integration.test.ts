@@ -60,6 +60,17 @@ const params = (output: string, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
+/** ranking.parquet's rows: per month the expected ids, ranks 1..N, totals and the run's year. */
+function expectRankingRows(rows: Awaited<ReturnType<typeof readPublished>>['rows']): void {
+  MONTHS.forEach((name, i) => {
+    const month = rows.filter((r) => r.month === i + 1);
+    expect(month.map((r) => r.user_id)).toEqual(expected.ranking[name]);
+    expect(month.map((r) => r.rank)).toEqual(month.map((_, k) => k + 1));
+    expect(month.map((r) => r.total_seconds)).toEqual(expected.totals[name]!.map((us) => Number(us) / 1e6));
+    expect(new Set(month.map((r) => r.year))).toEqual(new Set([expected.year]));
+  });
+}
+
 test('the ranking equals an independent computation over the same rows', async () => {
   expect(expected.inputRows).toBe(ROWS);
   // The data exercises the rules: rejected rows exist and every month is full.
@@ -82,13 +93,7 @@ test('the ranking equals an independent computation over the same rows', async (
   // ranking.json is the result's month map; ranking.parquet has the same ids, ranks and totals.
   const published = await readPublished(output);
   expect(published.json).toEqual(single.ranking);
-  MONTHS.forEach((name, i) => {
-    const rows = published.rows.filter((r) => r.month === i + 1);
-    expect(rows.map((r) => r.user_id)).toEqual(expected.ranking[name]);
-    expect(rows.map((r) => r.rank)).toEqual(rows.map((_, k) => k + 1));
-    expect(rows.map((r) => r.total_seconds)).toEqual(expected.totals[name]!.map((us) => Number(us) / 1e6));
-    expect(new Set(rows.map((r) => r.year))).toEqual(new Set([expected.year]));
-  });
+  expectRankingRows(published.rows);
   const manifest = await readManifest(output);
   expect(manifest?.files.map((f) => [logicalName(f.name, manifest), f.rows])).toEqual([
     ['ranking.json', 12],
@@ -118,13 +123,7 @@ test('a small input with no shards asked for is one rank-and-publish task, with 
   expect(types).toEqual(['planSessionRanking', 'rankAndPublishSessions', 'resolveRunAlerts']);
   const published = await readPublished(output);
   expect(published.json).toEqual(expected.ranking);
-  MONTHS.forEach((name, i) => {
-    const rows = published.rows.filter((r) => r.month === i + 1);
-    expect(rows.map((r) => r.user_id)).toEqual(expected.ranking[name]);
-    expect(rows.map((r) => r.rank)).toEqual(rows.map((_, k) => k + 1));
-    expect(rows.map((r) => r.total_seconds)).toEqual(expected.totals[name]!.map((us) => Number(us) / 1e6));
-    expect(new Set(rows.map((r) => r.year))).toEqual(new Set([expected.year]));
-  });
+  expectRankingRows(published.rows);
   expect((await readManifest(output))?.report).toMatchObject({
     inputRows: ROWS,
     rejectedRows: expected.rejectedRows,

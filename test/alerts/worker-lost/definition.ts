@@ -3,10 +3,9 @@
 // once; before it, a step retried after an ordinary failure.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { z } from 'zod';
 import { withWorkerIdentity } from '../../../activities/common/heartbeat.js';
-import { pipelineOutput } from '../../../lib/datasets.js';
-import { definePipeline, type PipelineDefinition } from '../../../pipelines/types.js';
+import type { PipelineDefinition } from '../../../pipelines/types.js';
+import { testPipeline } from '../../helpers/fake-pipelines.js';
 import { workerLostRun } from './workflows.js';
 
 function createWorkerLostActivities() {
@@ -30,15 +29,10 @@ function createWorkerLostActivities() {
 export type WorkerLostActivities = ReturnType<typeof createWorkerLostActivities>;
 
 export function workerLostPipeline(name: string): PipelineDefinition {
-  return definePipeline({
+  return testPipeline(
     name,
-    description: 'a step lost once with its worker (test)',
-    owner: 'test',
-    workflow: workerLostRun as PipelineDefinition['workflow'],
-    activities: async () => createWorkerLostActivities,
-    params: z.object({ output: z.string() }), // runs here are started with typed params directly
-    inputs: {},
-    output: pipelineOutput(name),
-    alerts: { route: 'default' },
-  }) as PipelineDefinition;
+    'a step lost once with its worker (test)',
+    workerLostRun,
+    createWorkerLostActivities,
+  );
 }

@@ -3,9 +3,8 @@
 // and optionally a step that fails every attempt (the failure alert's link).
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
-import { z } from 'zod';
-import { pipelineOutput } from '../../../lib/datasets.js';
-import { definePipeline, type PipelineDefinition } from '../../../pipelines/types.js';
+import type { PipelineDefinition } from '../../../pipelines/types.js';
+import { testPipeline } from '../../helpers/fake-pipelines.js';
 import { attemptLogsRun } from './workflows.js';
 
 export const VISITOR = { visitor_id: 'v-17', email: 'jane.doe@example.com', ip: '203.0.113.7' };
@@ -36,15 +35,5 @@ function createAttemptLogActivities() {
 export type AttemptLogActivities = ReturnType<typeof createAttemptLogActivities>;
 
 export function attemptLogsPipeline(name: string): PipelineDefinition {
-  return definePipeline({
-    name,
-    description: 'logs per attempt (test)',
-    owner: 'test',
-    workflow: attemptLogsRun as PipelineDefinition['workflow'],
-    activities: async () => createAttemptLogActivities,
-    params: z.object({ output: z.string() }), // runs here are started with typed params directly
-    inputs: {},
-    output: pipelineOutput(name),
-    alerts: { route: 'default' },
-  }) as PipelineDefinition;
+  return testPipeline(name, 'logs per attempt (test)', attemptLogsRun, createAttemptLogActivities);
 }
