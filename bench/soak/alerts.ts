@@ -25,6 +25,8 @@ export interface ReceivedAlert {
   activityId?: string;
   attempts?: number;
   resolves: string[];
+  /** When the sink or receiver got it (ms since the epoch). */
+  at?: number;
 }
 
 /** One run as the server recorded it. */
@@ -84,8 +86,8 @@ export function parseAlertText(channel: Channel, text: string): ReceivedAlert {
   };
 }
 
-export function parseEmail(mail: ParsedMail): ReceivedAlert {
-  return parseAlertText('email', mail.text ?? mail.subject ?? '');
+export function parseEmail(mail: ParsedMail, at?: number): ReceivedAlert {
+  return { ...parseAlertText('email', mail.text ?? mail.subject ?? ''), at };
 }
 
 /** The class an alert is deduplicated under (alerts/service.ts callers). */
@@ -125,7 +127,12 @@ export function accountAlerts(
       const got = alerts.filter((a) => a.channel === channel).length;
       account[channel].expected += want;
       if (got < want) account[channel].lost.push(what);
-      for (let i = want; i < got; i++) account[channel].duplicated.push(what);
+      // When each copy arrived: what to match against the faults of that moment.
+      const arrivals = alerts
+        .filter((a) => a.channel === channel && a.at !== undefined)
+        .map((a) => new Date(a.at!).toISOString().slice(11, 23));
+      for (let i = want; i < got; i++)
+        account[channel].duplicated.push(`${what} (copies arrived ${arrivals.join(', ')})`);
     }
   };
 

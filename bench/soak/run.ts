@@ -507,9 +507,11 @@ await sleep(2_000);
 
 // ---- alerts: what the channels actually got
 const received = [
-  ...smtpSinks.flatMap((s) => s.messages.map((m) => parseEmail(m.mail))),
+  ...smtpSinks.flatMap((s) => s.messages.map((m) => parseEmail(m.mail, m.at))),
   ...slackReceivers.flatMap((r) =>
-    r.messages.filter((m) => m.answered === 200).map((m) => parseAlertText('slack', m.payload.text)),
+    r.messages
+      .filter((m) => m.answered === 200)
+      .map((m) => ({ ...parseAlertText('slack', m.payload.text), at: m.at })),
   ),
 ];
 const alerts = accountAlerts(truth, received);

@@ -8,6 +8,8 @@ export interface ReceivedMail {
   envelopeFrom: string;
   envelopeTo: string[];
   mail: ParsedMail;
+  /** When the sink took it (Date.now()), before it answered. */
+  at: number;
 }
 
 export interface SmtpSink {
@@ -37,6 +39,7 @@ export async function startSmtpSink(port = 0, opts: { closeTimeoutMs?: number } 
             envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             envelopeTo: session.envelope.rcptTo.map((r) => r.address),
             mail,
+            at: Date.now(),
           });
           callback();
         },
