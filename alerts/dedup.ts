@@ -3,12 +3,13 @@
 // resolve every delivered alert of a scope.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import {
+  alertChannelDeliveredUpdate,
   alertDeliveredUpdate,
   claimAlertUpdate,
   releaseAlertUpdate,
   resolveAlertsUpdate,
 } from '../lib/contracts/alert-state.js';
-import type { DedupKey } from './types.js';
+import type { Channel, DedupKey } from './types.js';
 
 export type { DedupKey } from './types.js';
 
@@ -45,12 +46,34 @@ async function updateState<R>(
   throw lastError;
 }
 
-/** True when this (scope, class) has no alert delivered in the window nor being sent: the caller sends it. */
-export function claimAlert(client: Client, key: DedupKey): Promise<boolean> {
-  return updateState(client, key, (h) =>
+export interface Claim {
+  /** No alert of the class was delivered in the window nor is being sent: the caller sends it. */
+  claimed: boolean;
+  /** The claimant's own earlier attempt delivered these: send only the others. */
+  channelsDelivered: Channel[];
+}
+
+/** Claims the sending of the (scope, class) alert for `key.claimant`. */
+export async function claimAlertFor(client: Client, key: DedupKey): Promise<Claim> {
+  const answer = await updateState(client, key, (h) =>
     h.executeUpdate(claimAlertUpdate, {
       args: [{ errorClass: key.errorClass, leaseMs: CLAIM_LEASE_MS, claimant: key.claimant }],
     }),
+  );
+  return typeof answer === 'object'
+    ? { claimed: true, channelsDelivered: answer.channelsDelivered as Channel[] }
+    : { claimed: answer, channelsDelivered: [] };
+}
+
+/** True when this (scope, class) has no alert delivered in the window nor being sent: the caller sends it. */
+export async function claimAlert(client: Client, key: DedupKey): Promise<boolean> {
+  return (await claimAlertFor(client, key)).claimed;
+}
+
+/** One channel took the claimed alert (before the others finish, so a retry skips it). */
+export function markChannelDelivered(client: Client, key: DedupKey, channel: Channel): Promise<void> {
+  return updateState(client, key, (h) =>
+    h.executeUpdate(alertChannelDeliveredUpdate, { args: [{ errorClass: key.errorClass, channel }] }),
   );
 }
 

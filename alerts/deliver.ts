@@ -35,6 +35,10 @@ export interface DeliverOptions {
   log?: AlertLogger;
   /** Only these of the route's channels (a redelivery); default all. */
   channels?: readonly Channel[];
+  /** Channels an earlier attempt already delivered: not sent again. */
+  skip?: readonly Channel[];
+  /** Called as each channel delivers, before the others finish (a failure here is only logged). */
+  onDelivered?: (channel: Channel) => Promise<unknown>;
   slack?: SlackSendOptions;
   emailBackoffMs?: number;
 }
@@ -49,7 +53,13 @@ export async function deliverAlert(
   const { route, warning } = resolveRoute(config, routeName);
   if (warning) log.warn(warning);
   const sends: Promise<ChannelResult>[] = [];
-  const wanted = (c: Channel) => !opts.channels || opts.channels.includes(c);
+  const wanted = (c: Channel) => (!opts.channels || opts.channels.includes(c)) && !opts.skip?.includes(c);
+  const delivered = async (channel: Channel): Promise<ChannelResult> => {
+    await opts
+      .onDelivered?.(channel)
+      .catch((err: unknown) => log.warn(`recording the ${channel} delivery failed`, { error: String(err) }));
+    return { channel, ok: true };
+  };
   if (route.email && config.SMTP_URL && wanted('email')) {
     const smtpUrl = config.SMTP_URL;
     const to = route.email.to;
@@ -60,7 +70,7 @@ export async function deliverAlert(
         { from, to, subject: alertSubject(alert), text: alertText(alert), html: alertHtml(alert) },
         { rejectUnauthorized: config.SMTP_TLS_REJECT_UNAUTHORIZED, backoffMs: opts.emailBackoffMs },
       ).then(
-        (): ChannelResult => ({ channel: 'email', ok: true }),
+        () => delivered('email'),
         (err: unknown): ChannelResult => ({ channel: 'email', ok: false, error: redact(String(err), 300) }),
       ),
     );
@@ -72,7 +82,7 @@ export async function deliverAlert(
         alertSlackPayload(alert),
         opts.slack,
       ).then(
-        (): ChannelResult => ({ channel: 'slack', ok: true }),
+        () => delivered('slack'),
         (err: unknown): ChannelResult => ({ channel: 'slack', ok: false, error: redact(String(err), 300) }),
       ),
     );
@@ -90,7 +100,7 @@ export async function deliverAlert(
       });
     }
   }
-  if (results.length === 0)
+  if (results.length === 0 && !opts.skip?.length)
     log.warn('alert has no configured channel', { kind: alert.kind, route: route.name });
   else
     log.info(`alert ${alertSubject(alert)} sent`, {

@@ -9,7 +9,14 @@ import { webUiRunUrl } from '../lib/temporal.js';
 import { alertsSuppressed, alertsUndelivered } from '../lib/metrics.js';
 import { deliverAlert, type AlertLogger, type DeliverOptions } from './deliver.js';
 import { randomUUID } from 'node:crypto';
-import { claimAlert, markAlertDelivered, releaseAlert, resolveAlerts } from './dedup.js';
+import {
+  claimAlert,
+  claimAlertFor,
+  markAlertDelivered,
+  markChannelDelivered,
+  releaseAlert,
+  resolveAlerts,
+} from './dedup.js';
 import { redact } from '../lib/redact.js';
 import { runbookIndex } from './runbook-index.js';
 import type { Alert, Channel, ChannelResult, DedupKey, RedeliveryInput } from './types.js';
@@ -97,7 +104,8 @@ export async function claimThenRaiseAlert(
   routeName?: string,
 ): Promise<{ delivery: Promise<RaiseResult> }> {
   const key = dedupKey(ctx, scope, dedupClass);
-  if (!(await claimAlert(ctx.client, key))) {
+  const claim = await claimAlertFor(ctx.client, key);
+  if (!claim.claimed) {
     alertsSuppressed.inc({ kind: alert.kind });
     ctx.log?.info('alert suppressed (already delivered in its window)', {
       scope,
@@ -106,24 +114,34 @@ export async function claimThenRaiseAlert(
     });
     return { delivery: Promise.resolve({ sent: false, channels: [] }) };
   }
-  return { delivery: deliverClaimed(ctx, key, alert, routeName) };
+  return { delivery: deliverClaimed(ctx, key, alert, routeName, claim.channelsDelivered) };
 }
 
+/**
+ * Delivers a claimed alert on the route's channels, but for those the claimant's earlier attempt
+ * delivered (`done`); each channel that takes it is recorded at once.
+ */
 async function deliverClaimed(
   ctx: AlertContext,
   key: DedupKey,
   alert: Alert,
   routeName: string | undefined,
+  done: readonly Channel[],
 ): Promise<RaiseResult> {
   const enriched = enrichAlert(ctx.config, alert);
   let channels: ChannelResult[];
   try {
-    channels = await deliverAlert(ctx.config, enriched, routeName, { ...ctx.deliver, log: ctx.log });
+    channels = await deliverAlert(ctx.config, enriched, routeName, {
+      ...ctx.deliver,
+      log: ctx.log,
+      skip: done,
+      onDelivered: (channel) => markChannelDelivered(ctx.client, key, channel),
+    });
   } catch (err) {
-    await releaseAlert(ctx.client, key);
+    if (done.length === 0) await releaseAlert(ctx.client, key);
     throw err;
   }
-  const delivered = channels.length === 0 || channels.some((c) => c.ok);
+  const delivered = done.length > 0 || channels.length === 0 || channels.some((c) => c.ok);
   if (delivered) await markAlertDelivered(ctx.client, key);
   else await releaseAlert(ctx.client, key);
   const failed = channels.filter((c) => !c.ok).map((c) => c.channel);

@@ -1,7 +1,8 @@
 // Durable alert dedup state, one small workflow per alert scope (`<pipeline>/<date>` or
 // `task-queue/<name>`), id `daybreak-alerts/<scope>`. Per error class it holds either a claim (a
 // sender is delivering it; expires after its lease, so a sender that died does not silence the
-// class) or a delivery (the class is open for the window: the same class is suppressed). Only a
+// class; its channels delivered so far are recorded, so a retry of a sender killed mid-delivery
+// sends only the rest) or a delivery (the class is open for the window: the same class is suppressed). Only a
 // delivered alert suppresses the next ones: an alert no channel took is released and retried.
 // `resolveAlerts` returns the delivered classes (send "resolved" when any) and ends it; a class
 // still being delivered is waited for (up to RESOLVE_WAITS_FOR_CLAIM_MS) first, so a run that
@@ -10,6 +11,7 @@
 // keeps it across worker restarts and serialises concurrent updates from every worker.
 import { allHandlersFinished, condition, patched, setHandler } from '@temporalio/workflow';
 import {
+  alertChannelDeliveredUpdate,
   alertDeliveredUpdate,
   claimAlertUpdate,
   openAlertUpdate,
@@ -31,6 +33,8 @@ interface ClassState {
   leaseMs: number;
   /** The sender holding a claim (absent: an older sender, whose claim nobody can take over). */
   claimant?: string;
+  /** Channels that took the claimed alert so far. */
+  channels?: string[];
 }
 
 export async function alertState(input: AlertStateInput): Promise<string[]> {
@@ -46,8 +50,15 @@ export async function alertState(input: AlertStateInput): Promise<string[]> {
     // was suppressed and the resolve found nothing delivered (soak finding B).
     const ownRetry = claimant !== undefined && current?.delivered === false && current.claimant === claimant;
     if (isLive(current) && !ownRetry) return false;
-    classes.set(errorClass, { at: Date.now(), delivered: false, leaseMs, claimant });
-    return true;
+    const channels = ownRetry ? current.channels : undefined;
+    classes.set(errorClass, { at: Date.now(), delivered: false, leaseMs, claimant, channels });
+    // The retry sends only what its killed attempt had not delivered (soak finding D).
+    return channels?.length ? { channelsDelivered: [...channels] } : true;
+  });
+  setHandler(alertChannelDeliveredUpdate, ({ errorClass, channel }) => {
+    const current = classes.get(errorClass);
+    if (current && !current.delivered && !current.channels?.includes(channel))
+      current.channels = [...(current.channels ?? []), channel];
   });
   setHandler(alertDeliveredUpdate, (errorClass) => {
     classes.set(errorClass, { at: Date.now(), delivered: true, leaseMs: 0 });

@@ -3,13 +3,27 @@
 import { defineUpdate } from '@temporalio/workflow';
 
 /**
- * Claims the sending of an alert of an error class: true when none was delivered in the window and
- * no other sender holds an unexpired claim (send it, then `alertDelivered` or `releaseAlert`).
+ * A claim's answer: refused (false) or granted (true); granted to the claimant's own retry after
+ * its earlier attempt delivered some channels, the channels it need not send again.
+ */
+export type ClaimAnswer = boolean | { channelsDelivered: string[] };
+
+/**
+ * Claims the sending of an alert of an error class: granted when none was delivered in the window
+ * and no other sender holds an unexpired claim (send it, recording each channel with
+ * `alertChannelDelivered`, then `alertDelivered` or `releaseAlert`).
  */
 export const claimAlertUpdate = defineUpdate<
-  boolean,
+  ClaimAnswer,
   [{ errorClass: string; leaseMs: number; claimant?: string }]
 >('claimAlert');
+/**
+ * One channel took the claimed alert: a retry of the same sender (killed before it finished)
+ * sends only the others.
+ */
+export const alertChannelDeliveredUpdate = defineUpdate<void, [{ errorClass: string; channel: string }]>(
+  'alertChannelDelivered',
+);
 /** A channel delivered the claimed alert: it is now open for the window (the same class is suppressed). */
 export const alertDeliveredUpdate = defineUpdate<void, [string]>('alertDelivered');
 /** No channel delivered the claimed alert: drop the claim, so the next sender (or a retry) sends it. */

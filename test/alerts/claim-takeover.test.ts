@@ -2,20 +2,35 @@
 // class claimed. Its retry (the same alerting activity, the next attempt) must send again, not be
 // suppressed by its own claim: before, the retry was suppressed, the class was never marked
 // delivered, and the run's later success resolved nothing (soak finding B: a DAG FAILED on
-// e-mail only and never a RESOLVED). Another sender is still held off by the live claim. On the
-// suite's dev server, through the real state workflow and raiseAlert.
+// e-mail only and never a RESOLVED). Another sender is still held off by the live claim. The retry
+// sends only the channels the killed attempt had not delivered (soak finding D: the e-mail went
+// out twice). On the suite's dev server, through the real state workflow and raiseAlert, with a
+// real SMTP sink and a Slack-like receiver.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { claimAlert, markAlertDelivered, resolveAlerts, type DedupKey } from '../../alerts/dedup.js';
+import { closeEmailTransports } from '../../alerts/email.js';
+import {
+  claimAlert,
+  markAlertDelivered,
+  markChannelDelivered,
+  resolveAlerts,
+  type DedupKey,
+} from '../../alerts/dedup.js';
 import { raiseAlert } from '../../alerts/service.js';
+import { startSlackReceiver, type SlackReceiver } from '../helpers/slack-receiver.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { startTestWorker, testConfig, type TestWorker } from '../helpers/temporal.js';
 
 let env: TestWorker;
+let smtp: SmtpSink;
+let slack: SlackReceiver;
 
 beforeAll(async () => {
   env = await startTestWorker(testConfig());
+  [smtp, slack] = await Promise.all([startSmtpSink(), startSlackReceiver()]);
 });
 afterAll(async () => {
-  await env?.stop();
+  closeEmailTransports();
+  await Promise.all([env?.stop(), smtp?.close(), slack?.close()]);
 });
 
 const SENDER = 'daily/2031-02-01/run-1/7';
@@ -61,4 +76,53 @@ test('raiseAlert: a retried attempt of the claiming sender sends; a different se
   expect((await raiseAlert(ctx('someone/else/1'), scope, 'DagBranchFailed', alert)).sent).toBe(false);
   expect((await raiseAlert(ctx(SENDER), scope, 'DagBranchFailed', alert)).sent).toBe(true);
   expect(await resolveAlerts(env.client, scope)).toEqual(['DagBranchFailed']);
+});
+
+test('the retry of a sender killed after its e-mail went out sends only Slack; after both, nothing', async () => {
+  const config = testConfig({
+    SMTP_URL: smtp.url,
+    ALERT_EMAIL_TO: 'oncall@team.test',
+    SLACK_WEBHOOK_URL: slack.url(),
+  });
+  const ctx = { config, client: env.client, taskQueue: env.config.DAYBREAK_TASK_QUEUE, claimant: SENDER };
+  const alertOf = (runDate: string) => ({
+    kind: 'failure' as const,
+    pipeline: 'daily',
+    runDate,
+    workflowId: `daily/${runDate}`,
+    runId: 'run-1',
+    errorClass: 'DagBranchFailed',
+    errorMessage: 'identity-join failed',
+  });
+  const sent = (runDate: string) => ({
+    email: smtp.messages.filter((m) => m.mail.subject?.includes(runDate)).length,
+    slack: slack.messages.filter((m) => m.payload.text.includes(runDate)).length,
+  });
+
+  // Attempt 1 e-mailed (recorded as it happened), then was killed before Slack and the marking.
+  const scope = 'daily/2031-02-03';
+  expect(await claimAlert(env.client, keyFor(scope, SENDER))).toBe(true);
+  await markChannelDelivered(env.client, keyFor(scope, SENDER), 'email');
+  const retry = await raiseAlert(ctx, scope, 'DagBranchFailed', alertOf('2031-02-03'));
+  expect(retry.sent).toBe(true);
+  expect(retry.channels.map((c) => [c.channel, c.ok])).toEqual([['slack', true]]);
+  expect(sent('2031-02-03')).toEqual({ email: 0, slack: 1 });
+  expect(await resolveAlerts(env.client, scope)).toEqual(['DagBranchFailed']);
+
+  // Killed after both channels took it: the retry sends nothing and records the delivery.
+  const both = 'daily/2031-02-04';
+  expect(await claimAlert(env.client, keyFor(both, SENDER))).toBe(true);
+  await markChannelDelivered(env.client, keyFor(both, SENDER), 'email');
+  await markChannelDelivered(env.client, keyFor(both, SENDER), 'slack');
+  expect((await raiseAlert(ctx, both, 'DagBranchFailed', alertOf('2031-02-04'))).sent).toBe(true);
+  expect(sent('2031-02-04')).toEqual({ email: 0, slack: 0 });
+  expect(await claimAlert(env.client, keyFor(both, 'someone/else/1'))).toBe(false);
+  expect(await resolveAlerts(env.client, both)).toEqual(['DagBranchFailed']);
+
+  // An ordinary first attempt still sends both, each recorded as it goes.
+  const fresh = 'daily/2031-02-05';
+  expect((await raiseAlert(ctx, fresh, 'DagBranchFailed', alertOf('2031-02-05'))).sent).toBe(true);
+  await smtp.waitFor(1);
+  expect(sent('2031-02-05')).toEqual({ email: 1, slack: 1 });
+  expect(await resolveAlerts(env.client, fresh)).toEqual(['DagBranchFailed']);
 });
