@@ -33,10 +33,8 @@ export const stderrLogger: AlertLogger = {
 
 export interface DeliverOptions {
   log?: AlertLogger;
-  /** Only these of the route's channels (a redelivery); default all. */
+  /** Only these of the route's channels (a redelivery, or what an earlier attempt left); default all. */
   channels?: readonly Channel[];
-  /** Channels an earlier attempt already delivered: not sent again. */
-  skip?: readonly Channel[];
   /** Called as each channel delivers, before the others finish (a failure here is only logged). */
   onDelivered?: (channel: Channel) => Promise<unknown>;
   slack?: SlackSendOptions;
@@ -53,7 +51,7 @@ export async function deliverAlert(
   const { route, warning } = resolveRoute(config, routeName);
   if (warning) log.warn(warning);
   const sends: Promise<ChannelResult>[] = [];
-  const wanted = (c: Channel) => (!opts.channels || opts.channels.includes(c)) && !opts.skip?.includes(c);
+  const wanted = (c: Channel) => !opts.channels || opts.channels.includes(c);
   const delivered = async (channel: Channel): Promise<ChannelResult> => {
     await opts
       .onDelivered?.(channel)
@@ -100,7 +98,8 @@ export async function deliverAlert(
       });
     }
   }
-  if (results.length === 0 && !opts.skip?.length)
+  // Asked for no channel (an earlier attempt delivered them all): nothing to warn about.
+  if (results.length === 0 && opts.channels?.length !== 0)
     log.warn('alert has no configured channel', { kind: alert.kind, route: route.name });
   else
     log.info(`alert ${alertSubject(alert)} sent`, {

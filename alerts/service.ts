@@ -19,7 +19,14 @@ import {
 } from './dedup.js';
 import { redact } from '../lib/redact.js';
 import { runbookIndex } from './runbook-index.js';
-import type { Alert, Channel, ChannelResult, DedupKey, RedeliveryInput } from './types.js';
+import {
+  CHANNELS,
+  type Alert,
+  type Channel,
+  type ChannelResult,
+  type DedupKey,
+  type RedeliveryInput,
+} from './types.js';
 
 export interface AlertContext {
   config: Config;
@@ -134,7 +141,7 @@ async function deliverClaimed(
     channels = await deliverAlert(ctx.config, enriched, routeName, {
       ...ctx.deliver,
       log: ctx.log,
-      skip: done,
+      ...(done.length ? { channels: CHANNELS.filter((c) => !done.includes(c)) } : {}),
       onDelivered: (channel) => markChannelDelivered(ctx.client, key, channel),
     });
   } catch (err) {

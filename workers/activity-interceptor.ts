@@ -69,7 +69,7 @@ function withinMs<T>(ms: number, promise: Promise<T>): Promise<T> {
 }
 
 /**
- * On attempt > 1: whether the previous attempt ended in a heartbeat timeout, i.e. the worker
+ * Whether the previous attempt ended in a heartbeat timeout, i.e. the worker
  * running it died (or hung) mid-activity. The cause decides, not a change of worker identity: a
  * restarted container (same hostname and pid) or a fixed DAYBREAK_WORKER_IDENTITY comes back as
  * itself. Asked before the attempt runs (once it completes, the server no longer shows the cause)
@@ -79,7 +79,7 @@ async function findLostAttempt(deadline: number): Promise<LostAttempt | undefine
   const ctx = Context.current();
   const { info } = ctx;
   const execution = info.workflowExecution;
-  if (info.attempt <= 1 || !execution) return undefined;
+  if (!execution) return undefined;
   for (let delayMs = 200, tries = 1; ; tries++, delayMs = Math.min(delayMs * 2, 2_000)) {
     try {
       const description = await withinMs(
@@ -162,9 +162,9 @@ async function checkPreviousAttempt(config: Config, identity: string): Promise<v
   // No heartbeat timeout (the SDK says 0): the attempt before cannot have ended in one.
   if (!ctx.info.heartbeatTimeoutMs) return;
   const deadline = detectionDeadline(ctx.info.heartbeatTimeoutMs);
-  const lost = await workerIdentityStorage.run(identity, () => findLostAttempt(deadline));
+  const lost = await findLostAttempt(deadline);
   if (!lost) return;
-  const claimed = workerIdentityStorage.run(identity, () => reportLostWorker(config, identity, lost));
+  const claimed = reportLostWorker(config, identity, lost);
   claimed
     .then(({ delivery }) => delivery)
     .catch((err: unknown) => ctx.log.warn('worker-lost alert failed', { error: String(err) }));
@@ -178,7 +178,8 @@ export function observingActivityInterceptor(config: Config, identity: string): 
       async execute(input, next) {
         const info = ctx.info;
         const pipeline = pipelineLabel(parseRunWorkflowId(info.workflowExecution?.workflowId).pipeline);
-        if (info.attempt > 1) await checkPreviousAttempt(config, identity);
+        if (info.attempt > 1)
+          await workerIdentityStorage.run(identity, () => checkPreviousAttempt(config, identity));
         const stop = activityDuration.startTimer({ activity: info.activityType, pipeline });
         const attemptLog = openAttemptLog(config, identity, info);
         try {

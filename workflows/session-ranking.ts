@@ -9,6 +9,7 @@ import type {
   SessionRankingReport,
   SessionRankingResult,
 } from '../activities/session-ranking/index.js';
+import { rankingYear } from '../lib/contracts/ranking-year.js';
 import type { SessionRankingParams } from '../pipelines/session-ranking.js';
 import { publishActivity, shardActivity, shortActivity } from './common/activity-options.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
@@ -70,7 +71,7 @@ export async function sessionRanking(
   const inputRows = maps.reduce((s, m) => s + m.inputRows, 0);
   const rejectedRows = maps.reduce((s, m) => s + m.rejectedRows, 0);
   const dataYears = maps.flatMap((m) => (m.maxYear === undefined ? [] : [m.maxYear]));
-  const year = params.year ?? (dataYears.length ? Math.max(...dataYears) : Number(input.runDate.slice(0, 4)));
+  const year = rankingYear(params.year, dataYears, input.runDate);
 
   progress.phase = 'ranking buckets';
   const bucketFiles = await Promise.all(

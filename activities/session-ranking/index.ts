@@ -34,6 +34,7 @@ import {
   type SessionRankingPlan,
   type SingleTaskResult,
 } from './types.js';
+import { rankingYear } from '../../lib/contracts/ranking-year.js';
 import { withScratch } from '../common/scratch.js';
 import { withDuckDBTask, type DuckDBTask } from '../common/task.js';
 import { stageAll } from '../common/staging.js';
@@ -78,6 +79,19 @@ async function stageProfile(conn: DuckDBConnection, uris: string[], scratch: str
   const locals = await stageAll(uris, scratch);
   for (const [i, local] of locals.entries()) {
     await requireColumns(conn, local, uris[i]!, { id: 'any', level: 'text' });
+  }
+  return locals;
+}
+
+/** Stages activity files and checks each has the columns the map and rank queries read. */
+async function stageActivity(conn: DuckDBConnection, uris: string[], scratch: string): Promise<string[]> {
+  const locals = await stageAll(uris, scratch);
+  for (const [i, local] of locals.entries()) {
+    await requireColumns(conn, local, uris[i]!, {
+      id: 'any',
+      session_begin: 'timestamp',
+      session_end: 'timestamp',
+    });
   }
   return locals;
 }
@@ -258,14 +272,7 @@ export function createSessionRankingActivities(deps: ActivityDeps) {
           const state = { ...done };
           for (let b = done.batchesDone; b < input.batches.length; b++) {
             const uris = input.batches[b]!;
-            const locals = await stageAll(uris, scratch);
-            for (const [i, local] of locals.entries()) {
-              await requireColumns(conn, local, uris[i]!, {
-                id: 'any',
-                session_begin: 'timestamp',
-                session_end: 'timestamp',
-              });
-            }
+            const locals = await stageActivity(conn, uris, scratch);
             const name = `map-${input.group}-${b}`;
             const out = path.join(scratch, input.partitioned ? name : `${name}.parquet`);
             await conn.run(
@@ -402,21 +409,17 @@ export function createSessionRankingActivities(deps: ActivityDeps) {
         async ({ scratch, conn }) => {
           await useUtc(conn);
           const profileFiles = await stageProfile(conn, input.profileFiles, scratch);
-          const files = await stageAll(input.files, scratch);
-          for (const [i, local] of files.entries())
-            await requireColumns(conn, local, input.files[i]!, {
-              id: 'any',
-              session_begin: 'timestamp',
-              session_end: 'timestamp',
-            });
+          const files = await stageActivity(conn, input.files, scratch);
           const counts = (
             await conn.runAndReadAll(fileCountsSql(files, { latestYear: input.year === undefined }))
           ).getRowObjects()[0]!;
           const inputRows = Number(counts.input_rows);
           const rejectedRows = Number(counts.rejected_rows);
-          const year =
-            input.year ??
-            (counts.max_year === null ? Number(input.runDate.slice(0, 4)) : Number(counts.max_year));
+          const year = rankingYear(
+            input.year,
+            counts.max_year === null ? [] : [Number(counts.max_year)],
+            input.runDate,
+          );
           await conn.run(rankAllSql({ files, profileFiles, year, top: input.top, table: 'ranks' }));
           const ranking = await publishRanking(conn, scratch, {
             runDate: input.runDate,
