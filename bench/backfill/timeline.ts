@@ -11,7 +11,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { temporal } from '@temporalio/proto';
 import type { Client } from '@temporalio/client';
 import { planFor, startBackfill } from '../../cli/commands/backfill.js';
 import { loadConfig } from '../../lib/config.js';
@@ -19,6 +18,7 @@ import { waitForRun } from '../../lib/runs.js';
 import { connectClient } from '../../lib/temporal.js';
 import { startRun } from '../../pipelines/runs.js';
 import { ensureSessionData, log, procStats, startBenchWorker } from '../common/harness.js';
+import { eventMs as ms, historyOf, printTimeline } from '../common/timeline.js';
 
 const env = process.env;
 const ROWS = Number(env.BENCH_ROWS ?? 2_000_000);
@@ -28,33 +28,9 @@ const PIPELINE = 'session-ranking';
 const base = loadConfig();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-timeline-'));
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-
-const ms = (t: HistoryEvent['eventTime']) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
-
 /** The dates of a block: `count` days from `year`-01-01. */
 const datesFrom = (year: number, count: number) =>
   Array.from({ length: count }, (_, i) => new Date(Date.UTC(year, 0, 1 + i)).toISOString().slice(0, 10));
-
-/** One line per event: its time from the first, type, and the activity it belongs to. */
-function printTimeline(tag: string, events: HistoryEvent[]): void {
-  const t0 = ms(events[0]!.eventTime);
-  const names = new Map<string, string>();
-  for (const e of events) {
-    const s = e.activityTaskScheduledEventAttributes;
-    if (s) names.set(String(e.eventId), s.activityType?.name ?? '?');
-    const ref =
-      e.activityTaskStartedEventAttributes?.scheduledEventId ??
-      e.activityTaskCompletedEventAttributes?.scheduledEventId;
-    const activity = s ? s.activityType?.name : ref ? names.get(String(ref)) : undefined;
-    const at = (ms(e.eventTime) - t0).toFixed(0).padStart(6);
-    console.log(`${at} ms  ${tag} ${String(e.eventType)}${activity ? ` ${activity}` : ''}`);
-  }
-}
-
-async function historyOf(client: Client, workflowId: string): Promise<HistoryEvent[]> {
-  return (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-}
 
 async function durations(client: Client, dates: string[]): Promise<string> {
   const out: string[] = [];

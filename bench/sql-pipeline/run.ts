@@ -4,6 +4,7 @@
 //
 //   flock /work/bench.lock npm run bench:sql-pipeline
 //   BENCH_ROWS=2000000 BENCH_REPEAT=1 BENCH_NO_WRITE=1 npm run bench:sql-pipeline   # a quick try
+//   BENCH_TIMELINE=1 ...   also prints the last pipeline run's history as a timeline
 //
 // Data (session-ranking's generator, 50 M sessions by default) is generated once into
 // $DAYBREAK_CACHE_DIR/bench and reused.
@@ -30,6 +31,7 @@ import {
   resetPeak,
   startBenchWorker,
 } from '../common/harness.js';
+import { historyOf, printTimeline } from '../common/timeline.js';
 import { PIPELINE_FILE, SUMMARY_SQL } from './query.js';
 
 const env = process.env;
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
   const client = await connectClient(benchConfig);
   let runNo = 0;
   let last: SqlPipelineResult | undefined;
+  let lastId = '';
   const pipeline = async (activity: string): Promise<Measure> => {
     resetPeak(worker.pid!); // each run reports its own peak RSS
     const before = procStats(worker.pid!);
@@ -124,6 +127,7 @@ async function main(): Promise<void> {
       rawParams: { activity, output },
     });
     last = await waitForRun<SqlPipelineResult>(handle);
+    lastId = handle.workflowId;
     const ms = performance.now() - t0;
     const after = procStats(worker.pid!);
     const files = (await readManifest(output))!.files.map((f) => path.join(output, f.name));
@@ -151,6 +155,8 @@ async function main(): Promise<void> {
       log(`round ${i + 1}: pipeline ${(p.ms / 1000).toFixed(2)} s, baseline ${(b.ms / 1000).toFixed(2)} s`);
     }
     report(runs, last!);
+    // Where the last run's time went: each activity scheduled / started / completed.
+    if (env.BENCH_TIMELINE === '1') printTimeline('P', await historyOf(client, lastId));
   } finally {
     await client.connection.close();
     await bench.stop();
