@@ -87,40 +87,46 @@ function throwUsageErrors(cmd: Command): void {
 }
 throwUsageErrors(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  // Expected user errors get one clear line; anything else keeps its stack for a bug report.
-  if (err instanceof CommanderError) {
-    // --help and --version end here too, successfully.
-    if (err.exitCode === 0) process.exit(0);
-    process.stderr.write(`daybreak: ${err.message.replace(/^error: /, '')} (see --help)\n`);
-  } else if (
-    err instanceof ConfigError ||
-    err instanceof ParamError ||
-    err instanceof UnknownPipelineError ||
-    err instanceof CatalogueError ||
-    err instanceof ModelError ||
-    err instanceof ProvisionError ||
-    err instanceof PortInUseError ||
-    isBadInput(err)
-  ) {
-    process.stderr.write(`daybreak: ${(err as Error).message}\n`);
-  } else if (isUnreachableServer(err)) {
-    process.stderr.write(
-      `daybreak: no Temporal server answers at ${temporalAddress()} (TEMPORAL_ADDRESS${unreachableReason(err)}): start the local one with \`npm start\` (daybreak up), or set TEMPORAL_ADDRESS to yours\n`,
-    );
-  } else if (err instanceof Error && err.name === 'ServiceError') {
-    // A gRPC call the server (or whatever answers at the address) refused: what and why, no stack.
-    const cause = err.cause as { details?: string; code?: number } | undefined;
-    const why = cause?.details
-      ? `: ${cause.details}${cause.code === undefined ? '' : ` (gRPC status ${cause.code})`}`
-      : '';
-    process.stderr.write(
-      `daybreak: Temporal at ${temporalAddress()} (TEMPORAL_ADDRESS): ${err.message}${why}\n`,
-    );
-  } else {
-    process.stderr.write(`daybreak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+/** Runs the command; errors become one line and exit code 2 (no top-level await: the
+ * self-contained build is CommonJS, bin/compile.js). */
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    // Expected user errors get one clear line; anything else keeps its stack for a bug report.
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, successfully.
+      if (err.exitCode === 0) process.exit(0);
+      process.stderr.write(`daybreak: ${err.message.replace(/^error: /, '')} (see --help)\n`);
+    } else if (
+      err instanceof ConfigError ||
+      err instanceof ParamError ||
+      err instanceof UnknownPipelineError ||
+      err instanceof CatalogueError ||
+      err instanceof ModelError ||
+      err instanceof ProvisionError ||
+      err instanceof PortInUseError ||
+      isBadInput(err)
+    ) {
+      process.stderr.write(`daybreak: ${(err as Error).message}\n`);
+    } else if (isUnreachableServer(err)) {
+      process.stderr.write(
+        `daybreak: no Temporal server answers at ${temporalAddress()} (TEMPORAL_ADDRESS${unreachableReason(err)}): start the local one with \`npm start\` (daybreak up), or set TEMPORAL_ADDRESS to yours\n`,
+      );
+    } else if (err instanceof Error && err.name === 'ServiceError') {
+      // A gRPC call the server (or whatever answers at the address) refused: what and why, no stack.
+      const cause = err.cause as { details?: string; code?: number } | undefined;
+      const why = cause?.details
+        ? `: ${cause.details}${cause.code === undefined ? '' : ` (gRPC status ${cause.code})`}`
+        : '';
+      process.stderr.write(
+        `daybreak: Temporal at ${temporalAddress()} (TEMPORAL_ADDRESS): ${err.message}${why}\n`,
+      );
+    } else {
+      process.stderr.write(`daybreak: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
+    process.exitCode = 2;
   }
-  process.exitCode = 2;
 }
+
+void main();

@@ -1,7 +1,8 @@
 // bench:cli — how long a `daybreak` command takes from the shell to its answer on a running server
 // (issue 13.5: `daybreak status` and `daybreak run --wait` of a tiny pipeline within 0.7 s wall).
 // One dev server and worker in this process; every command is a fresh child process, timed from
-// spawn to exit: the compiled CLI (what bin/daybreak.js runs), the same through `npx`, and the
+// spawn to exit: the compiled CLI (what bin/daybreak.js runs), the same script run through its
+// `#!` line (what `daybreak` on PATH runs), the same through `npx`, and the
 // baseline of the same script, the TypeScript sources through tsx (DAYBREAK_COMPILE=0, how the CLI
 // ran before). For `run --wait` the server's own share (workflow start to close) is shown beside
 // it. Prints its table; it feeds BENCHMARKS.md "CLI latency (bench:cli)".
@@ -47,9 +48,11 @@ const env = {
   DAYBREAK_SCRATCH_DIR: config.DAYBREAK_SCRATCH_DIR,
 };
 
-type How = 'compiled' | 'npx' | 'tsx';
+type How = 'compiled' | 'direct' | 'npx' | 'tsx';
 const HOW: Record<How, { command: string; args: string[]; env: Record<string, string> }> = {
   compiled: { command: process.execPath, args: [path.join(REPO, 'bin', 'daybreak.js')], env: {} },
+  // The script itself through its #! line: what `daybreak` on PATH (npm link, an alias) runs.
+  direct: { command: path.join(REPO, 'bin', 'daybreak.js'), args: [], env: {} },
   npx: { command: 'npx', args: ['daybreak'], env: {} },
   tsx: {
     command: process.execPath,
@@ -110,7 +113,7 @@ try {
     `warming up: ${(await timed('compiled', ['--help'])).toFixed(0)} ms for --help (builds the CLI if needed)`,
   );
   log(`warming up: ${(await timed('compiled', runArgs()[0])).toFixed(0)} ms for a first run --wait`);
-  for (const how of ['compiled', 'npx', 'tsx'] as How[]) {
+  for (const how of ['compiled', 'direct', 'npx', 'tsx'] as How[]) {
     const status: number[] = [];
     const run: number[] = [];
     const server: number[] = [];
@@ -129,6 +132,12 @@ try {
   fs.rmSync(work, { recursive: true, force: true });
 }
 
+const HOW_LABEL: Record<How, string> = {
+  compiled: 'node bin/daybreak.js (compiled)',
+  direct: 'bin/daybreak.js on PATH (compiled)',
+  npx: 'npx daybreak (compiled)',
+  tsx: 'node bin/daybreak.js, DAYBREAK_COMPILE=0 (tsx, baseline)',
+};
 const baseline = (command: string) => rows.find((r) => r.command === command && r.how === 'tsx')!.ms;
 const lines = [
   `CLI latency (bench:cli): median of ${REPEAT} per row, wall time from spawn to exit, on a running`,
@@ -138,7 +147,7 @@ const lines = [
   '| --- | --- | --- | --- | --- | --- |',
   ...rows.map(
     (r) =>
-      `| daybreak ${r.command} | ${r.how === 'compiled' ? 'node bin/daybreak.js (compiled)' : r.how === 'npx' ? 'npx daybreak (compiled)' : 'node bin/daybreak.js, DAYBREAK_COMPILE=0 (tsx, baseline)'} | ${r.ms.toFixed(0)} ms | ${r.server === undefined ? '' : `${r.server} ms`} | ${(r.ms / baseline(r.command)).toFixed(2)}x | ${r.how === 'tsx' ? '' : r.ms <= TARGET_MS ? 'met' : 'missed'} |`,
+      `| daybreak ${r.command} | ${HOW_LABEL[r.how]} | ${r.ms.toFixed(0)} ms | ${r.server === undefined ? '' : `${r.server} ms`} | ${(r.ms / baseline(r.command)).toFixed(2)}x | ${r.how === 'tsx' ? '' : r.ms <= TARGET_MS ? 'met' : 'missed'} |`,
   ),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

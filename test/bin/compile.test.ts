@@ -18,7 +18,7 @@ function standInRepo(): string {
     fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     fs.writeFileSync(path.join(root, file), text);
   };
-  for (const file of ['bin/compile.js', 'bin/daybreak.js'])
+  for (const file of ['bin/compile.js', 'bin/daybreak.js', 'bin/code-cache.js'])
     write(file, fs.readFileSync(path.join(REPO, file), 'utf8'));
   write('package.json', '{ "type": "module" }\n');
   write('package-lock.json', '{}\n');
@@ -68,9 +68,21 @@ test('the compiled CLI is built once, reused while the sources stay, rebuilt whe
     expect(build).toBeDefined();
     expect(first.stack).not.toContain(build);
     // A short command starts without parsing source maps: its stack names the compiled chunk.
+    // A client-only one runs the self-contained bundle (packages bundled in), a worker never does.
+    const bundle = path.join(root, 'node_modules', '.cache', 'daybreak', 'cli', build!, 'client', 'main.cjs');
+    expect(first.stack).not.toContain(bundle);
     const short = daybreak(root, {}, ['status']);
     expect(short.where).toBe(first.where);
-    expect(short.stack).toContain(build);
+    expect(short.stack).toContain(bundle);
+    expect(daybreak(root, {}, ['run', 'x', '--embedded']).stack).not.toContain(bundle);
+    // The bundle leaves a V8 code cache per command; the next start reads it and gives the same
+    // answer, and a cache V8 rejects (here: garbage) is written again.
+    const cache = `${bundle}.status.v8-cache`;
+    expect(fs.statSync(cache).size).toBeGreaterThan(0);
+    expect(daybreak(root, {}, ['status']).message).toBe('one');
+    fs.writeFileSync(cache, 'not a code cache');
+    expect(daybreak(root, {}, ['status']).message).toBe('one');
+    expect(fs.readFileSync(cache, 'utf8')).not.toBe('not a code cache');
 
     expect(daybreak(root).message).toBe('one');
     expect(builds(root)).toEqual([build]);
