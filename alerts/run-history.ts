@@ -1,6 +1,7 @@
 // Reads from a run's history what the workflow itself cannot know when it fails: how many attempts
 // the failing activity made, which worker ran the last one, and the activity (its log's step).
 import type { Client } from '@temporalio/client';
+import { localActivityMarker } from '../lib/local-activity-marker.js';
 
 export interface FailureFacts {
   attempts?: number;
@@ -17,6 +18,17 @@ export async function failureFacts(client: Client, workflowId: string, runId: st
   const byId = new Map(events.map((e) => [num(e.eventId), e]));
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
+    // A local activity (a plan step) that failed for good: its marker says which, and how often.
+    const local = localActivityMarker(e);
+    if (local?.failed) {
+      const completed = byId.get(local.workflowTaskCompletedEventId);
+      return {
+        attempts: local.attempt,
+        workerIdentity: completed?.workflowTaskCompletedEventAttributes?.identity ?? undefined,
+        activityType: local.activityType,
+        activityId: local.activityId,
+      };
+    }
     const startedId = num(
       e.activityTaskFailedEventAttributes?.startedEventId ??
         e.activityTaskTimedOutEventAttributes?.startedEventId,

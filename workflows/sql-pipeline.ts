@@ -4,7 +4,13 @@
 // one per group of the first input's files, in parallel) -> checks + publish; mode shuffle puts a
 // map stage first (each input's files written once by bucket of shardBy) and runs one query task
 // per bucket. Thin and deterministic: only paths and counts pass through.
-import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type {
   SqlPipelineActivities,
   SqlPipelinePlan,
@@ -15,7 +21,12 @@ import type {
 } from '../activities/sql-pipeline/index.js';
 import type { ShuffleMapResult } from '../activities/common/shuffle.js';
 import type { SqlPipelineParams } from '../lib/sql-pipelines/params.js';
-import { publishActivity, shardActivity, shortActivity } from './common/activity-options.js';
+import {
+  localPlanActivity,
+  publishActivity,
+  shardActivity,
+  shortActivity,
+} from './common/activity-options.js';
 import { allSettledOrFirstFailure } from './common/settle.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
@@ -24,6 +35,11 @@ const quick = (summary: string) => proxyActivities<SqlPipelineActivities>({ ...s
 const heavy = (summary: string) => proxyActivities<SqlPipelineActivities>({ ...shardActivity, summary });
 const publishing = (summary: string) =>
   proxyActivities<SqlPipelineActivities>({ ...publishActivity, summary });
+/** The plan: a local activity in runs started since the patch, an activity task before. */
+const planning = (summary: string) =>
+  patched('plan-as-local-activity')
+    ? proxyLocalActivities<SqlPipelineActivities>({ ...localPlanActivity, summary })
+    : quick(summary);
 
 /** mode shuffle's map stage: every map group of every input, in parallel, settled whole. */
 async function shuffleMaps(
@@ -87,7 +103,7 @@ export async function sqlPipeline(input: PipelineInput<SqlPipelineParams>): Prom
   const progress: RunProgress = { phase: 'planning', shardsDone: 0, shardsTotal: 0, rows: 0 };
   setHandler(progressQuery, () => progress);
 
-  const plan = await quick(
+  const plan = await planning(
     `plan: ${def.file} (mode ${def.mode}) over ${Object.keys(params.inputs).join(', ')}`,
   ).planSqlPipeline({
     runDate,

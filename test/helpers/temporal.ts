@@ -8,6 +8,7 @@ import { inject } from 'vitest';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../lib/config.js';
+import { localActivityMarker } from '../../lib/local-activity-marker.js';
 import { waitForRun } from '../../lib/runs.js';
 import { connectClient } from '../../lib/temporal.js';
 import { createWorker, type CreateWorkerOptions } from '../../workers/worker.js';
@@ -63,7 +64,10 @@ export async function startTestWorker(
   };
 }
 
-/** Identities of the workers that started each activity type, from the workflow history. */
+/**
+ * Each activity attempt that started, with its worker, from the workflow history; a local activity
+ * (noteRunStarted, a plan step, resolveRunAlerts) once, with its last attempt.
+ */
 export async function activityStarts(
   client: Client,
   workflowId: string,
@@ -71,7 +75,18 @@ export async function activityStarts(
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const scheduled = new Map<string, string>();
   const starts: { type: string; attempt: number; identity: string }[] = [];
+  const identities = new Map<number, string>();
   for (const event of history.events ?? []) {
+    const completed = event.workflowTaskCompletedEventAttributes;
+    if (completed) identities.set(Number(String(event.eventId)), completed.identity ?? '');
+    // A local activity shows once, with its last attempt, when it finished.
+    const local = localActivityMarker(event);
+    if (local)
+      starts.push({
+        type: local.activityType,
+        attempt: local.attempt,
+        identity: identities.get(local.workflowTaskCompletedEventId ?? -1) ?? '',
+      });
     const s = event.activityTaskScheduledEventAttributes;
     if (s) scheduled.set(String(event.eventId), s.activityType?.name ?? '');
     const st = event.activityTaskStartedEventAttributes;

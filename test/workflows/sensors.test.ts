@@ -120,6 +120,8 @@ test('ten waiting sensors hold no slot; a publish wakes its sensor within 2 s', 
         activity: path.join(dataDir, 'user_activity'),
         profile: path.join(dataDir, 'user_profile'),
         output: path.join(dataDir, 'out', 'alongside'),
+        // Maps, reduces and a publish: several tasks that each need a slot (plan and resolve are local).
+        shards: '2',
       },
     });
     await run.result();

@@ -120,7 +120,13 @@ test('a small input with no shards asked for is one rank-and-publish task, with 
     expected.rejectedRows,
   ]);
   const types = (await activityStarts(inProcess.client, 'session-ranking/2092-01-02')).map((s) => s.type);
-  expect(types).toEqual(['planSessionRanking', 'rankAndPublishSessions', 'resolveRunAlerts']);
+  // Plan and resolve run as local activities, in the run's own workflow tasks.
+  expect(types).toEqual([
+    'noteRunStarted',
+    'planSessionRanking',
+    'rankAndPublishSessions',
+    'resolveRunAlerts',
+  ]);
   const published = await readPublished(output);
   expect(published.json).toEqual(expected.ranking);
   expectRankingRows(published.rows);

@@ -1,7 +1,7 @@
 // Standard activity options. Every activity has explicit timeouts and a retry policy; bad input
 // fails once (non-retryable types); long activities heartbeat, so a dead worker is noticed within
 // the heartbeat timeout and the shard is retried elsewhere.
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { NON_RETRYABLE_ERROR_TYPES } from '../../lib/errors.js';
 
 const retry = {
@@ -14,6 +14,17 @@ const retry = {
 
 /** Quick steps: planning, listing, publishing manifests. */
 export const shortActivity: ActivityOptions = {
+  startToCloseTimeout: '5m',
+  retry,
+};
+
+/**
+ * A plan step run as a local activity: in the workflow task that starts the run, on the worker
+ * that runs the workflow, with no task-queue round trip and no activity slot (it cannot queue
+ * behind shards). A worker lost mid-plan makes the workflow task time out; the next worker plans
+ * again. Plans only list and read metadata, so they need no heartbeat.
+ */
+export const localPlanActivity: LocalActivityOptions = {
   startToCloseTimeout: '5m',
   retry,
 };

@@ -52,6 +52,15 @@ const local = proxyLocalActivities<AlertActivities>({
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 2 },
 });
+/**
+ * A successful run's resolve call as a local activity: in the run's last workflow task, with no
+ * task-queue round trip (a third of a small run's time went to the round trips of its steps).
+ * Local activities have slots of their own, so it never waits behind data work either.
+ */
+const resolveLocally = proxyLocalActivities<AlertActivities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '2s', maximumAttempts: 3 },
+});
 
 function describeRun(): RunRef & { slaSeconds?: number; slaStartMs: number } {
   const info = workflowInfo();
@@ -129,7 +138,8 @@ class AlertingInterceptor implements WorkflowInboundCallsInterceptor {
     try {
       const result = await next(input);
       await stopSla(true);
-      await alerts
+      // Runs started before the patch replay their resolve call as an activity on the alert lane.
+      await (patched('resolve-alerts-locally') ? resolveLocally : alerts)
         .resolveRunAlerts(run)
         .catch((e: unknown) => log.warn('resolve alert failed', { error: String(e) }));
       return result;
