@@ -242,14 +242,14 @@ export function createSqlPipelineActivities({ config }: ActivityDeps) {
               (s, n) => s + n,
               0,
             );
-            const files: ManifestFile[] = [];
-            for (const local of written) {
-              const n = rows.get(local) ?? 0;
-              if (n === 0) continue; // an empty result writes one empty file: not worth publishing
-              files.push(
-                await putOutputFile(input.output, local, outputFileName(task.task, files.length), n),
-              );
-            }
+            // An empty result writes one empty file: not worth publishing. The rest are put side
+            // by side (their checksums are taken on the SHA-256 threads, lib/storage/sha256.ts).
+            const nonEmpty = written.filter((local) => (rows.get(local) ?? 0) > 0);
+            const files: ManifestFile[] = await Promise.all(
+              nonEmpty.map((local, n) =>
+                putOutputFile(input.output, local, outputFileName(task.task, n), rows.get(local)!),
+              ),
+            );
             const read = await Promise.all(
               Object.values(views)
                 .flat()

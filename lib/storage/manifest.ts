@@ -2,9 +2,9 @@
 // its manifest exists, and readers trust only the files it lists (lib/storage/publish.ts writes
 // it; DESIGN 2.2). Version 2 records the run that published it and leaves room for lineage
 // (`inputs`) and data-quality results (`checks`).
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { storageFor } from './backends.js';
+import { sha256File } from './sha256.js';
 import { joinUri } from './uri.js';
 
 export const MANIFEST_NAME = '_SUCCESS';
@@ -45,25 +45,7 @@ export interface Manifest {
 /** The newest manifest version this code writes. */
 export const MANIFEST_VERSION = 2;
 
-/**
- * SHA-256 of a file, read through one reused 1 MB buffer: a stream allocates a new buffer per
- * chunk, and gigabytes of them kept the worker's garbage collector busy on every core.
- */
-export async function sha256File(localPath: string): Promise<string> {
-  const hash = createHash('sha256');
-  const file = await fs.open(localPath, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-    }
-  } finally {
-    await file.close();
-  }
-  return hash.digest('hex');
-}
+export { sha256File } from './sha256.js';
 
 /** Describes a finished local file for the manifest (size and checksum). */
 export async function describeLocalFile(

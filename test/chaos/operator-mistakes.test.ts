@@ -18,7 +18,8 @@ import { connectClient } from '../../lib/temporal.js';
 import { MAX_SHARDS } from '../../lib/shards.js';
 import { startRun } from '../../pipelines/runs.js';
 import { createBucket, startEmulator, uploadTree } from '../helpers/gcs.js';
-import { tempDir, testConfig } from '../helpers/temporal.js';
+import { activityStarts, tempDir, testConfig } from '../helpers/temporal.js';
+import { localActivityMarker } from '../../lib/local-activity-marker.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 
 const exec = promisify(execFile);
@@ -96,19 +97,31 @@ async function run(queue: string, runDate: string, rawParams: Record<string, str
     (result: unknown) => ({ result: result as SessionRankingResult }),
     (error: unknown) => ({ error }),
   );
-  const history = await handle.fetchHistory();
-  const attempts = (history.events ?? [])
-    .filter((e) => e.activityTaskStartedEventAttributes)
-    .map((e) => e.activityTaskStartedEventAttributes!.attempt);
+  // Every attempt of every step, the local ones (noteRunStarted, the plan) included.
+  const attempts = (await activityStarts(client, handle.workflowId)).map((s) => s.attempt);
   return { ...outcome, attempts };
 }
 
-/** The activity's own failure at the end of the chain, after checking the run failed through it. */
-function rootCause(error: unknown): ApplicationFailure {
+/** The local activities of a run that failed for good (their markers carry the failure). */
+async function failedLocalSteps(workflowId: string): Promise<string[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? [])
+    .map((e) => localActivityMarker(e))
+    .filter((m) => m?.failed)
+    .map((m) => m!.activityType);
+}
+
+/**
+ * The activity's own failure at the end of the chain, after checking the run failed through it:
+ * an activity task's failure comes wrapped in an ActivityFailure; a local activity's (the plan
+ * step) comes as it was thrown, and its marker in the history names the step that failed.
+ */
+async function rootCause(error: unknown, workflowId: string, step?: string): Promise<ApplicationFailure> {
   expect(error).toBeInstanceOf(WorkflowFailedError);
   const chain: Error[] = [];
   for (let c = (error as WorkflowFailedError).cause; c; c = c.cause as Error | undefined) chain.push(c);
-  expect(chain.some((c) => c instanceof ActivityFailure)).toBe(true);
+  if (step === undefined) expect(chain.some((c) => c instanceof ActivityFailure)).toBe(true);
+  else expect(await failedLocalSteps(workflowId)).toEqual([step]);
   const app = chain.at(-1);
   expect(app).toBeInstanceOf(ApplicationFailure);
   return app as ApplicationFailure;
@@ -163,7 +176,7 @@ test('a corrupt data page in a gs:// input: one non-retryable BadInput naming th
     profile: 'gs://lake/raw/user_profile',
     output: 'gs://lake/curated/ranking-bad',
   });
-  const app = rootCause(error);
+  const app = await rootCause(error, 'session-ranking/2023-06-12');
   expect(app.type).toBe('BadInput');
   expect(app.nonRetryable).toBe(true);
   expect(app.message).toMatch(
@@ -182,7 +195,8 @@ test('a gs:// output with no Google credentials: one PermissionDenied saying wha
     profile: path.join(root, 'raw', 'user_profile'),
     output: 'gs://lake/curated/no-credentials',
   });
-  const app = rootCause(error);
+  // Opening the output is the plan's first step: the run fails there, in its local activity.
+  const app = await rootCause(error, 'session-ranking/2023-06-13', 'planSessionRanking');
   expect(app.type).toBe('PermissionDenied');
   expect(app.message).toContain('no Google Cloud credentials to open gs://lake/curated/no-credentials');
   expect(app.message).toContain('set GOOGLE_APPLICATION_CREDENTIALS');
