@@ -17,12 +17,12 @@ import type {
 } from '../activities/identity-join/index.js';
 import type { IdentityJoinParams } from '../pipelines/identity-join.js';
 import type { ManifestFile } from '../lib/storage/manifest.js';
-import { publishActivity, shardActivity, shortActivity } from './common/activity-options.js';
+import { publishActivity, shardActivity } from './common/activity-options.js';
+import { planStep } from './common/plan-step.js';
 import { allSettledOrFirstFailure } from './common/settle.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
-const quick = proxyActivities<IdentityJoinActivities>(shortActivity);
 const heavy = proxyActivities<IdentityJoinActivities>(shardActivity);
 const publishing = proxyActivities<IdentityJoinActivities>(publishActivity);
 /** Shuffle tasks carry a summary the Web UI shows on each event ("map DS1: group 1/4 ..."). */
@@ -113,7 +113,7 @@ export async function identityJoin(input: PipelineInput<IdentityJoinParams>): Pr
   const progress: RunProgress = { phase: 'planning', shardsDone: 0, shardsTotal: 0, rows: 0 };
   setHandler(progressQuery, () => progress);
 
-  const plan = await quick.planIdentityJoin({ runDate, params });
+  const plan = await planStep<IdentityJoinActivities>().planIdentityJoin({ runDate, params });
   let ds2Rows = 0;
   const tasks: JoinTask[] = [];
   let results: JoinTaskResult[] = [];

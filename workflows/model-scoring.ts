@@ -11,12 +11,12 @@ import type {
 } from '../activities/model-scoring/index.js';
 import type { ModelScoringParams } from '../pipelines/model-scoring.js';
 import type { ManifestFile } from '../lib/storage/manifest.js';
-import { publishActivity, shardActivity, shortActivity } from './common/activity-options.js';
+import { publishActivity, shardActivity } from './common/activity-options.js';
+import { planStep } from './common/plan-step.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
 /** Activities with a summary the Web UI shows on each event ("score blocking shard 2/4"). */
-const quick = (summary: string) => proxyActivities<ModelScoringActivities>({ ...shortActivity, summary });
 const heavy = (summary: string) => proxyActivities<ModelScoringActivities>({ ...shardActivity, summary });
 const publishing = (summary: string) =>
   proxyActivities<ModelScoringActivities>({ ...publishActivity, summary });
@@ -27,9 +27,9 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
   const progress: RunProgress = { phase: 'planning', shardsDone: 0, shardsTotal: 0, rows: 0 };
   setHandler(progressQuery, () => progress);
 
-  const plan = await quick(`plan: list ${params.records}, load model ${params.model}`).planModelScoring(
-    params,
-  );
+  const plan = await planStep<ModelScoringActivities>(
+    `plan: list ${params.records}, load model ${params.model}`,
+  ).planModelScoring(params);
   progress.phase = 'preparing records';
   progress.shardsTotal = plan.shards;
   const prepared = await heavy(

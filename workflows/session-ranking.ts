@@ -1,7 +1,7 @@
 // session-ranking: plan -> map (file groups, in parallel) -> reduce (id buckets, in parallel) ->
 // publish; a small input (the plan says) is one rank-and-publish task instead. Thin and
 // deterministic: all data work happens in activities, only paths pass through.
-import { patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type {
   MapExperts,
   SessionRankingActivities,
@@ -11,25 +11,15 @@ import type {
 } from '../activities/session-ranking/index.js';
 import { rankingYear } from '../lib/contracts/ranking-year.js';
 import type { SessionRankingParams } from '../pipelines/session-ranking.js';
-import {
-  localPlanActivity,
-  publishActivity,
-  shardActivity,
-  shortActivity,
-} from './common/activity-options.js';
+import { publishActivity, shardActivity } from './common/activity-options.js';
+import { planStep } from './common/plan-step.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
 /** Activities with a summary the Web UI shows on each event ("map: file group 1/2", "reduce: ..."). */
-const quick = (summary: string) => proxyActivities<SessionRankingActivities>({ ...shortActivity, summary });
 const heavy = (summary: string) => proxyActivities<SessionRankingActivities>({ ...shardActivity, summary });
 const publishing = (summary: string) =>
   proxyActivities<SessionRankingActivities>({ ...publishActivity, summary });
-/** The plan: a local activity in runs started since the patch, an activity task before. */
-const planning = (summary: string) =>
-  patched('plan-as-local-activity')
-    ? proxyLocalActivities<SessionRankingActivities>({ ...localPlanActivity, summary })
-    : quick(summary);
 
 export async function sessionRanking(
   input: PipelineInput<SessionRankingParams>,
@@ -39,7 +29,9 @@ export async function sessionRanking(
   const progress: RunProgress = { phase: 'planning', shardsDone: 0, shardsTotal: 0, rows: 0 };
   setHandler(progressQuery, () => progress);
 
-  const plan = await planning(`plan: list ${params.activity}`).planSessionRanking(params);
+  const plan = await planStep<SessionRankingActivities>(`plan: list ${params.activity}`).planSessionRanking(
+    params,
+  );
   if (plan.singleTask) return singleTask(input, plan, started, progress);
   progress.shardsTotal = plan.mapGroups.length + plan.buckets;
   let experts: MapExperts = { profileFiles: plan.profileFiles, buckets: plan.buckets };

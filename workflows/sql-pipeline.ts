@@ -4,13 +4,7 @@
 // one per group of the first input's files, in parallel) -> checks + publish; mode shuffle puts a
 // map stage first (each input's files written once by bucket of shardBy) and runs one query task
 // per bucket. Thin and deterministic: only paths and counts pass through.
-import {
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type {
   SqlPipelineActivities,
   SqlPipelinePlan,
@@ -21,25 +15,15 @@ import type {
 } from '../activities/sql-pipeline/index.js';
 import type { ShuffleMapResult } from '../activities/common/shuffle.js';
 import type { SqlPipelineParams } from '../lib/sql-pipelines/params.js';
-import {
-  localPlanActivity,
-  publishActivity,
-  shardActivity,
-  shortActivity,
-} from './common/activity-options.js';
+import { publishActivity, shardActivity } from './common/activity-options.js';
+import { planStep } from './common/plan-step.js';
 import { allSettledOrFirstFailure } from './common/settle.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
-const quick = (summary: string) => proxyActivities<SqlPipelineActivities>({ ...shortActivity, summary });
 const heavy = (summary: string) => proxyActivities<SqlPipelineActivities>({ ...shardActivity, summary });
 const publishing = (summary: string) =>
   proxyActivities<SqlPipelineActivities>({ ...publishActivity, summary });
-/** The plan: a local activity in runs started since the patch, an activity task before. */
-const planning = (summary: string) =>
-  patched('plan-as-local-activity')
-    ? proxyLocalActivities<SqlPipelineActivities>({ ...localPlanActivity, summary })
-    : quick(summary);
 
 /** mode shuffle's map stage: every map group of every input, in parallel, settled whole. */
 async function shuffleMaps(
@@ -103,7 +87,7 @@ export async function sqlPipeline(input: PipelineInput<SqlPipelineParams>): Prom
   const progress: RunProgress = { phase: 'planning', shardsDone: 0, shardsTotal: 0, rows: 0 };
   setHandler(progressQuery, () => progress);
 
-  const plan = await planning(
+  const plan = await planStep<SqlPipelineActivities>(
     `plan: ${def.file} (mode ${def.mode}) over ${Object.keys(params.inputs).join(', ')}`,
   ).planSqlPipeline({
     runDate,

@@ -18,8 +18,7 @@ import { connectClient } from '../../lib/temporal.js';
 import { MAX_SHARDS } from '../../lib/shards.js';
 import { startRun } from '../../pipelines/runs.js';
 import { createBucket, startEmulator, uploadTree } from '../helpers/gcs.js';
-import { activityStarts, tempDir, testConfig } from '../helpers/temporal.js';
-import { localActivityMarker } from '../../lib/local-activity-marker.js';
+import { activityStarts, failedSteps, tempDir, testConfig } from '../helpers/temporal.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 
 const exec = promisify(execFile);
@@ -102,15 +101,6 @@ async function run(queue: string, runDate: string, rawParams: Record<string, str
   return { ...outcome, attempts };
 }
 
-/** The local activities of a run that failed for good (their markers carry the failure). */
-async function failedLocalSteps(workflowId: string): Promise<string[]> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? [])
-    .map((e) => localActivityMarker(e))
-    .filter((m) => m?.failed)
-    .map((m) => m!.activityType);
-}
-
 /**
  * The activity's own failure at the end of the chain, after checking the run failed through it:
  * an activity task's failure comes wrapped in an ActivityFailure; a local activity's (the plan
@@ -121,7 +111,7 @@ async function rootCause(error: unknown, workflowId: string, step?: string): Pro
   const chain: Error[] = [];
   for (let c = (error as WorkflowFailedError).cause; c; c = c.cause as Error | undefined) chain.push(c);
   if (step === undefined) expect(chain.some((c) => c instanceof ActivityFailure)).toBe(true);
-  else expect(await failedLocalSteps(workflowId)).toEqual([step]);
+  else expect(await failedSteps(client, workflowId)).toEqual([{ type: step, attempt: 1 }]);
   const app = chain.at(-1);
   expect(app).toBeInstanceOf(ApplicationFailure);
   return app as ApplicationFailure;

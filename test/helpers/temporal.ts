@@ -101,6 +101,31 @@ export async function activityStarts(
 }
 
 /**
+ * The steps that failed for good in a run, from its history: an activity task's last failed attempt
+ * (ActivityTaskFailed), or a local activity's marker with its failure (the plan steps: their
+ * failure reaches the workflow as thrown, without an ActivityFailure around it).
+ */
+export async function failedSteps(
+  client: Client,
+  workflowId: string,
+): Promise<{ type: string; attempt: number }[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const byId = new Map((history.events ?? []).map((e) => [String(e.eventId), e]));
+  const failed: { type: string; attempt: number }[] = [];
+  for (const event of history.events ?? []) {
+    const local = localActivityMarker(event);
+    if (local?.failed) failed.push({ type: local.activityType, attempt: local.attempt });
+    const f = event.activityTaskFailedEventAttributes;
+    if (f) {
+      const scheduled = byId.get(String(f.scheduledEventId))?.activityTaskScheduledEventAttributes;
+      const started = byId.get(String(f.startedEventId))?.activityTaskStartedEventAttributes;
+      failed.push({ type: scheduled?.activityType?.name ?? '', attempt: started?.attempt ?? 0 });
+    }
+  }
+  return failed;
+}
+
+/**
  * waitForRun with a deadline: a run still open after `ms` fails the test with what it waits on
  * (pending activities with attempt, state, heartbeat and last failure, the worker's state, the last
  * history events), so a hang in a loaded suite leaves evidence instead of a bare timeout.

@@ -10,6 +10,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generateIdentityJoin } from '../../datagen/identity-join.js';
 import type { IdentityJoinPlan, IdentityJoinResult } from '../../activities/identity-join/types.js';
+import { localActivityMarker } from '../../lib/local-activity-marker.js';
 import { waitForRun } from '../../lib/runs.js';
 import { startRun } from '../../pipelines/runs.js';
 import { MANIFEST_NAME, readManifest } from '../../lib/storage/manifest.js';
@@ -122,10 +123,14 @@ async function published(output: string) {
   return { rows: canonical(rows), checksum: orderFreeChecksum(rows) };
 }
 
-/** The plan the run's planIdentityJoin returned, from the history. */
+/** The plan the run's planIdentityJoin returned, from the history (its local-activity marker). */
 async function planOf(handle: WorkflowHandle): Promise<IdentityJoinPlan> {
   const scheduled = new Map<string, string>();
   for (const e of (await handle.fetchHistory()).events ?? []) {
+    if (localActivityMarker(e)?.activityType === 'planIdentityJoin') {
+      const result = e.markerRecordedEventAttributes!.details!.result!.payloads![0]!.data!;
+      return JSON.parse(Buffer.from(result).toString('utf8')) as IdentityJoinPlan;
+    }
     const s = e.activityTaskScheduledEventAttributes;
     if (s) scheduled.set(String(e.eventId), s.activityType?.name ?? '');
     const done = e.activityTaskCompletedEventAttributes;
