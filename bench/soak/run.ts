@@ -40,6 +40,7 @@ import { startSlackReceiver, type SlackReceiver } from '../../test/helpers/slack
 import { startSmtpSink, type SmtpSink } from '../../test/helpers/smtp-sink.js';
 import { startWorkerProcess, type WorkerProcess } from '../../test/helpers/worker-process.js';
 import { accountAlerts, CHANNELS, parseAlertText, parseEmail, type RunTruth } from './alerts.js';
+import { lostAlertEvidence, type ChannelRequest } from './evidence.js';
 import { countByKind, seededRandom, startFaultInjector, type FaultKind } from './faults.js';
 
 const { values: args } = parseArgs({
@@ -554,6 +555,25 @@ for (const c of CHANNELS) {
   for (const l of alerts[c].lost) process.stdout.write(`alert lost (${c}): ${l}\n`);
   for (const d of alerts[c].duplicated) process.stdout.write(`alert duplicated (${c}): ${d}\n`);
   for (const d of alerts[c].resolvedLate) process.stdout.write(`resolved late (${c}): ${d}\n`);
+}
+// Where a lost alert went: every request of its scope on both channels (Slack's answers too) and
+// its alert state's updates.
+const lostLines = CHANNELS.flatMap((c) => alerts[c].lost);
+if (lostLines.length) {
+  const requests: ChannelRequest[] = [
+    ...smtpSinks.flatMap((sink) =>
+      sink.messages.map((m) => ({ channel: 'email' as const, at: m.at, alert: parseEmail(m.mail, m.at) })),
+    ),
+    ...slackReceivers.flatMap((r) =>
+      r.messages.map((m) => ({
+        channel: 'slack' as const,
+        at: m.at,
+        answered: m.answered,
+        alert: parseAlertText('slack', m.payload.text),
+      })),
+    ),
+  ];
+  for (const line of await lostAlertEvidence(client, lostLines, requests)) process.stdout.write(`${line}\n`);
 }
 
 // The workers' warnings and errors (each process's), for whoever reads a violation.
