@@ -11,6 +11,7 @@ import { previousHeartbeatWorker, workerIdentityStorage } from '../activities/co
 import { asUnreadableInput } from '../activities/common/staging.js';
 import { claimThenRaiseAlert, runScope, type RaiseResult } from '../alerts/service.js';
 import type { Config } from '../lib/config.js';
+import { pipelineTaskQueue } from '../lib/contracts/alert-lane.js';
 import { attemptLogStep, logsCommandLine } from '../lib/contracts/attempt-log.js';
 import { parseRunWorkflowId } from '../lib/contracts/run-id.js';
 import {
@@ -119,7 +120,9 @@ async function reportLostWorker(
   const { pipeline = info.workflowType ?? 'unknown', runDate } = parseRunWorkflowId(execution.workflowId);
   workersLost.inc({ pipeline: pipelineLabel(pipeline) });
   return claimThenRaiseAlert(
-    { config, client: ctx.client, taskQueue: info.taskQueue, log: ctx.log },
+    // The alert state lives on the pipeline queue: a retried alert-lane activity's own queue has
+    // no workflow worker, and a state started there never answered (its update hung).
+    { config, client: ctx.client, taskQueue: pipelineTaskQueue(info.taskQueue), log: ctx.log },
     runScope(pipeline, runDate),
     `WorkerLost:${previous}`,
     {

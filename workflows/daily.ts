@@ -33,7 +33,7 @@ import { rootCauseOf } from '../lib/contracts/root-cause.js';
 import { runWorkflowId } from '../lib/contracts/run-id.js';
 import { runSearchAttributes, ScheduledStartTimeKey } from '../lib/contracts/search-attributes.js';
 import { sensorInput } from '../lib/contracts/sensors.js';
-import { shortActivity } from './common/activity-options.js';
+import { alertLaneActivity, shortActivity } from './common/activity-options.js';
 import { listenForPublishedInputs, waitForInput } from './common/sensor.js';
 
 export const DAG_FAILED = 'DagBranchFailed';
@@ -47,9 +47,8 @@ const planner = proxyActivities<DailyActivities>({
 /** On the alert lane (lib/contracts/alert-lane.ts): a missed deadline's page never waits for a slot. */
 const alertsOnLane = () =>
   proxyActivities<AlertActivities>({
+    ...alertLaneActivity,
     taskQueue: alertTaskQueue(workflowInfo().taskQueue),
-    startToCloseTimeout: '2m',
-    retry: { initialInterval: '2s', maximumAttempts: 3 },
   });
 
 /** The logical date: the operator's, else the schedule's nominal time in its zone. Never the wall clock. */

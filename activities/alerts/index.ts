@@ -28,6 +28,7 @@ import {
 } from '../../lib/metrics.js';
 import { pipelineTaskQueue } from '../../lib/contracts/alert-lane.js';
 import type { ActivityDeps } from '../common/deps.js';
+import { heartbeating } from '../common/heartbeat.js';
 import type { QueueHealth, RunFailureInput, RunRef, SlaMissedInput, WatchdogInput } from './types.js';
 
 export type { QueueHealth, RunFailureInput, RunRef, SlaMissedInput, WatchdogInput } from './types.js';
@@ -74,7 +75,7 @@ function failedStepFacts(
 }
 
 export function createAlertActivities(deps: ActivityDeps) {
-  return {
+  const activities = {
     /** Counts a run start (a local activity: no extra round trip). */
     async noteRunStarted(run: Pick<RunRef, 'pipeline'>): Promise<void> {
       runsStarted.inc({ pipeline: pipelineLabel(run.pipeline) });
@@ -212,6 +213,13 @@ export function createAlertActivities(deps: ActivityDeps) {
       }
       return report;
     },
+  };
+  // On the alert lane they heartbeat (workflows/common/activity-options.ts alertLaneActivity).
+  return {
+    ...activities,
+    alertRunFailure: heartbeating('alerting: run failure', activities.alertRunFailure),
+    resolveRunAlerts: heartbeating('alerting: resolve', activities.resolveRunAlerts),
+    alertSlaMissed: heartbeating('alerting: SLA missed', activities.alertSlaMissed),
   };
 }
 

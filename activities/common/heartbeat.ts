@@ -89,3 +89,23 @@ export function previousHeartbeat<D>(): D | undefined {
   const { [HEARTBEAT_WORKER_FIELD]: _worker, ...rest } = details as Record<string, unknown>;
   return rest as D;
 }
+
+/**
+ * `fn` as an activity that heartbeats every 5 s while it runs (its options give it a heartbeat
+ * timeout, so a lost worker's attempt is retried soon). A local activity cannot heartbeat: there it
+ * runs as it is.
+ */
+export function heartbeating<A extends unknown[], R>(
+  step: string,
+  fn: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  return async (...args) => {
+    if (Context.current().info.isLocal) return fn(...args);
+    const heartbeat = startHeartbeat({ step });
+    try {
+      return await fn(...args);
+    } finally {
+      heartbeat.stop();
+    }
+  };
+}

@@ -25,7 +25,7 @@ import {
 } from '../../lib/storage/publish.js';
 import { webUiRunUrl } from '../../lib/temporal.js';
 import type { ActivityDeps } from './deps.js';
-import { startHeartbeat } from './heartbeat.js';
+import { heartbeating, startHeartbeat } from './heartbeat.js';
 import { wakeSensors } from './sensors.js';
 
 export type { OutputRef, StagedFile } from '../../lib/storage/publish.js';
@@ -177,9 +177,9 @@ async function wakeWaitingSensors(config: Config, prefix: string): Promise<void>
 export function createOutputActivities({ config }: ActivityDeps) {
   return {
     /** A run that failed or was cancelled: remove what it put into the outputs it had open. */
-    async abortRunOutputs(run: RunRef): Promise<string[]> {
-      return abortRunOutputs(openOutputsRegistry(config), run);
-    },
+    abortRunOutputs: heartbeating('aborting the run outputs', (run: RunRef) =>
+      abortRunOutputs(openOutputsRegistry(config), run),
+    ),
   };
 }
 

@@ -1,6 +1,8 @@
 // Killed worker, with real worker processes: two `daybreak worker`s share a queue; the one running
 // a heartbeating map shard is SIGKILLed; after its heartbeat timeout (30 s) the shard is retried on
-// the other, the run completes, and a "worker lost" alert names the dead worker.
+// the other, the run completes, and a "worker lost" alert names the dead worker. The alert lane's
+// activities heartbeat too: the worker sending a failure alert is killed mid-delivery, and the
+// page arrives from the retry after the 30 s heartbeat timeout, not the 2-minute start-to-close.
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { Client } from '@temporalio/client';
@@ -135,3 +137,54 @@ test('SIGKILL of the worker running a heartbeating shard: the run completes else
   expect(sla[0]!.at).toBeLessThan(finishedAt);
   expect(finishedAt - startedAt).toBeGreaterThan(30_000);
 });
+
+test('SIGKILL of the worker sending a failure alert: the page is retried after the 30 s heartbeat timeout, not the 2-minute one', async () => {
+  const def = PIPELINES.get('session-ranking');
+  const runDate = '2024-11-30';
+  workers.push(await startWorkerProcess('daybreak-worker-c', childEnv));
+  // Slack fails the first five posts: the sender is busy retrying them when it is killed.
+  const path500 = new URL(slack.url()).pathname;
+  slack.script(path500, ...Array.from({ length: 5 }, () => ({ status: 500, body: 'server_error' })));
+  const raw = {
+    activity: path.join(data, 'no-such-activity'),
+    profile: path.join(data, 'user_profile'),
+    output: path.join(data, 'out-failing'),
+  };
+  const handle = await client.workflow.start(def.workflow.name, {
+    taskQueue: QUEUE,
+    workflowId: runWorkflowId('session-ranking', runDate),
+    args: [{ runDate, params: buildParams(def, raw, { config: testConfig(), runDate }) }],
+    typedSearchAttributes: runSearchAttributes('session-ranking', runDate),
+  });
+  await killWorkerMidActivity({
+    handle,
+    workers,
+    activityTypes: ['alertRunFailure'],
+    heartbeated: true,
+    timeoutMs: 60_000,
+  });
+  const killedAt = Date.now();
+  const subject = `FAILED session-ranking ${runDate}`;
+  const delivered = await waitFor(
+    'the failure alert from the retried sender',
+    () => slack.messages.find((m) => m.answered === 200 && m.payload.text.includes(subject)),
+    100_000,
+  );
+  // Retried once its heartbeats stopped (30 s), well before the 2-minute start-to-close timeout.
+  expect(delivered.at - killedAt).toBeGreaterThan(25_000);
+  expect(delivered.at - killedAt).toBeLessThan(90_000);
+  expect(slack.messages.filter((m) => m.answered === 200 && m.payload.text.includes(subject))).toHaveLength(
+    1,
+  );
+  // The retry also reports the lost sender (its alert state on the pipeline queue, not the lane).
+  const lost = await waitFor(
+    'the worker-lost alert for the sender',
+    () =>
+      slack.messages.find(
+        (m) =>
+          m.answered === 200 && m.payload.text.includes('WORKER LOST') && m.payload.text.includes(runDate),
+      ),
+    30_000,
+  );
+  expect(lost.payload.text).toContain('Activity: alertRunFailure');
+}, 180_000);

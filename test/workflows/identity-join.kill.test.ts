@@ -67,8 +67,10 @@ beforeAll(async () => {
   client = await connectClient(config);
   dataDir = tempDir('ij-kill');
   await generateIdentityJoin({
-    rows: 24_000,
-    visitors: 6_000,
+    // Enough rows that a join task outlasts the probe's look (a run of 24,000 rows once finished
+    // between two looks, after the plan step became a local activity).
+    rows: 300_000,
+    visitors: 60_000,
     seed: 23,
     out: dataDir,
     days: 1,

@@ -44,3 +44,22 @@ export const shardActivity: ActivityOptions = {
   heartbeatTimeout: '30s',
   retry,
 };
+
+/**
+ * Alert activities on the alert lane (lib/contracts/alert-lane.ts; the task queue is the caller's).
+ * They heartbeat while they deliver (activities/alerts), so a sender whose worker died is retried
+ * after the heartbeat timeout, not after the 2-minute start-to-close: a page killed mid-delivery
+ * arrives ~30 s late instead of 2 minutes (soak finding D).
+ */
+export const alertLaneActivity: Omit<ActivityOptions, 'taskQueue'> = {
+  startToCloseTimeout: '2m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '2s', maximumAttempts: 3 },
+};
+
+/** A failed run's output clean-up, on the alert lane before its alert; it heartbeats too. */
+export const outputCleanupActivity: Omit<ActivityOptions, 'taskQueue'> = {
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '2s', maximumAttempts: 5 },
+};

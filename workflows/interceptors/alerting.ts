@@ -22,6 +22,7 @@ import {
 import type { AlertActivities, RunRef } from '../../activities/alerts/types.js';
 import type { OutputActivities } from '../../activities/common/output.js';
 import { alertTaskQueue } from '../../lib/contracts/alert-lane.js';
+import { alertLaneActivity, outputCleanupActivity } from '../common/activity-options.js';
 import { rootCauseOf } from '../../lib/contracts/root-cause.js';
 import { parseRunWorkflowId } from '../../lib/contracts/run-id.js';
 import {
@@ -37,16 +38,14 @@ const INTERNAL_WORKFLOW_TYPES = new Set(['alertState', 'alertRedelivery', 'watch
 /** Alert activities run on the alert lane of the run's task queue: never behind data work. */
 const alertsOnLane = () =>
   proxyActivities<AlertActivities>({
+    ...alertLaneActivity,
     taskQueue: alertTaskQueue(workflowInfo().taskQueue),
-    startToCloseTimeout: '2m',
-    retry: { initialInterval: '2s', maximumAttempts: 3 },
   });
 /** A failed run's clean-up comes before its alert, so it runs on the lane too: no data slot needed. */
 const outputsOnLane = () =>
   proxyActivities<OutputActivities>({
+    ...outputCleanupActivity,
     taskQueue: alertTaskQueue(workflowInfo().taskQueue),
-    startToCloseTimeout: '5m',
-    retry: { initialInterval: '2s', maximumAttempts: 5 },
   });
 const local = proxyLocalActivities<AlertActivities>({
   startToCloseTimeout: '10s',
