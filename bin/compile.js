@@ -188,7 +188,7 @@ export async function compiledEntry(entry, argv = process.argv) {
 }
 
 /** Whether `daybreak <argv>` only talks to a server (no worker in this process). */
-export function clientOnly(argv) {
+function clientOnly(argv) {
   const command = argv[2];
   if (command === undefined || command.startsWith('-')) return true;
   return CLIENT_COMMANDS.has(command) && !argv.includes('--embedded');

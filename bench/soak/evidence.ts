@@ -4,6 +4,7 @@
 // alert-state history (each update: claim, channel delivered, delivered, release, resolve).
 import type { Client } from '@temporalio/client';
 import { alertStateId } from '../../alerts/dedup.js';
+import { eventMs } from '../common/timeline.js';
 import type { Channel, ReceivedAlert } from './alerts.js';
 
 /** One request a channel got: an e-mail, or a Slack post with the status it was answered. */
@@ -31,7 +32,7 @@ async function alertStateHistory(client: Client, scope: string): Promise<string[
   }
   const lines: string[] = [];
   for (const e of events) {
-    const at = time(Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6);
+    const at = time(eventMs(e.eventTime));
     const update = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
     if (update) {
       const args = (update.args?.payloads ?? []).map((p) => Buffer.from(p.data ?? []).toString('utf8'));
