@@ -7,6 +7,9 @@ import {
   alertDeliveredUpdate,
   claimAlertUpdate,
   releaseAlertUpdate,
+  resolutionChannelDeliveredUpdate,
+  resolutionDeliveredUpdate,
+  resolveAlertsForUpdate,
   resolveAlertsUpdate,
 } from '../lib/contracts/alert-state.js';
 import type { Channel, DedupKey } from './types.js';
@@ -101,6 +104,59 @@ export async function resolveAlerts(client: Client, scope: string): Promise<stri
     if (err instanceof WorkflowNotFoundError || isClosed(err)) return [];
     throw err;
   }
+}
+
+export interface Resolution {
+  /** The classes to send "resolved" for (empty: nothing was open, or another resolver has it). */
+  classes: string[];
+  /** This resolver's earlier attempt already sent the "resolved" message on these. */
+  channelsDelivered: Channel[];
+}
+
+/**
+ * Resolves the scope's delivered alerts for `claimant` (the same on each of its attempts). The
+ * state keeps the resolution until `endResolution`, so a retry after a kill gets the same classes
+ * and the channels already sent, instead of an ended state and nothing to send.
+ */
+export async function resolveAlertsFor(client: Client, scope: string, claimant: string): Promise<Resolution> {
+  try {
+    const r = await client.workflow
+      .getHandle(alertStateId(scope))
+      .executeUpdate(resolveAlertsForUpdate, { args: [{ claimant, leaseMs: CLAIM_LEASE_MS }] });
+    return { classes: r.classes, channelsDelivered: r.channelsDelivered as Channel[] };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError || isClosed(err)) return { classes: [], channelsDelivered: [] };
+    throw err;
+  }
+}
+
+/** Runs a resolution update; a state that has ended has nothing left to record. */
+async function updateResolution(
+  client: Client,
+  scope: string,
+  send: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<void>,
+) {
+  try {
+    await send(client.workflow.getHandle(alertStateId(scope)));
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError || isClosed(err))) throw err;
+  }
+}
+
+/** One channel took the resolution's message (or a redelivery workflow now has it). */
+export function markResolutionChannelDelivered(
+  client: Client,
+  scope: string,
+  channel: Channel,
+): Promise<void> {
+  return updateResolution(client, scope, (h) =>
+    h.executeUpdate(resolutionChannelDeliveredUpdate, { args: [{ channel }] }),
+  );
+}
+
+/** The resolution's message is out on every channel: the scope's state may end. */
+export function endResolution(client: Client, scope: string): Promise<void> {
+  return updateResolution(client, scope, (h) => h.executeUpdate(resolutionDeliveredUpdate));
 }
 
 function isClosed(err: unknown): boolean {

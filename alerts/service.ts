@@ -12,10 +12,14 @@ import { randomUUID } from 'node:crypto';
 import {
   claimAlert,
   claimAlertFor,
+  endResolution,
   markAlertDelivered,
   markChannelDelivered,
+  markResolutionChannelDelivered,
   releaseAlert,
   resolveAlerts,
+  resolveAlertsFor,
+  type Resolution,
 } from './dedup.js';
 import { redact } from '../lib/redact.js';
 import { runbookIndex } from './runbook-index.js';
@@ -213,23 +217,45 @@ export async function redeliverOnce(
   return { superseded: false, failed: channels.filter((c) => !c.ok).map((c) => c.channel), deliveredSome };
 }
 
-/** Sends one "resolved" message when the scope had open alerts; otherwise nothing. */
+/**
+ * Sends one "resolved" message when the scope had open alerts; otherwise nothing. With a claimant
+ * (every alert activity has one) the state keeps the resolution until the message is out, and
+ * records each channel as it takes it: a retry of a resolver killed mid-delivery sends only the
+ * channels still missing (the "resolved" was lost before: the retry found the state ended).
+ */
 export async function resolveScope(
   ctx: AlertContext,
   scope: string,
   alert: Alert,
   routeName?: string,
 ): Promise<RaiseResult & { resolvedClasses: string[] }> {
-  const resolvedClasses = await resolveAlerts(ctx.client, scope);
+  const claimant = ctx.claimant;
+  const resolution: Resolution = claimant
+    ? await resolveAlertsFor(ctx.client, scope, claimant)
+    : { classes: await resolveAlerts(ctx.client, scope), channelsDelivered: [] };
+  const resolvedClasses = resolution.classes;
   if (resolvedClasses.length === 0) return { sent: false, channels: [], resolvedClasses };
+  const done = resolution.channelsDelivered;
   const withClasses: Alert = {
     ...alert,
     facts: { ...alert.facts, Resolves: resolvedClasses.join(', ') },
   };
   const enriched = enrichAlert(ctx.config, withClasses);
-  const channels = await deliverAlert(ctx.config, enriched, routeName, { ...ctx.deliver, log: ctx.log });
+  const channels = await deliverAlert(ctx.config, enriched, routeName, {
+    ...ctx.deliver,
+    log: ctx.log,
+    ...(done.length ? { channels: CHANNELS.filter((c) => !done.includes(c)) } : {}),
+    ...(claimant
+      ? { onDelivered: (channel) => markResolutionChannelDelivered(ctx.client, scope, channel) }
+      : {}),
+  });
   const failed = channels.filter((c) => !c.ok).map((c) => c.channel);
   if (failed.length > 0) await startRedelivery(ctx, { alert: enriched, route: routeName, channels: failed });
+  if (claimant) {
+    // The redelivery workflow owns the failed channels now: a retry must not send them too.
+    for (const channel of failed) await markResolutionChannelDelivered(ctx.client, scope, channel);
+    await endResolution(ctx.client, scope);
+  }
   return { sent: true, channels, resolvedClasses };
 }
 

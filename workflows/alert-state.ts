@@ -4,7 +4,9 @@
 // class; its channels delivered so far are recorded, so a retry of a sender killed mid-delivery
 // sends only the rest) or a delivery (the class is open for the window: the same class is suppressed). Only a
 // delivered alert suppresses the next ones: an alert no channel took is released and retried.
-// `resolveAlerts` returns the delivered classes (send "resolved" when any) and ends it; a class
+// `resolveAlerts` returns the delivered classes (send "resolved" when any) and ends it (current
+// senders use `resolveAlertsFor`, which keeps the resolution until its message is delivered, so a
+// resolver killed mid-delivery resends only what is missing); a class
 // still being delivered is waited for (up to RESOLVE_WAITS_FOR_CLAIM_MS) first, so a run that
 // succeeds while its worker-lost alert is on its way resolves that alert instead of leaving it
 // open for the window. Temporal
@@ -16,7 +18,11 @@ import {
   claimAlertUpdate,
   openAlertUpdate,
   releaseAlertUpdate,
+  resolutionChannelDeliveredUpdate,
+  resolutionDeliveredUpdate,
+  resolveAlertsForUpdate,
   resolveAlertsUpdate,
+  type ResolutionAnswer,
 } from '../lib/contracts/alert-state.js';
 
 /** Longest a resolve waits for a claimed class's delivery: inside the resolve activity's timeout. */
@@ -37,9 +43,19 @@ interface ClassState {
   channels?: string[];
 }
 
+/** A resolve whose "resolved" message is still being sent; kept until delivered or its lease ends. */
+interface PendingResolution {
+  claimant: string;
+  classes: string[];
+  channels: string[];
+  at: number;
+  leaseMs: number;
+}
+
 export async function alertState(input: AlertStateInput): Promise<string[]> {
   const classes = new Map<string, ClassState>();
   let resolved: string[] | undefined;
+  let resolution: PendingResolution | undefined;
   const expiresAt = (s: ClassState) => s.at + (s.delivered ? input.windowMs : s.leaseMs);
   const isLive = (s: ClassState | undefined) => s !== undefined && Date.now() < expiresAt(s);
 
@@ -80,13 +96,48 @@ export async function alertState(input: AlertStateInput): Promise<string[]> {
     classes.clear();
     return resolved;
   });
+  // The resolve of current senders: an update type older histories never had, so no patch.
+  const answerFor = (claimant: string): ResolutionAnswer =>
+    resolution!.claimant === claimant
+      ? { classes: [...resolution!.classes], channelsDelivered: [...resolution!.channels] }
+      : { classes: [], channelsDelivered: [] }; // another resolver is sending it
+  setHandler(resolveAlertsForUpdate, async ({ claimant, leaseMs }) => {
+    if (resolution) return answerFor(claimant);
+    if (deliveryUnderWay()) await condition(() => !deliveryUnderWay(), RESOLVE_WAITS_FOR_CLAIM_MS);
+    if (resolution) return answerFor(claimant); // a concurrent resolve went first while this waited
+    const delivered = [...classes].filter(([, s]) => s.delivered).map(([cls]) => cls);
+    classes.clear();
+    if (delivered.length === 0) {
+      resolved = [];
+      return { classes: [], channelsDelivered: [] };
+    }
+    resolution = { claimant, classes: delivered, channels: [], at: Date.now(), leaseMs };
+    return { classes: delivered, channelsDelivered: [] };
+  });
+  setHandler(resolutionChannelDeliveredUpdate, ({ channel }) => {
+    if (resolution && !resolution.channels.includes(channel)) resolution.channels.push(channel);
+  });
+  setHandler(resolutionDeliveredUpdate, () => {
+    const done = resolution;
+    resolution = undefined;
+    // A new alert claimed meanwhile keeps the state going; otherwise it ends here.
+    if (done && classes.size === 0) resolved = done.classes;
+  });
 
   // Started just before its first update: give that update time to arrive.
-  await condition(() => classes.size > 0 || resolved !== undefined, '1 minute');
-  while (resolved === undefined && classes.size > 0) {
-    const next = Math.min(...[...classes.values()].map(expiresAt));
+  await condition(() => classes.size > 0 || resolved !== undefined || resolution !== undefined, '1 minute');
+  while (resolved === undefined && (classes.size > 0 || resolution !== undefined)) {
+    const next = Math.min(
+      ...[...classes.values()].map(expiresAt),
+      resolution ? resolution.at + resolution.leaseMs : Infinity,
+    );
     await condition(() => resolved !== undefined, Math.max(1, next - Date.now()));
     for (const [cls, s] of classes) if (Date.now() >= expiresAt(s)) classes.delete(cls);
+    // A resolver that never came back: its retries are over, nothing is left to wait for.
+    if (resolution && Date.now() >= resolution.at + resolution.leaseMs) {
+      if (classes.size === 0) resolved = resolution.classes;
+      resolution = undefined;
+    }
   }
   await condition(allHandlersFinished);
   return resolved ?? [];

@@ -35,3 +35,24 @@ export const releaseAlertUpdate = defineUpdate<void, [string]>('releaseAlert');
 export const openAlertUpdate = defineUpdate<boolean, [string]>('openAlert');
 /** Resolves the scope: returns the classes that were delivered and ends the state workflow. */
 export const resolveAlertsUpdate = defineUpdate<string[], []>('resolveAlerts');
+
+/** What a resolver sends "resolved" for, and which channels its earlier attempt already sent it on. */
+export interface ResolutionAnswer {
+  classes: string[];
+  channelsDelivered: string[];
+}
+/**
+ * Resolves the scope for `claimant`, keeping the resolution until its "resolved" message is
+ * delivered (`resolutionDelivered`): a retry of the same resolver (killed between the resolve and
+ * a channel's delivery) gets the same classes back and the channels already sent, instead of an
+ * ended state and nothing to send. Another resolver meanwhile gets no classes.
+ */
+export const resolveAlertsForUpdate = defineUpdate<ResolutionAnswer, [{ claimant: string; leaseMs: number }]>(
+  'resolveAlertsFor',
+);
+/** One channel took the resolution's "resolved" message (or a redelivery workflow has it). */
+export const resolutionChannelDeliveredUpdate = defineUpdate<void, [{ channel: string }]>(
+  'resolutionChannelDelivered',
+);
+/** The resolution's message is out on every channel: the state workflow may end. */
+export const resolutionDeliveredUpdate = defineUpdate<void, []>('resolutionDelivered');

@@ -5,17 +5,21 @@
 // e-mail only and never a RESOLVED). Another sender is still held off by the live claim. The retry
 // sends only the channels the killed attempt had not delivered (soak finding D: the e-mail went
 // out twice). On the suite's dev server, through the real state workflow and raiseAlert, with a
-// real SMTP sink and a Slack-like receiver.
+// real SMTP sink and a Slack-like receiver. The same holds for the "resolved" message: a resolver
+// killed after one channel took it resends only the others (before, its retry found the state
+// ended and sent nothing: one suspect of soak finding E, a RESOLVED on e-mail only).
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { closeEmailTransports } from '../../alerts/email.js';
 import {
   claimAlert,
   markAlertDelivered,
   markChannelDelivered,
+  markResolutionChannelDelivered,
   resolveAlerts,
+  resolveAlertsFor,
   type DedupKey,
 } from '../../alerts/dedup.js';
-import { raiseAlert } from '../../alerts/service.js';
+import { raiseAlert, resolveScope } from '../../alerts/service.js';
 import { startSlackReceiver, type SlackReceiver } from '../helpers/slack-receiver.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { startTestWorker, testConfig, type TestWorker } from '../helpers/temporal.js';
@@ -125,4 +129,66 @@ test('the retry of a sender killed after its e-mail went out sends only Slack; a
   await smtp.waitFor(1);
   expect(sent('2031-02-05')).toEqual({ email: 1, slack: 1 });
   expect(await resolveAlerts(env.client, fresh)).toEqual(['DagBranchFailed']);
+});
+
+test('the retry of a resolver killed after its e-mail sends the RESOLVED on Slack only; nobody else sends it', async () => {
+  const config = testConfig({
+    SMTP_URL: smtp.url,
+    ALERT_EMAIL_TO: 'oncall@team.test',
+    SLACK_WEBHOOK_URL: slack.url(),
+  });
+  const ctx = (claimant: string) => ({
+    config,
+    client: env.client,
+    taskQueue: env.config.DAYBREAK_TASK_QUEUE,
+    claimant,
+  });
+  const resolvedOf = (runDate: string) => ({
+    kind: 'resolved' as const,
+    pipeline: 'daily',
+    runDate,
+    workflowId: `daily/${runDate}`,
+    runId: 'run-2',
+  });
+  const sent = (runDate: string) => ({
+    email: smtp.messages.filter((m) => m.mail.subject?.includes(runDate)).length,
+    slack: slack.messages.filter((m) => m.payload.text.includes(runDate)).length,
+  });
+  const RESOLVER = 'daily/2031-02-06/run-2/3';
+
+  // An open failure; the success's resolver resolved it, e-mailed (recorded), then was killed.
+  const scope = 'daily/2031-02-06';
+  expect(await claimAlert(env.client, keyFor(scope, SENDER))).toBe(true);
+  await markAlertDelivered(env.client, keyFor(scope, SENDER));
+  expect(await resolveAlertsFor(env.client, scope, RESOLVER)).toEqual({
+    classes: ['DagBranchFailed'],
+    channelsDelivered: [],
+  });
+  await markResolutionChannelDelivered(env.client, scope, 'email');
+
+  // Another resolver (a second successful run) finds nothing to send: this one has it.
+  expect((await resolveScope(ctx('daily/2031-02-06/run-3/3'), scope, resolvedOf('2031-02-06'))).sent).toBe(
+    false,
+  );
+  // The killed resolver's retry gets the same classes and sends only what is missing.
+  const retry = await resolveScope(ctx(RESOLVER), scope, resolvedOf('2031-02-06'));
+  expect(retry.resolvedClasses).toEqual(['DagBranchFailed']);
+  expect(retry.channels.map((c) => [c.channel, c.ok])).toEqual([['slack', true]]);
+  expect(sent('2031-02-06')).toEqual({ email: 0, slack: 1 });
+  // Delivered: the resolution is over, a later retry sends nothing more.
+  expect((await resolveScope(ctx(RESOLVER), scope, resolvedOf('2031-02-06'))).sent).toBe(false);
+  expect(sent('2031-02-06')).toEqual({ email: 0, slack: 1 });
+
+  // An ordinary resolve sends both channels once.
+  const fresh = 'daily/2031-02-07';
+  expect(await claimAlert(env.client, keyFor(fresh, SENDER))).toBe(true);
+  await markAlertDelivered(env.client, keyFor(fresh, SENDER));
+  const first = await resolveScope(ctx(RESOLVER), fresh, resolvedOf('2031-02-07'));
+  expect(first.channels.map((c) => [c.channel, c.ok])).toEqual([
+    ['email', true],
+    ['slack', true],
+  ]);
+  await smtp.waitFor(1);
+  expect(sent('2031-02-07')).toEqual({ email: 1, slack: 1 });
+  expect((await resolveScope(ctx(RESOLVER), fresh, resolvedOf('2031-02-07'))).sent).toBe(false);
 });
