@@ -85,25 +85,38 @@ export function markAlertDelivered(client: Client, key: DedupKey): Promise<void>
   return updateState(client, key, (h) => h.executeUpdate(alertDeliveredUpdate, { args: [key.errorClass] }));
 }
 
-/** No channel delivered it: the next sender of the class, or its retry, sends it. */
-export async function releaseAlert(client: Client, key: DedupKey): Promise<void> {
+/**
+ * Runs an update on the scope's state workflow without starting one: a state that is gone (never
+ * started, or ended) answers `ifEnded`.
+ */
+async function updateIfRunning<R>(
+  client: Client,
+  scope: string,
+  send: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<R>,
+  ifEnded: R,
+): Promise<R> {
   try {
-    await client.workflow
-      .getHandle(alertStateId(key.scope))
-      .executeUpdate(releaseAlertUpdate, { args: [key.errorClass] });
+    return await send(client.workflow.getHandle(alertStateId(scope)));
   } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError || isClosed(err))) throw err; // no state: nothing claimed
+    if (err instanceof WorkflowNotFoundError || isClosed(err)) return ifEnded;
+    throw err;
   }
 }
 
+/** No channel delivered it: the next sender of the class, or its retry, sends it. */
+export function releaseAlert(client: Client, key: DedupKey): Promise<void> {
+  // No state: nothing claimed.
+  return updateIfRunning(
+    client,
+    key.scope,
+    (h) => h.executeUpdate(releaseAlertUpdate, { args: [key.errorClass] }),
+    undefined,
+  );
+}
+
 /** Ends the scope's delivered alerts; returns their classes (empty when none was open). */
-export async function resolveAlerts(client: Client, scope: string): Promise<string[]> {
-  try {
-    return await client.workflow.getHandle(alertStateId(scope)).executeUpdate(resolveAlertsUpdate);
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError || isClosed(err)) return [];
-    throw err;
-  }
+export function resolveAlerts(client: Client, scope: string): Promise<string[]> {
+  return updateIfRunning(client, scope, (h) => h.executeUpdate(resolveAlertsUpdate), []);
 }
 
 export interface Resolution {
@@ -119,28 +132,13 @@ export interface Resolution {
  * and the channels already sent, instead of an ended state and nothing to send.
  */
 export async function resolveAlertsFor(client: Client, scope: string, claimant: string): Promise<Resolution> {
-  try {
-    const r = await client.workflow
-      .getHandle(alertStateId(scope))
-      .executeUpdate(resolveAlertsForUpdate, { args: [{ claimant, leaseMs: CLAIM_LEASE_MS }] });
-    return { classes: r.classes, channelsDelivered: r.channelsDelivered as Channel[] };
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError || isClosed(err)) return { classes: [], channelsDelivered: [] };
-    throw err;
-  }
-}
-
-/** Runs a resolution update; a state that has ended has nothing left to record. */
-async function updateResolution(
-  client: Client,
-  scope: string,
-  send: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<void>,
-) {
-  try {
-    await send(client.workflow.getHandle(alertStateId(scope)));
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError || isClosed(err))) throw err;
-  }
+  const r = await updateIfRunning(
+    client,
+    scope,
+    (h) => h.executeUpdate(resolveAlertsForUpdate, { args: [{ claimant, leaseMs: CLAIM_LEASE_MS }] }),
+    { classes: [], channelsDelivered: [] },
+  );
+  return { classes: r.classes, channelsDelivered: r.channelsDelivered as Channel[] };
 }
 
 /** One channel took the resolution's message (or a redelivery workflow now has it). */
@@ -149,14 +147,18 @@ export function markResolutionChannelDelivered(
   scope: string,
   channel: Channel,
 ): Promise<void> {
-  return updateResolution(client, scope, (h) =>
-    h.executeUpdate(resolutionChannelDeliveredUpdate, { args: [{ channel }] }),
+  // An ended state has nothing left to record.
+  return updateIfRunning(
+    client,
+    scope,
+    (h) => h.executeUpdate(resolutionChannelDeliveredUpdate, { args: [{ channel }] }),
+    undefined,
   );
 }
 
 /** The resolution's message is out on every channel: the scope's state may end. */
 export function endResolution(client: Client, scope: string): Promise<void> {
-  return updateResolution(client, scope, (h) => h.executeUpdate(resolutionDeliveredUpdate));
+  return updateIfRunning(client, scope, (h) => h.executeUpdate(resolutionDeliveredUpdate), undefined);
 }
 
 function isClosed(err: unknown): boolean {

@@ -145,7 +145,7 @@ async function deliverClaimed(
     channels = await deliverAlert(ctx.config, enriched, routeName, {
       ...ctx.deliver,
       log: ctx.log,
-      ...(done.length ? { channels: CHANNELS.filter((c) => !done.includes(c)) } : {}),
+      ...channelsLeft(done),
       onDelivered: (channel) => markChannelDelivered(ctx.client, key, channel),
     });
   } catch (err) {
@@ -164,6 +164,11 @@ async function deliverClaimed(
       dedup: delivered ? undefined : key,
     });
   return { sent: delivered, channels, redelivering: failed.length > 0 ? failed : undefined };
+}
+
+/** Delivery options sending only the channels an earlier attempt did not (all when it sent none). */
+function channelsLeft(done: readonly Channel[]): { channels?: Channel[] } {
+  return done.length ? { channels: CHANNELS.filter((c) => !done.includes(c)) } : {};
 }
 
 /** Hands the failed channels of an alert to a durable redelivery workflow (its own id: never merged). */
@@ -244,7 +249,7 @@ export async function resolveScope(
   const channels = await deliverAlert(ctx.config, enriched, routeName, {
     ...ctx.deliver,
     log: ctx.log,
-    ...(done.length ? { channels: CHANNELS.filter((c) => !done.includes(c)) } : {}),
+    ...channelsLeft(done),
     ...(claimant
       ? { onDelivered: (channel) => markResolutionChannelDelivered(ctx.client, scope, channel) }
       : {}),

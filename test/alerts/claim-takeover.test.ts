@@ -39,6 +39,14 @@ afterAll(async () => {
 
 const SENDER = 'daily/2031-02-01/run-1/7';
 
+/** What an alert activity passes to raiseAlert / resolveScope, for the given claimant. */
+const contextFor = (claimant: string, config = env.config) => ({
+  config,
+  client: env.client,
+  taskQueue: env.config.DAYBREAK_TASK_QUEUE,
+  claimant,
+});
+
 const keyFor = (scope: string, claimant?: string): DedupKey => ({
   taskQueue: env.config.DAYBREAK_TASK_QUEUE,
   scope,
@@ -70,12 +78,7 @@ test('raiseAlert: a retried attempt of the claiming sender sends; a different se
     errorClass: 'DagBranchFailed',
     errorMessage: 'identity-join failed',
   };
-  const ctx = (claimant: string) => ({
-    config: env.config,
-    client: env.client,
-    taskQueue: env.config.DAYBREAK_TASK_QUEUE,
-    claimant,
-  });
+  const ctx = (claimant: string) => contextFor(claimant);
   expect(await claimAlert(env.client, keyFor(scope, SENDER))).toBe(true); // the killed attempt's claim
   expect((await raiseAlert(ctx('someone/else/1'), scope, 'DagBranchFailed', alert)).sent).toBe(false);
   expect((await raiseAlert(ctx(SENDER), scope, 'DagBranchFailed', alert)).sent).toBe(true);
@@ -88,7 +91,7 @@ test('the retry of a sender killed after its e-mail went out sends only Slack; a
     ALERT_EMAIL_TO: 'oncall@team.test',
     SLACK_WEBHOOK_URL: slack.url(),
   });
-  const ctx = { config, client: env.client, taskQueue: env.config.DAYBREAK_TASK_QUEUE, claimant: SENDER };
+  const ctx = contextFor(SENDER, config);
   const alertOf = (runDate: string) => ({
     kind: 'failure' as const,
     pipeline: 'daily',
@@ -137,12 +140,7 @@ test('the retry of a resolver killed after its e-mail sends the RESOLVED on Slac
     ALERT_EMAIL_TO: 'oncall@team.test',
     SLACK_WEBHOOK_URL: slack.url(),
   });
-  const ctx = (claimant: string) => ({
-    config,
-    client: env.client,
-    taskQueue: env.config.DAYBREAK_TASK_QUEUE,
-    claimant,
-  });
+  const ctx = (claimant: string) => contextFor(claimant, config);
   const resolvedOf = (runDate: string) => ({
     kind: 'resolved' as const,
     pipeline: 'daily',
