@@ -87,13 +87,18 @@ export async function alertState(input: AlertStateInput): Promise<string[]> {
     classes.set(errorClass, { at: Date.now(), delivered: true, leaseMs: 0 });
     return true;
   });
+  /** A resolve ends every class: the delivered ones are what "resolved" is sent for. */
+  const takeDeliveredClasses = () => {
+    const delivered = [...classes].filter(([, s]) => s.delivered).map(([cls]) => cls);
+    classes.clear();
+    return delivered;
+  };
   const deliveryUnderWay = () => [...classes.values()].some((s) => !s.delivered && isLive(s));
   setHandler(resolveAlertsUpdate, async () => {
     // Histories from before this wait replay without it (it adds a timer).
     if (deliveryUnderWay() && patched('resolve-waits-for-claims'))
       await condition(() => !deliveryUnderWay(), RESOLVE_WAITS_FOR_CLAIM_MS);
-    resolved = [...classes].filter(([, s]) => s.delivered).map(([cls]) => cls);
-    classes.clear();
+    resolved = takeDeliveredClasses();
     return resolved;
   });
   // The resolve of current senders: an update type older histories never had, so no patch.
@@ -105,8 +110,7 @@ export async function alertState(input: AlertStateInput): Promise<string[]> {
     if (resolution) return answerFor(claimant);
     if (deliveryUnderWay()) await condition(() => !deliveryUnderWay(), RESOLVE_WAITS_FOR_CLAIM_MS);
     if (resolution) return answerFor(claimant); // a concurrent resolve went first while this waited
-    const delivered = [...classes].filter(([, s]) => s.delivered).map(([cls]) => cls);
-    classes.clear();
+    const delivered = takeDeliveredClasses();
     if (delivered.length === 0) {
       resolved = [];
       return { classes: [], channelsDelivered: [] };
