@@ -82,11 +82,17 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
     shards.map((s) => (role === 'champion' ? s.pairsFile : s.challengerPairsFile!));
   const links = await Promise.all(
     roles.map((r) =>
-      heavy(`link: ${r.role} ${r.model.version} identities (connected components)`).linkIdentities({
+      heavy(
+        `link: ${r.role} ${r.model.version} identities (${r.model.linkage === 'average' ? 'average linkage' : 'connected components'})`,
+      ).linkIdentities({
         role: r.role,
         model: r.model,
         idsFile: prepared.idsFile,
         pairFiles: pairFilesOf(r.role).map((f) => f.name),
+        weakPairFiles: shards.flatMap(
+          (s) => (r.role === 'champion' ? s.weakPairsUri : s.challengerWeakPairsUri) ?? [],
+        ),
+        threshold: r.threshold,
         output: params.output,
         runDate: input.runDate,
       }),
@@ -118,6 +124,8 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
     clusters: links[i]!.clusters,
     singletons: links[i]!.singletons,
     largestCluster: links[i]!.largest,
+    linkage: links[i]!.linkage,
+    splitComponents: links[i]!.splitComponents,
     identities: links[i]!.identities,
     ...evaluations[i],
   }));

@@ -11,11 +11,17 @@ import type { Config } from '../../lib/config.js';
 import { sqlString } from '../../lib/duckdb.js';
 import { usableRules } from '../../lib/identity/blocking.js';
 import { usableComparisons } from '../../lib/identity/comparisons.js';
-import { connectedComponents } from '../../lib/identity/components.js';
+import { linkRecords } from '../../lib/identity/link.js';
 import { buildCandidates, DEFAULT_MAX_BLOCK_SIZE } from '../../lib/identity/engine.js';
 import { FIELD_NAMES, type FieldPresence } from '../../lib/identity/fields.js';
 import { assignIdentityIds } from '../../lib/identity/identity-ids.js';
-import { modelComparisons, modelRules, scoreSql, type IdentityModel } from '../../lib/identity/model.js';
+import {
+  modelComparisons,
+  modelLinkage,
+  modelRules,
+  scoreSql,
+  type IdentityModel,
+} from '../../lib/identity/model.js';
 import { prepareRecords } from '../../lib/identity/prepare.js';
 import { withStaged } from './offline.js';
 
@@ -69,9 +75,11 @@ async function linkDay(
     rules,
   });
   await buildCandidates(conn, { shard: 0, shards: 1, out: 'churn_cand', rules, comparisons });
-  await connectedComponents(conn, {
+  await linkRecords(conn, {
     nodes: 'SELECT record_id FROM prep',
-    edges: `SELECT left_id, right_id FROM churn_cand WHERE ${scoreSql(model, { usable: comparisons, records })} >= ${model.threshold}`,
+    pairs: `SELECT left_id, right_id, ${scoreSql(model, { usable: comparisons, records })} AS score FROM churn_cand`,
+    threshold: model.threshold,
+    linkage: modelLinkage(model),
     out,
   });
 }

@@ -13,12 +13,13 @@ import {
   usableComparisons,
   type Comparison,
 } from '../../lib/identity/comparisons.js';
-import { connectedComponents } from '../../lib/identity/components.js';
+import { linkRecords } from '../../lib/identity/link.js';
 import { assignIdentityIds } from '../../lib/identity/identity-ids.js';
 import { clusterMetrics, pairwiseMetrics } from '../../lib/identity/metrics.js';
 import {
   ModelError,
   modelComparisons,
+  modelLinkage,
   modelRules,
   scoredComparisons,
   scoreSql,
@@ -257,6 +258,29 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
           };
           const champ = await writePairs('champion', input.champion, 'score', input.threshold);
           const chal = ch ? await writePairs('challenger', ch, 'challenger_score', ch.threshold) : undefined;
+          // Average linkage also weighs the pairs below the threshold inside a component: kept in
+          // the run's work prefix for the link step, never published.
+          const writeWeakPairs = async (
+            role: 'champion' | 'challenger',
+            m: IdentityModel,
+            column: string,
+            threshold: number,
+          ) => {
+            if (modelLinkage(m) !== 'average') return undefined;
+            const name = `weak-${role}-${pad(input.shard)}.parquet`;
+            const out = path.join(scratch, name);
+            await conn.run(`COPY (
+                SELECT left_id, right_id, ${column} AS score FROM scored
+                WHERE ${column} < ${threshold} ORDER BY left_id, right_id
+              ) TO ${sqlString(out)} (FORMAT parquet)`);
+            const uri = joinUri(input.workUri, name);
+            await storageFor(uri).putFile(out, uri);
+            return uri;
+          };
+          const weak = await writeWeakPairs('champion', input.champion, 'score', input.threshold);
+          const challengerWeak = ch
+            ? await writeWeakPairs('challenger', ch, 'challenger_score', ch.threshold)
+            : undefined;
           let scoredUri: string | undefined;
           if (input.keepScored) {
             const out = path.join(scratch, `scored-${pad(input.shard)}.parquet`);
@@ -273,6 +297,8 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
             challengerMatched: chal?.rows,
             pairsFile: champ.file,
             challengerPairsFile: chal?.file,
+            weakPairsUri: weak,
+            challengerWeakPairsUri: challengerWeak,
             scoredUri,
             byRule,
           };
@@ -289,6 +315,9 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
       model: IdentityModel;
       idsFile: string;
       pairFiles: string[];
+      /** The model's pairs below `threshold` (average linkage only), in the run's work prefix. */
+      weakPairFiles?: string[];
+      threshold: number;
       output: string;
       runDate: string;
     }): Promise<LinkResult> {
@@ -304,9 +333,16 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
             input.pairFiles.map((f) => joinUri(input.output, f)),
             scratch,
           );
-          const { iterations } = await connectedComponents(conn, {
+          const weak = input.weakPairFiles?.length ? await stageAll(input.weakPairFiles, scratch) : [];
+          const linkage = modelLinkage(input.model);
+          const { iterations, splitComponents } = await linkRecords(conn, {
             nodes: `SELECT record_id FROM read_parquet(${sqlString(ids)})`,
-            edges: `SELECT left_id, right_id FROM read_parquet(${sqlFileList(pairs)})`,
+            pairs: [pairs, weak]
+              .filter((files) => files.length > 0)
+              .map((files) => `SELECT left_id, right_id, score FROM read_parquet(${sqlFileList(files)})`)
+              .join(' UNION ALL '),
+            threshold: input.threshold,
+            linkage,
             out: 'components',
           });
           const prefix = outputPrefix(input.role, input.model);
@@ -352,6 +388,8 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
             singletons: Number(stats.singletons),
             largest: Number(stats.largest),
             iterations,
+            linkage,
+            splitComponents,
             identities: { ...assigned, previous: previous?.runDate },
           };
         },

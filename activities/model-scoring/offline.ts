@@ -23,6 +23,7 @@ import {
   modelComparisons,
   modelRules,
   type IdentityModel,
+  type Linkage,
   type ModelKind,
 } from '../../lib/identity/model.js';
 import { prepareRecords, rekeyRecords } from '../../lib/identity/prepare.js';
@@ -97,6 +98,8 @@ export interface TrainRequest extends OfflineData {
   maxBlockSize?: number;
   targetPrecision?: number;
   rules?: BlockingRule[];
+  /** Default average. */
+  linkage?: Linkage;
   /** Called with the blocking proposal and the precision/recall curve. */
   onResult?: (result: TrainResult) => void;
 }
@@ -120,6 +123,7 @@ export async function trainIdentityModel(
       maxPairs: opts.maxPairs,
       targetPrecision: opts.targetPrecision,
       description: opts.description,
+      linkage: opts.linkage,
       data: { records: opts.records, ...(opts.labels ? { labels: opts.labels } : {}) },
     });
   });

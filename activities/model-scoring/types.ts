@@ -1,7 +1,7 @@
 // Types shared by the model-scoring workflow and its activities (type-only for the workflow).
 import type { BlockingRule } from '../../lib/identity/blocking.js';
 import type { FieldPresence } from '../../lib/identity/fields.js';
-import type { IdentityModel } from '../../lib/identity/model.js';
+import type { IdentityModel, Linkage } from '../../lib/identity/model.js';
 import type { ClusterMetrics, PairwiseMetrics } from '../../lib/identity/metrics.js';
 import type { StagedFile } from '../../lib/storage/publish.js';
 
@@ -47,6 +47,9 @@ export interface ShardResult {
   challengerPairsFile?: StagedFile;
   /** All candidate pairs with both scores (only when labels are given, for evaluation). */
   scoredUri?: string;
+  /** Champion (challenger) pairs below its threshold, when its linkage is average: for the link step. */
+  weakPairsUri?: string;
+  challengerWeakPairsUri?: string;
   /** Pairs per blocking rule (first rule owning the pair). */
   byRule: Record<string, number>;
 }
@@ -74,6 +77,9 @@ export interface LinkResult {
   singletons: number;
   largest: number;
   iterations: number;
+  linkage: Linkage;
+  /** Average linkage: connected components it split into several identities. */
+  splitComponents: number;
 }
 
 export interface ModelReport {
@@ -86,6 +92,9 @@ export interface ModelReport {
   clusters: number;
   singletons: number;
   largestCluster: number;
+  /** How matches were linked (the model's linkage), and how many components average linkage split. */
+  linkage: Linkage;
+  splitComponents: number;
   identities: IdentityIdsReport;
   pairwise?: PairwiseMetrics;
   clusterMetrics?: ClusterMetrics;

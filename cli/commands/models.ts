@@ -3,7 +3,14 @@
 import { formatDuration } from '../../lib/durations.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../../lib/config.js';
-import { levelWeights, MODEL_KINDS, type IdentityModel, type ModelKind } from '../../lib/identity/model.js';
+import {
+  levelWeights,
+  LINKAGES,
+  MODEL_KINDS,
+  type IdentityModel,
+  type Linkage,
+  type ModelKind,
+} from '../../lib/identity/model.js';
 import { listModels, loadModel } from '../../lib/identity/registry.js';
 import type { BlockingProposal } from '../../lib/identity/blocking-choice.js';
 import type { IdentityChurn } from '../../activities/model-scoring/churn.js';
@@ -105,10 +112,19 @@ export function modelsCommand(): Command {
       '--blocking <file>',
       'JSON list of blocking rules to use instead of choosing them (see models blocking --json)',
     )
+    .addOption(
+      new Option(
+        '--linkage <linkage>',
+        'how runs link matched pairs into identities: average (clusters join when the mean weight of the pairs between them reaches the threshold) or components (any matched pair joins them)',
+      )
+        .choices(LINKAGES)
+        .default('average'),
+    )
     .option('--dry-run', 'print the model without registering it')
     .action(
       async (opts: {
         kind: ModelKind;
+        linkage: Linkage;
         records: string;
         labels?: string;
         description?: string;

@@ -4,11 +4,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DEFAULT_RULES, KEY_PARTS, shardPairsSql, type BlockingRule, type KeyPartName } from './blocking.js';
 import { COMPARISONS, comparisonColumnsSql, levelColumn, type Comparison } from './comparisons.js';
-import { connectedComponents } from './components.js';
+import { linkRecords } from './link.js';
 import type { FieldPresence } from './fields.js';
 import type { Pattern } from './fit.js';
 import { clusterMetrics, pairwiseMetrics, type ClusterMetrics, type PairwiseMetrics } from './metrics.js';
-import { scoreSql, type IdentityModel } from './model.js';
+import { modelLinkage, scoreSql, type IdentityModel } from './model.js';
 import { prepareRecords } from './prepare.js';
 
 export const DEFAULT_MAX_BLOCK_SIZE = 1000;
@@ -183,9 +183,11 @@ export async function evaluateModel(
     records: 'SELECT record_id FROM prep',
     labels,
   });
-  await connectedComponents(conn, {
+  await linkRecords(conn, {
     nodes: 'SELECT record_id FROM prep',
-    edges: `SELECT left_id, right_id FROM cand WHERE ${score} >= ${threshold}`,
+    pairs: `SELECT left_id, right_id, ${score} AS score FROM cand`,
+    threshold,
+    linkage: modelLinkage(model),
     out: 'eval_clusters',
   });
   const clusters = await clusterMetrics(conn, { clusters: 'SELECT * FROM eval_clusters', labels });

@@ -9,6 +9,14 @@ import { COMPARISONS, comparisonByName, levelColumn, tfColumn, type Comparison }
 export type ModelKind = 'fellegi-sunter' | 'logistic';
 export const MODEL_KINDS: ModelKind[] = ['fellegi-sunter', 'logistic'];
 
+/**
+ * How matched pairs become identities (./link.ts): `components`, every matched pair joins its two
+ * records' clusters; `average`, two clusters join only when the mean match weight of the scored
+ * pairs between them reaches the threshold's.
+ */
+export type Linkage = 'components' | 'average';
+export const LINKAGES: Linkage[] = ['components', 'average'];
+
 /** Per comparison, per level name: a number. */
 export type LevelTable = Record<string, Record<string, number>>;
 
@@ -51,6 +59,8 @@ interface ModelBase {
    * log2(m / tf) with tf the larger share of records holding either side's value.
    */
   tfAdjust?: string[];
+  /** Absent: `components` (the models registered before average linkage keep their clusters). */
+  linkage?: Linkage;
 }
 
 export type IdentityModel =
@@ -115,6 +125,11 @@ export function modelRules(model: Pick<IdentityModel, 'blocking'>): BlockingRule
   return model.blocking ?? DEFAULT_RULES;
 }
 
+/** How a model's matched pairs are linked into identities. */
+export function modelLinkage(model: Pick<IdentityModel, 'linkage'>): Linkage {
+  return model.linkage ?? 'components';
+}
+
 /** Checks a parsed model file; `where` names the file in messages. Throws ModelError. */
 export function validateModel(raw: unknown, where: string): IdentityModel {
   if (typeof raw !== 'object' || raw === null) throw new ModelError(`${where}: not a JSON object`);
@@ -139,6 +154,10 @@ export function validateModel(raw: unknown, where: string): IdentityModel {
     const problem = ruleProblem(m.blocking);
     if (problem) throw new ModelError(`${where}: blocking ${problem}`);
   }
+  if (m.linkage !== undefined && !LINKAGES.includes(m.linkage as Linkage))
+    throw new ModelError(
+      `${where}: linkage must be one of ${LINKAGES.join(', ')}; got ${JSON.stringify(m.linkage)}`,
+    );
   if (m.tfAdjust !== undefined) {
     if (m.kind !== 'fellegi-sunter')
       throw new ModelError(`${where}: tfAdjust applies to fellegi-sunter models only`);

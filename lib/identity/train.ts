@@ -29,7 +29,7 @@ import {
   type CurvePoint,
   type Pattern,
 } from './fit.js';
-import type { IdentityModel, ModelKind } from './model.js';
+import type { IdentityModel, Linkage, ModelKind } from './model.js';
 import { rekeyRecords } from './prepare.js';
 
 export type NewModel = Omit<IdentityModel, 'version'>;
@@ -115,6 +115,8 @@ export interface TrainOptions {
   description?: string;
   data?: Record<string, unknown>;
   created?: string;
+  /** How the model's runs link matches into identities (default average: BENCHMARKS.md, issue 19). */
+  linkage?: Linkage;
 }
 
 export interface TrainResult {
@@ -222,6 +224,7 @@ export async function trainModel(conn: DuckDBConnection, opts: TrainOptions): Pr
     created,
     comparisons: comps.map((c) => c.name),
     blocking: rules,
+    linkage: opts.linkage ?? 'average',
   };
   const info = {
     recordCount: opts.records,
