@@ -220,7 +220,7 @@ export async function measureQuality(
 export function qualityTable(rows: QualityRow[]): string[] {
   const f = (x: number) => x.toFixed(4);
   return [
-    '| data | Daybreak, shipped models (v2 default, fitted on world 1 with labels; v3 trained by EM on world 1) | Daybreak, Fellegi-Sunter trained by EM on the same records | Splink 5.0, trained by EM on the same records, same blocking |',
+    '| data | Daybreak, shipped models (v2 default, fitted on world 1 with labels; v3 trained by EM on world 1; v4 = v3 with average linkage) | Daybreak, Fellegi-Sunter trained by EM on the same records | Splink 5.0, trained by EM on the same records, same blocking |',
     '|---|---|---|---|',
     ...rows.map(
       (r) =>
