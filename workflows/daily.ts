@@ -33,14 +33,14 @@ import { rootCauseOf } from '../lib/contracts/root-cause.js';
 import { runWorkflowId } from '../lib/contracts/run-id.js';
 import { runSearchAttributes, ScheduledStartTimeKey } from '../lib/contracts/search-attributes.js';
 import { sensorInput } from '../lib/contracts/sensors.js';
-import { alertLaneActivity, shortActivity } from './common/activity-options.js';
+import { alertLaneActivity, heartbeatingShortActivity } from './common/activity-options.js';
 import { listenForPublishedInputs, waitForInput } from './common/sensor.js';
 
 export const DAG_FAILED = 'DagBranchFailed';
 const DEFAULT_SENSOR: SensorOptions = { pokeIntervalMs: 60_000, timeoutMs: 6 * 3600_000 };
 
 const planner = proxyActivities<DailyActivities>({
-  ...shortActivity,
+  ...heartbeatingShortActivity,
   summary: 'plan: build parameters, find up-to-date branches',
 });
 

@@ -17,14 +17,14 @@ import type {
 } from '../activities/identity-join/index.js';
 import type { IdentityJoinParams } from '../pipelines/identity-join.js';
 import type { ManifestFile } from '../lib/storage/manifest.js';
-import { publishActivity, shardActivity } from './common/activity-options.js';
+import { heartbeatingShortActivity, shardActivity } from './common/activity-options.js';
 import { planStep } from './common/plan-step.js';
 import { allSettledOrFirstFailure } from './common/settle.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
 const heavy = proxyActivities<IdentityJoinActivities>(shardActivity);
-const publishing = proxyActivities<IdentityJoinActivities>(publishActivity);
+const publishing = proxyActivities<IdentityJoinActivities>(heartbeatingShortActivity);
 /** Shuffle tasks carry a summary the Web UI shows on each event ("map DS1: group 1/4 ..."). */
 const heavyWith = (summary: string) => proxyActivities<IdentityJoinActivities>({ ...shardActivity, summary });
 

@@ -11,7 +11,7 @@ import type {
 } from '../activities/model-scoring/index.js';
 import type { ModelScoringParams } from '../pipelines/model-scoring.js';
 import type { ManifestFile } from '../lib/storage/manifest.js';
-import { publishActivity, shardActivity } from './common/activity-options.js';
+import { heartbeatingShortActivity, shardActivity } from './common/activity-options.js';
 import { planStep } from './common/plan-step.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
@@ -19,7 +19,7 @@ import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 /** Activities with a summary the Web UI shows on each event ("score blocking shard 2/4"). */
 const heavy = (summary: string) => proxyActivities<ModelScoringActivities>({ ...shardActivity, summary });
 const publishing = (summary: string) =>
-  proxyActivities<ModelScoringActivities>({ ...publishActivity, summary });
+  proxyActivities<ModelScoringActivities>({ ...heartbeatingShortActivity, summary });
 
 export async function modelScoring(input: PipelineInput<ModelScoringParams>): Promise<ModelScoringResult> {
   const started = Date.now();

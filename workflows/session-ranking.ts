@@ -11,7 +11,7 @@ import type {
 } from '../activities/session-ranking/index.js';
 import { rankingYear } from '../lib/contracts/ranking-year.js';
 import type { SessionRankingParams } from '../pipelines/session-ranking.js';
-import { publishActivity, shardActivity } from './common/activity-options.js';
+import { heartbeatingShortActivity, shardActivity } from './common/activity-options.js';
 import { planStep } from './common/plan-step.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
 import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
@@ -19,7 +19,7 @@ import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 /** Activities with a summary the Web UI shows on each event ("map: file group 1/2", "reduce: ..."). */
 const heavy = (summary: string) => proxyActivities<SessionRankingActivities>({ ...shardActivity, summary });
 const publishing = (summary: string) =>
-  proxyActivities<SessionRankingActivities>({ ...publishActivity, summary });
+  proxyActivities<SessionRankingActivities>({ ...heartbeatingShortActivity, summary });
 
 export async function sessionRanking(
   input: PipelineInput<SessionRankingParams>,

@@ -15,7 +15,7 @@ import type {
 } from '../activities/sql-pipeline/index.js';
 import type { ShuffleMapResult } from '../activities/common/shuffle.js';
 import type { SqlPipelineParams } from '../lib/sql-pipelines/params.js';
-import { publishActivity, shardActivity } from './common/activity-options.js';
+import { heartbeatingShortActivity, shardActivity } from './common/activity-options.js';
 import { planStep } from './common/plan-step.js';
 import { allSettledOrFirstFailure } from './common/settle.js';
 import type { PipelineInput } from '../lib/contracts/pipeline-input.js';
@@ -23,7 +23,7 @@ import { progressQuery, type RunProgress } from '../lib/contracts/progress.js';
 
 const heavy = (summary: string) => proxyActivities<SqlPipelineActivities>({ ...shardActivity, summary });
 const publishing = (summary: string) =>
-  proxyActivities<SqlPipelineActivities>({ ...publishActivity, summary });
+  proxyActivities<SqlPipelineActivities>({ ...heartbeatingShortActivity, summary });
 
 /** mode shuffle's map stage: every map group of every input, in parallel, settled whole. */
 async function shuffleMaps(

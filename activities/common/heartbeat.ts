@@ -82,6 +82,27 @@ export function startHeartbeat<D>(initial: D, conn?: DuckDBConnection, everyMs =
   };
 }
 
+/**
+ * Runs `work` with the activity heartbeating `{ step }` every 5 s until it ends, for quick steps
+ * that wait on other services (a Temporal describe, a manifest read, a commit): under a heartbeat
+ * timeout (workflows/common/activity-options.ts `heartbeatingShortActivity`) a worker killed
+ * meanwhile is noticed, and the step retried, within that timeout instead of the 5-minute
+ * start-to-close. Outside an activity (benches, tools) it just runs `work`.
+ */
+export async function whileHeartbeating<T>(step: string, work: () => Promise<T>): Promise<T> {
+  try {
+    Context.current();
+  } catch {
+    return work(); // not inside an activity
+  }
+  const heartbeat = startHeartbeat({ step });
+  try {
+    return await work();
+  } finally {
+    heartbeat.stop();
+  }
+}
+
 /** Details from the previous attempt's last heartbeat, when this is a retry. */
 export function previousHeartbeat<D>(): D | undefined {
   const details = Context.current().info.heartbeatDetails as D | undefined;

@@ -25,7 +25,7 @@ import {
 } from '../../lib/storage/publish.js';
 import { webUiRunUrl } from '../../lib/temporal.js';
 import type { ActivityDeps } from './deps.js';
-import { heartbeating, startHeartbeat } from './heartbeat.js';
+import { heartbeating, whileHeartbeating } from './heartbeat.js';
 import { wakeSensors } from './sensors.js';
 
 export type { OutputRef, StagedFile } from '../../lib/storage/publish.js';
@@ -119,27 +119,10 @@ export function putOutputFile(
 }
 
 /**
- * Runs a publishing step with the activity heartbeating (every 5 s, details `{ step }`) until it
- * ends: publish activities have a heartbeat timeout like the shard steps (workflows/common/
- * activity-options.ts `publishActivity`), so a worker killed while committing is noticed and the
- * commit retried (it is idempotent) within that timeout, not after the 5-minute start-to-close.
- * Outside an activity (benches, tools) it just runs `work`.
- */
-export async function whilePublishing<T>(step: string, work: () => Promise<T>): Promise<T> {
-  if (!activityContext()) return work();
-  const heartbeat = startHeartbeat({ step });
-  try {
-    return await work();
-  } finally {
-    heartbeat.stop();
-  }
-}
-
-/**
  * Commits the current run's output: the files staged by its tasks become the published output,
  * with the lineage recorded when it was opened (unless `meta.inputs` gives it). Then the sensors
  * waiting for it are woken, so a downstream run starts now rather than at its next look.
- * Heartbeats while it runs (whilePublishing).
+ * Heartbeats while it runs (whileHeartbeating): the commit is idempotent, a killed one is retried.
  */
 export function commitOutput(
   config: Config,
@@ -147,7 +130,7 @@ export function commitOutput(
   meta: CommitMeta,
   files: StagedFile[],
 ): Promise<Manifest> {
-  return whilePublishing(`commit ${typeof output === 'string' ? output : output.prefix}`, async () => {
+  return whileHeartbeating(`commit ${typeof output === 'string' ? output : output.prefix}`, async () => {
     const out = runOutput(output);
     const inputs = meta.inputs ?? (await recordedLineage(out));
     const manifest = await commitStoredOutput(

@@ -14,13 +14,8 @@ import type { IdentityJoinParams } from '../../pipelines/identity-join.js';
 import { ADDED_COLUMNS } from './types.js';
 import { joinUri, resolveDataset, storageFor } from '../../lib/storage/index.js';
 import type { Manifest } from '../../lib/storage/manifest.js';
-import {
-  commitOutput,
-  openRunOutput,
-  putOutputFile,
-  whilePublishing,
-  type StagedFile,
-} from '../common/output.js';
+import { commitOutput, openRunOutput, putOutputFile, type StagedFile } from '../common/output.js';
+import { whileHeartbeating } from '../common/heartbeat.js';
 import { runWorkUri } from '../common/work.js';
 import type { ActivityDeps } from '../common/deps.js';
 import { checkOutput } from '../common/quality.js';
@@ -383,7 +378,7 @@ export function createIdentityJoinActivities(deps: ActivityDeps) {
       report: IdentityJoinReport;
     }): Promise<Pick<Manifest, 'totals'>> {
       const { report } = input;
-      return whilePublishing(`checks of ${input.output}`, async () => {
+      return whileHeartbeating(`checks of ${input.output}`, async () => {
         const checks = await checkOutput(config, {
           pipeline: 'identity-join',
           runDate: input.runDate,

@@ -12,10 +12,10 @@ import { resolveDataset, storageFor, joinUri } from '../../lib/storage/index.js'
 import type { SessionRankingParams } from '../../pipelines/session-ranking.js';
 import { duckdbOptions, type ActivityDeps } from '../common/deps.js';
 import { checkOutput } from '../common/quality.js';
-import { previousHeartbeat } from '../common/heartbeat.js';
+import { previousHeartbeat, whileHeartbeating } from '../common/heartbeat.js';
 import { batchFiles, groupBySize } from '../common/grouping.js';
 import { runWorkUri } from '../common/work.js';
-import { commitOutput, openRunOutput, putOutputFile, whilePublishing } from '../common/output.js';
+import { commitOutput, openRunOutput, putOutputFile } from '../common/output.js';
 import { requireColumns } from '../common/schema.js';
 import {
   expertsSql,
@@ -386,7 +386,7 @@ export function createSessionRankingActivities(deps: ActivityDeps) {
             });
           }),
         );
-      return whilePublishing(`merge and publish ${input.output}`, merging);
+      return whileHeartbeating(`merge and publish ${input.output}`, merging);
     },
 
     /**

@@ -30,10 +30,13 @@ export const localPlanActivity: LocalActivityOptions = {
 };
 
 /**
- * Publishing (checks, then the commit of the manifest): quick, but it heartbeats (whilePublishing
- * in activities/common/output.ts), so a worker killed mid-commit is retried after 30 s, not 5 min.
+ * Quick steps that wait on other services and heartbeat while they do (whileHeartbeating in
+ * activities/common/heartbeat.ts): publishing (checks, then the commit of the manifest) and the
+ * daily plan (a describe per branch, manifest reads). A worker killed mid-step is noticed and
+ * the step retried after 30 s, not after the 5-minute start-to-close (soak seed 8: a daily run
+ * waited 5 minutes on the plan of a worker killed during a Temporal restart).
  */
-export const publishActivity: ActivityOptions = {
+export const heartbeatingShortActivity: ActivityOptions = {
   ...shortActivity,
   heartbeatTimeout: '30s',
 };

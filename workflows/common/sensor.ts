@@ -40,6 +40,8 @@ export function listenForPublishedInputs(): void {
 function look(input: SensorInput) {
   return proxyActivities<DailyActivities>({
     startToCloseTimeout: '2m',
+    // The look heartbeats while it reads: a worker killed meanwhile is noticed in 30 s.
+    heartbeatTimeout: '30s',
     retry: {
       initialInterval: '2s',
       maximumInterval: '30s',
