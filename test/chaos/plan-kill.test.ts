@@ -17,7 +17,12 @@ import type { DailyInput, DailyResult } from '../../lib/contracts/daily.js';
 import { connectClient } from '../../lib/temporal.js';
 import { createBucket } from '../helpers/gcs.js';
 import { tempDir, testConfig } from '../helpers/temporal.js';
-import { killWorkerMidActivity, startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import {
+  killWorkerMidActivity,
+  startWorkerProcess,
+  workerProcessEnv,
+  type WorkerProcess,
+} from '../helpers/worker-process.js';
 
 const QUEUE = `plan-kill-${process.pid}`;
 const RUN_DATE = '2019-04-04';
@@ -32,18 +37,7 @@ beforeAll(async () => {
   await generateSessionRanking({ rows: 2_000, users: 200, seed: 8, out: path.join(root, 'raw'), year: 2019 });
   emulator = await startFakeGcsServer({ binary: inject('tools')['fake-gcs-server'] });
   await createBucket(emulator.url, 'lake');
-  workerEnv = {
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    DAYBREAK_TASK_QUEUE: QUEUE,
-    DAYBREAK_DATA_ROOT: path.join(root, 'data'),
-    DAYBREAK_STATE_DIR: path.join(root, 'state'),
-    DAYBREAK_SCRATCH_DIR: path.join(root, 'scratch'),
-    STORAGE_EMULATOR_HOST: emulator.url,
-    DAYBREAK_DUCKDB_THREADS: '1',
-    METRICS_PORT: '0',
-    TEMPORAL_METRICS_PORT: '0',
-    DAYBREAK_LOG_LEVEL: 'WARN',
-  };
+  workerEnv = workerProcessEnv(QUEUE, root, { STORAGE_EMULATOR_HOST: emulator.url });
   workers.push(await startWorkerProcess('plan-kill-a', workerEnv));
   client = await connectClient(testConfig());
 }, 150_000);

@@ -27,7 +27,12 @@ import { startRun } from '../../pipelines/runs.js';
 import { createBucket } from '../helpers/gcs.js';
 import { watchOutput } from '../helpers/output-watch.js';
 import { tempDir, testConfig } from '../helpers/temporal.js';
-import { killWorkerMidActivity, startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import {
+  killWorkerMidActivity,
+  startWorkerProcess,
+  workerProcessEnv,
+  type WorkerProcess,
+} from '../helpers/worker-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 const QUEUE = `publish-faults-${process.pid}`;
@@ -74,20 +79,11 @@ beforeAll(async () => {
   emulator = await startEmulatorOnPort();
   await createBucket(emulator.url, 'lake');
   registerConfiguredGcs({ STORAGE_EMULATOR_HOST: emulator.url, GCS_PROJECT_ID: undefined });
-  workerEnv = {
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    DAYBREAK_TASK_QUEUE: QUEUE,
-    DAYBREAK_DATA_ROOT: path.join(root, 'data'),
-    DAYBREAK_STATE_DIR: path.join(root, 'state'),
-    DAYBREAK_SCRATCH_DIR: path.join(root, 'scratch'),
+  workerEnv = workerProcessEnv(QUEUE, root, {
     STORAGE_EMULATOR_HOST: emulator.url,
-    DAYBREAK_DUCKDB_THREADS: '1',
     // One task at a time per worker: a kill lands in a run with shards still to put.
     DAYBREAK_MAX_CONCURRENT_ACTIVITIES: '1',
-    METRICS_PORT: '0',
-    TEMPORAL_METRICS_PORT: '0',
-    DAYBREAK_LOG_LEVEL: 'WARN',
-  };
+  });
   await startWorker('publish-faults-a');
   client = await connectClient(testConfig());
 }, 300_000);

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import { inject } from 'vitest';
 
 export interface WorkerProcess {
   identity: string;
@@ -12,6 +13,29 @@ export interface WorkerProcess {
   kill(): Promise<void>;
   /** SIGTERM: the SDK drains and the process exits. */
   stop(): Promise<void>;
+}
+
+/**
+ * The environment of a test's worker processes: the suite's dev server, one task queue, state,
+ * data and scratch under `root`, one DuckDB thread, no metrics ports, quiet logs; `extra` on top.
+ */
+export function workerProcessEnv(
+  queue: string,
+  root: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    DAYBREAK_TASK_QUEUE: queue,
+    DAYBREAK_DATA_ROOT: path.join(root, 'data'),
+    DAYBREAK_STATE_DIR: path.join(root, 'state'),
+    DAYBREAK_SCRATCH_DIR: path.join(root, 'scratch'),
+    DAYBREAK_DUCKDB_THREADS: '1',
+    METRICS_PORT: '0',
+    TEMPORAL_METRICS_PORT: '0',
+    DAYBREAK_LOG_LEVEL: 'WARN',
+    ...extra,
+  };
 }
 
 export async function startWorkerProcess(

@@ -1,36 +1,27 @@
 // The SQL connected components against an independent union-find, on graphs with the shapes that
 // break naive label propagation: long chains with ids in random order, stars, cycles, isolated
 // nodes, duplicate and self edges.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { expect, test } from 'vitest';
 import { connectedComponents } from '../../../lib/identity/components.js';
+import { inMemoryDuckDB } from '../../helpers/duckdb.js';
 import { unionFindClusters } from '../../helpers/union-find.js';
 import { seededRandom } from '../../helpers/random.js';
 
-let db: DuckDBInstance;
-let conn: DuckDBConnection;
-beforeAll(async () => {
-  db = await DuckDBInstance.create(':memory:');
-  conn = await db.connect();
-});
-afterAll(() => {
-  conn?.closeSync();
-  db?.closeSync();
-});
+const duck = inMemoryDuckDB();
 
 async function check(ids: string[], edges: [string, string][]): Promise<number> {
-  await conn.run('CREATE OR REPLACE TABLE nodes (record_id VARCHAR)');
-  await conn.run('CREATE OR REPLACE TABLE edges (left_id VARCHAR, right_id VARCHAR)');
-  if (ids.length) await conn.run(`INSERT INTO nodes VALUES ${ids.map((i) => `('${i}')`).join(', ')}`);
+  await duck.conn.run('CREATE OR REPLACE TABLE nodes (record_id VARCHAR)');
+  await duck.conn.run('CREATE OR REPLACE TABLE edges (left_id VARCHAR, right_id VARCHAR)');
+  if (ids.length) await duck.conn.run(`INSERT INTO nodes VALUES ${ids.map((i) => `('${i}')`).join(', ')}`);
   if (edges.length)
-    await conn.run(`INSERT INTO edges VALUES ${edges.map(([a, b]) => `('${a}', '${b}')`).join(', ')}`);
-  const { iterations } = await connectedComponents(conn, {
+    await duck.conn.run(`INSERT INTO edges VALUES ${edges.map(([a, b]) => `('${a}', '${b}')`).join(', ')}`);
+  const { iterations } = await connectedComponents(duck.conn, {
     nodes: 'SELECT record_id FROM nodes',
     edges: 'SELECT left_id, right_id FROM edges',
     out: 'clusters',
   });
   const got = new Map(
-    (await conn.runAndReadAll('SELECT record_id, identity_id FROM clusters'))
+    (await duck.conn.runAndReadAll('SELECT record_id, identity_id FROM clusters'))
       .getRows()
       .map(([a, b]) => [String(a), String(b)]),
   );

@@ -2,22 +2,13 @@
 // computation of the rule (test/helpers/identity-ids-oracle.ts): hand-made merges, splits and
 // ties with the ids spelled out, then chains of random days full of small clusters (many ties),
 // records coming and going, legacy ids from before minted ones, and aliases carried forward.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { describe, expect, test } from 'vitest';
 import { assignIdentityIds, mintedId } from '../../../lib/identity/identity-ids.js';
+import { inMemoryDuckDB } from '../../helpers/duckdb.js';
 import { compareAge, expectedIdentities, type Alias } from '../../helpers/identity-ids-oracle.js';
 import { seededRandom } from '../../helpers/random.js';
 
-let db: DuckDBInstance;
-let conn: DuckDBConnection;
-beforeAll(async () => {
-  db = await DuckDBInstance.create(':memory:');
-  conn = await db.connect();
-});
-afterAll(() => {
-  conn?.closeSync();
-  db?.closeSync();
-});
+const duck = inMemoryDuckDB();
 
 const values = (rows: string[][]) => rows.map((r) => `(${r.map((v) => `'${v}'`).join(', ')})`).join(', ');
 
@@ -28,18 +19,18 @@ async function assign(
   previousAliases: Alias[] | undefined,
   runDate: string,
 ): Promise<{ ids: Map<string, string>; aliases: Alias[] }> {
-  await conn.run('CREATE OR REPLACE TABLE t_cur (record_id VARCHAR, cluster VARCHAR)');
-  await conn.run('CREATE OR REPLACE TABLE t_prev (record_id VARCHAR, identity_id VARCHAR)');
-  await conn.run(
+  await duck.conn.run('CREATE OR REPLACE TABLE t_cur (record_id VARCHAR, cluster VARCHAR)');
+  await duck.conn.run('CREATE OR REPLACE TABLE t_prev (record_id VARCHAR, identity_id VARCHAR)');
+  await duck.conn.run(
     'CREATE OR REPLACE TABLE t_alias (old_identity_id VARCHAR, identity_id VARCHAR, merged_on DATE)',
   );
-  if (components.size) await conn.run(`INSERT INTO t_cur VALUES ${values([...components])}`);
-  if (previous?.size) await conn.run(`INSERT INTO t_prev VALUES ${values([...previous])}`);
+  if (components.size) await duck.conn.run(`INSERT INTO t_cur VALUES ${values([...components])}`);
+  if (previous?.size) await duck.conn.run(`INSERT INTO t_prev VALUES ${values([...previous])}`);
   if (previousAliases?.length)
-    await conn.run(
+    await duck.conn.run(
       `INSERT INTO t_alias VALUES ${values(previousAliases.map((a) => [a.old, a.id, a.mergedOn]))}`,
     );
-  await assignIdentityIds(conn, {
+  await assignIdentityIds(duck.conn, {
     clusters: 'SELECT * FROM t_cur',
     previous: previous ? 'SELECT * FROM t_prev' : undefined,
     previousAliases: previousAliases ? 'SELECT * FROM t_alias' : undefined,
@@ -47,9 +38,9 @@ async function assign(
     out: 't_out',
     aliasesOut: 't_aliases',
   });
-  const ids = (await conn.runAndReadAll('SELECT record_id, identity_id FROM t_out')).getRows();
+  const ids = (await duck.conn.runAndReadAll('SELECT record_id, identity_id FROM t_out')).getRows();
   const aliases = (
-    await conn.runAndReadAll(
+    await duck.conn.runAndReadAll(
       'SELECT old_identity_id, identity_id, CAST(merged_on AS VARCHAR) FROM t_aliases ORDER BY old_identity_id',
     )
   ).getRows();

@@ -2,24 +2,15 @@
 // average linkage of test/helpers and the union-find: the chain a single false match makes is
 // split by average linkage and kept whole by connected components; on random graphs, batched in
 // small pieces, every record's cluster equals the oracle's.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { expect, test } from 'vitest';
 import { linkRecords } from '../../../lib/identity/link.js';
 import type { Linkage } from '../../../lib/identity/model.js';
+import { inMemoryDuckDB } from '../../helpers/duckdb.js';
 import { averageLinkageOracle, type OraclePair } from '../../helpers/average-linkage-oracle.js';
 import { unionFindClusters } from '../../helpers/union-find.js';
 import { seededRandom } from '../../helpers/random.js';
 
-let db: DuckDBInstance;
-let conn: DuckDBConnection;
-beforeAll(async () => {
-  db = await DuckDBInstance.create(':memory:');
-  conn = await db.connect();
-});
-afterAll(() => {
-  conn?.closeSync();
-  db?.closeSync();
-});
+const duck = inMemoryDuckDB();
 
 async function link(
   ids: string[],
@@ -27,14 +18,14 @@ async function link(
   linkage: Linkage,
   opts: { threshold?: number; batchPairs?: number } = {},
 ) {
-  await conn.run('CREATE OR REPLACE TABLE nodes (record_id VARCHAR)');
-  await conn.run('CREATE OR REPLACE TABLE pairs (left_id VARCHAR, right_id VARCHAR, score DOUBLE)');
-  await conn.run(`INSERT INTO nodes VALUES ${ids.map((i) => `('${i}')`).join(', ')}`);
+  await duck.conn.run('CREATE OR REPLACE TABLE nodes (record_id VARCHAR)');
+  await duck.conn.run('CREATE OR REPLACE TABLE pairs (left_id VARCHAR, right_id VARCHAR, score DOUBLE)');
+  await duck.conn.run(`INSERT INTO nodes VALUES ${ids.map((i) => `('${i}')`).join(', ')}`);
   if (pairs.length)
-    await conn.run(
+    await duck.conn.run(
       `INSERT INTO pairs VALUES ${pairs.map((p) => `('${p.left}', '${p.right}', ${p.score})`).join(', ')}`,
     );
-  const r = await linkRecords(conn, {
+  const r = await linkRecords(duck.conn, {
     nodes: 'SELECT record_id FROM nodes',
     pairs: 'SELECT left_id, right_id, score FROM pairs',
     threshold: opts.threshold ?? 0.5,
@@ -43,7 +34,7 @@ async function link(
     batchPairs: opts.batchPairs,
   });
   const clusters = new Map(
-    (await conn.runAndReadAll('SELECT record_id, identity_id FROM linked'))
+    (await duck.conn.runAndReadAll('SELECT record_id, identity_id FROM linked'))
       .getRows()
       .map(([a, b]) => [String(a), String(b)]),
   );
