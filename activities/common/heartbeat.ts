@@ -82,6 +82,15 @@ export function startHeartbeat<D>(initial: D, conn?: DuckDBConnection, everyMs =
   };
 }
 
+/** The current activity's context; undefined outside an activity (benches, tools). */
+export function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Runs `work` with the activity heartbeating `{ step }` every 5 s until it ends, for quick steps
  * that wait on other services (a Temporal describe, a manifest read, a commit): under a heartbeat
@@ -90,11 +99,7 @@ export function startHeartbeat<D>(initial: D, conn?: DuckDBConnection, everyMs =
  * start-to-close. Outside an activity (benches, tools) it just runs `work`.
  */
 export async function whileHeartbeating<T>(step: string, work: () => Promise<T>): Promise<T> {
-  try {
-    Context.current();
-  } catch {
-    return work(); // not inside an activity
-  }
+  if (!activityContext()) return work();
   const heartbeat = startHeartbeat({ step });
   try {
     return await work();

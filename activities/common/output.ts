@@ -2,7 +2,6 @@
 // output is the activity's own workflow run, its Web UI link comes from config, and whether
 // another run still holds a lock is asked of the Temporal server. Outside an activity (benches,
 // tools) a local run stands in.
-import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { log } from '@temporalio/activity';
 import type { Config } from '../../lib/config.js';
@@ -25,7 +24,7 @@ import {
 } from '../../lib/storage/publish.js';
 import { webUiRunUrl } from '../../lib/temporal.js';
 import type { ActivityDeps } from './deps.js';
-import { heartbeating, whileHeartbeating } from './heartbeat.js';
+import { activityContext, heartbeating, whileHeartbeating } from './heartbeat.js';
 import { wakeSensors } from './sensors.js';
 
 export type { OutputRef, StagedFile } from '../../lib/storage/publish.js';
@@ -33,14 +32,6 @@ export type { OutputRef, StagedFile } from '../../lib/storage/publish.js';
 /** Where runs register the outputs they have open: `<data root>/_daybreak/open`. */
 export function openOutputsRegistry(config: Pick<Config, 'DAYBREAK_DATA_ROOT'>): string {
   return joinUri(config.DAYBREAK_DATA_ROOT, '_daybreak', 'open');
-}
-
-function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined; // not inside an activity
-  }
 }
 
 /** The workflow run of the current activity. */
