@@ -28,18 +28,27 @@ export async function linkRecords(
   opts: LinkOptions,
 ): Promise<{ iterations: number; splitComponents: number }> {
   const components = opts.linkage === 'components' ? opts.out : 'lk_components';
+  // The pairs' SQL (a score over every candidate, or Parquet reads) is evaluated once: connected
+  // components read their edges twice, and average linkage reads the pairs again. Components
+  // need only the matched ones.
+  await conn.run(`CREATE OR REPLACE TEMP TABLE lk_scored AS
+    SELECT left_id, right_id, score FROM (${opts.pairs})
+    ${opts.linkage === 'components' ? `WHERE score >= ${opts.threshold}` : ''}`);
   const { iterations } = await connectedComponents(conn, {
     nodes: opts.nodes,
-    edges: `SELECT left_id, right_id FROM (${opts.pairs}) WHERE score >= ${opts.threshold}`,
+    edges: `SELECT left_id, right_id FROM lk_scored WHERE score >= ${opts.threshold}`,
     out: components,
   });
-  if (opts.linkage === 'components') return { iterations, splitComponents: 0 };
+  if (opts.linkage === 'components') {
+    await conn.run('DROP TABLE lk_scored');
+    return { iterations, splitComponents: 0 };
+  }
 
   // Only a component of three or more records can split: two records are one matched pair.
   await conn.run(`CREATE OR REPLACE TEMP TABLE lk_pairs AS
     WITH big AS (SELECT identity_id FROM ${components} GROUP BY 1 HAVING count(*) >= 3)
     SELECT a.identity_id AS component, p.left_id, p.right_id, p.score
-    FROM (${opts.pairs}) p
+    FROM lk_scored p
     JOIN ${components} a ON a.record_id = p.left_id
     JOIN ${components} b ON b.record_id = p.right_id
     WHERE a.identity_id = b.identity_id AND a.identity_id IN (SELECT identity_id FROM big)`);
@@ -78,6 +87,7 @@ export async function linkRecords(
   await conn.run(`CREATE OR REPLACE TABLE ${opts.out} AS
     SELECT c.record_id, coalesce(s.identity_id, c.identity_id) AS identity_id
     FROM ${components} c LEFT JOIN lk_split s USING (record_id)`);
-  for (const t of ['lk_pairs', 'lk_split', components]) await conn.run(`DROP TABLE IF EXISTS ${t}`);
+  for (const t of ['lk_scored', 'lk_pairs', 'lk_split', components])
+    await conn.run(`DROP TABLE IF EXISTS ${t}`);
   return { iterations, splitComponents };
 }
