@@ -16,6 +16,7 @@ import {
 import { comparisonColumnsSql, levelColumn, type Comparison } from './comparisons.js';
 import type { FieldName } from './fields.js';
 import { emLambda, posteriors } from './fit.js';
+import { stableRecordHashSql } from './prepare.js';
 
 /** Candidate key combinations, in a stable order (a tie goes to the earlier rule). */
 const CANDIDATE_PARTS: KeyPartName[][] = [
@@ -159,7 +160,7 @@ async function estimatedMasks(
     );
   if (joins.length === 0) return new Map();
   await conn.run(
-    `CREATE OR REPLACE TEMP TABLE anchors AS SELECT * FROM cand_keys WHERE hash(rid, 'anchor') % 1000000 < ${Math.ceil(share * 1e6)}`,
+    `CREATE OR REPLACE TEMP TABLE anchors AS SELECT * FROM cand_keys WHERE hash(${stableRecordHashSql('record_id')}, 'anchor') % 1000000 < ${Math.ceil(share * 1e6)}`,
   );
   await conn.run(`CREATE OR REPLACE TEMP TABLE est_pairs AS
     SELECT ${comparisonColumnsSql(opts.comparisons)}, ${maskSql(rules)} AS mask
@@ -169,7 +170,9 @@ async function estimatedMasks(
   // Pairs grouped by (comparison levels, mask): a few thousand groups.
   const cols = opts.comparisons.map(levelColumn);
   const rows = (
-    await conn.runAndReadAll(`SELECT ${cols.join(', ')}, mask, count(*) FROM est_pairs GROUP BY ALL`)
+    await conn.runAndReadAll(
+      `SELECT ${cols.join(', ')}, mask, count(*) FROM est_pairs GROUP BY ALL ORDER BY ALL`,
+    )
   ).getRows();
   await conn.run('DROP TABLE est_pairs');
   await conn.run('DROP TABLE anchors');
@@ -182,7 +185,7 @@ async function estimatedMasks(
   const anchors = Number(
     (
       await conn.runAndReadAll(
-        "SELECT count(*) FROM cand_keys WHERE hash(rid, 'anchor') % 1000000 < " + Math.ceil(share * 1e6),
+        `SELECT count(*) FROM cand_keys WHERE hash(${stableRecordHashSql('record_id')}, 'anchor') % 1000000 < ${Math.ceil(share * 1e6)}`,
       )
     ).getRows()[0]![0],
   );

@@ -9,7 +9,7 @@ import type { FieldPresence } from './fields.js';
 import type { Pattern } from './fit.js';
 import { clusterMetrics, pairwiseMetrics, type ClusterMetrics, type PairwiseMetrics } from './metrics.js';
 import { modelLinkage, scoreSql, type IdentityModel } from './model.js';
-import { prepareRecords } from './prepare.js';
+import { prepareRecords, stableRecordHashSql } from './prepare.js';
 
 export const DEFAULT_MAX_BLOCK_SIZE = 1000;
 
@@ -119,10 +119,17 @@ export async function randomPairPatterns(
 ): Promise<{ patterns: Pattern[]; pairs: number }> {
   const n = Number((await conn.runAndReadAll('SELECT count(*) FROM prep')).getRows()[0]![0]);
   const perRecord = Math.max(1, Math.ceil((opts.pairs ?? 500_000) / n));
-  // rid is the prep table's rowid: 0..n-1 without gaps.
-  const pairs = `SELECT a.rid AS l, (hash(a.rid, k, ${opts.seed ?? 1}) % ${n})::INTEGER AS r
-    FROM prep a, range(${perRecord}) t(k)`;
-  const patterns = await patternsOf(conn, `SELECT * FROM (${pairs}) WHERE l <> r`, comps);
+  const seed = opts.seed ?? 1;
+  // The draw depends on record_ids only: rid follows the order a multi-threaded join left the
+  // rows in, which differs from run to run on large inputs (the same records trained different
+  // models). Partners are drawn by position in record_id order.
+  await conn.run(`CREATE OR REPLACE TEMP TABLE random_pos AS
+    SELECT rid, (row_number() OVER (ORDER BY record_id) - 1)::INTEGER AS pos, ${stableRecordHashSql('record_id')} AS h FROM prep`);
+  const pairs = `SELECT d.l, b.rid AS r
+    FROM (SELECT a.rid AS l, (hash(a.h, k, ${seed}) % ${n})::INTEGER AS pos FROM random_pos a, range(${perRecord}) t(k)) d
+    JOIN random_pos b ON b.pos = d.pos AND b.rid <> d.l`;
+  const patterns = await patternsOf(conn, pairs, comps);
+  await conn.run('DROP TABLE random_pos');
   return { patterns, pairs: patterns.reduce((s, p) => s + p.count, 0) };
 }
 
@@ -138,8 +145,8 @@ export async function keyPairPatterns(
 ): Promise<{ patterns: Pattern[]; pairs: number }> {
   const key = parts.map((p) => KEY_PARTS[p].sql).join(` || '|' || `);
   await conn.run(`CREATE OR REPLACE TEMP TABLE session_keys AS
-    WITH k AS (SELECT rid, ${key} AS k FROM prep)
-    SELECT k.rid, k.k FROM k JOIN (SELECT k FROM k WHERE k IS NOT NULL GROUP BY 1 HAVING count(*) <= ${opts.maxBlockSize ?? DEFAULT_MAX_BLOCK_SIZE}) USING (k)`);
+    WITH k AS (SELECT rid, ${stableRecordHashSql('record_id')} AS h, ${key} AS k FROM prep)
+    SELECT k.rid, k.h, k.k FROM k JOIN (SELECT k FROM k WHERE k IS NOT NULL GROUP BY 1 HAVING count(*) <= ${opts.maxBlockSize ?? DEFAULT_MAX_BLOCK_SIZE}) USING (k)`);
   const total = Number(
     (
       await conn.runAndReadAll(
@@ -150,7 +157,7 @@ export async function keyPairPatterns(
   const maxPairs = opts.maxPairs ?? 2_000_000;
   const keep =
     total > maxPairs
-      ? `AND hash(a.rid, b.rid, ${opts.seed ?? 1}) % 1000000 < ${Math.ceil((maxPairs / total) * 1e6)}`
+      ? `AND hash(least(a.h, b.h), greatest(a.h, b.h), ${opts.seed ?? 1}) % 1000000 < ${Math.ceil((maxPairs / total) * 1e6)}`
       : '';
   const pairs = `SELECT a.rid AS l, b.rid AS r FROM session_keys a JOIN session_keys b ON a.k = b.k AND a.rid < b.rid ${keep}`;
   const patterns = await patternsOf(conn, pairs, comps);

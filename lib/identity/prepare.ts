@@ -231,7 +231,9 @@ export async function keyRecords(
   await conn.run(`CREATE OR REPLACE TEMP TABLE prep_capped AS SELECT * ${replaced} FROM prep_keyed`);
   // rid: an integer row id, so blocking joins and pair deduplication work on integers instead of
   // strings. Any numbering will do (pairs are unordered until they are written), and the table's
-  // rowid costs nothing where row_number() OVER (ORDER BY record_id) sorts 1M strings.
+  // rowid costs nothing where row_number() OVER (ORDER BY record_id) sorts 1M strings. The
+  // numbering is the order the joins above left the rows in, which differs between runs on large
+  // inputs: samples key on record_id instead (stableRecordHashSql).
   await conn.run(`CREATE OR REPLACE TABLE ${opts.table} AS
     SELECT rowid::INTEGER AS rid, *${shardCols} FROM prep_capped`);
   const cappedSql = rules.length
@@ -243,6 +245,14 @@ export async function keyRecords(
   for (const t of ['prep_keyed', 'prep_capped']) await conn.run(`DROP TABLE ${t}`);
   for (const r of rules) await conn.run(`DROP TABLE big_${r.name}`);
   return n;
+}
+
+/**
+ * A per-record hash to key deterministic samples on (training's random pairs, capped EM sessions,
+ * blocking's anchors): the same records give the same sample in every run, whatever their rids.
+ */
+export function stableRecordHashSql(recordId: string): string {
+  return `hash(${recordId})`;
 }
 
 /** Re-keys the prep table for other rules (after `models blocking` chose them). */
