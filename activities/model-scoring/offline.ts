@@ -9,7 +9,7 @@ import {
   proposeBlocking,
   type BlockingProposal,
 } from '../../lib/identity/blocking-choice.js';
-import { usableComparisons } from '../../lib/identity/comparisons.js';
+import { usableComparisons, type LocationScheme } from '../../lib/identity/comparisons.js';
 import {
   buildCandidates,
   DEFAULT_MAX_BLOCK_SIZE,
@@ -100,6 +100,8 @@ export interface TrainRequest extends OfflineData {
   rules?: BlockingRule[];
   /** Default average. */
   linkage?: Linkage;
+  /** Default auto (lib/identity/households.ts). */
+  location?: LocationScheme | 'auto';
   /** Called with the blocking proposal and the precision/recall curve. */
   onResult?: (result: TrainResult) => void;
 }
@@ -124,6 +126,7 @@ export async function trainIdentityModel(
       targetPrecision: opts.targetPrecision,
       description: opts.description,
       linkage: opts.linkage,
+      location: opts.location,
       data: { records: opts.records, ...(opts.labels ? { labels: opts.labels } : {}) },
     });
   });

@@ -11,6 +11,7 @@ import {
   type Linkage,
   type ModelKind,
 } from '../../lib/identity/model.js';
+import { LOCATION_SCHEMES, type LocationScheme } from '../../lib/identity/comparisons.js';
 import { listModels, loadModel } from '../../lib/identity/registry.js';
 import type { BlockingProposal } from '../../lib/identity/blocking-choice.js';
 import type { IdentityChurn } from '../../activities/model-scoring/churn.js';
@@ -120,11 +121,20 @@ export function modelsCommand(): Command {
         .choices(LINKAGES)
         .default('average'),
     )
+    .addOption(
+      new Option(
+        '--location <scheme>',
+        'how postcode, city and state are scored: once (one location fact counted once: data with households), each (every field on its own: data without), or auto (chosen from the share of different people found at one address)',
+      )
+        .choices(['auto', ...LOCATION_SCHEMES])
+        .default('auto'),
+    )
     .option('--dry-run', 'print the model without registering it')
     .action(
       async (opts: {
         kind: ModelKind;
         linkage: Linkage;
+        location: LocationScheme | 'auto';
         records: string;
         labels?: string;
         description?: string;
@@ -142,6 +152,7 @@ export function modelsCommand(): Command {
           rules,
           register: !opts.dryRun,
           onResult: (r) => {
+            process.stderr.write(`location: ${r.households.reason}\n`);
             if (r.blocking) process.stderr.write(proposalText(r.blocking));
             process.stderr.write(
               `${opts.labels ? 'measured' : 'estimated'} precision/recall by threshold (${r.candidates.toLocaleString('en-US')} candidate pairs):\nthreshold\tprecision\trecall\tF1\n${r.curve.map((c) => `${c.threshold}\t${pct(c.precision)}\t${pct(c.recall)}\t${pct(c.f1)}`).join('\n')}\n`,

@@ -12,9 +12,15 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ruleFields, type BlockingRule, type KeyPartName } from './blocking.js';
 import { defaultMaxPairs, proposeBlocking, type BlockingProposal } from './blocking-choice.js';
-import { TRAINABLE_COMPARISONS, usableComparisons, type Comparison } from './comparisons.js';
+import {
+  trainableComparisons,
+  usableComparisons,
+  type Comparison,
+  type LocationScheme,
+} from './comparisons.js';
 import { buildCandidates, candidatePatterns, keyPairPatterns, randomPairPatterns } from './engine.js';
 import type { FieldPresence } from './fields.js';
+import { detectHouseholds, type HouseholdEvidence } from './households.js';
 import {
   bestThreshold,
   emLambda,
@@ -117,6 +123,8 @@ export interface TrainOptions {
   created?: string;
   /** How the model's runs link matches into identities (default average: BENCHMARKS.md, issue 19). */
   linkage?: Linkage;
+  /** How postcode, city and state are scored; default auto: from the households found (households.ts). */
+  location?: LocationScheme | 'auto';
 }
 
 export interface TrainResult {
@@ -125,6 +133,8 @@ export interface TrainResult {
   /** Precision/recall by threshold: estimated from posteriors without labels, else measured. */
   curve: CurvePoint[];
   candidates: number;
+  /** The households measured and the location scheme trained with. */
+  households: HouseholdEvidence;
 }
 
 export interface SessionReport {
@@ -175,7 +185,8 @@ export async function estimateMU(
   present: FieldPresence['present'],
   opts: { maxBlockSize: number; randomPairs?: number },
 ): Promise<{ comparisons: Comparison[]; m: number[][]; u: number[][] }> {
-  const comparisons = usableComparisons(TRAINABLE_COMPARISONS, present);
+  const { location } = await detectHouseholds(conn, present, opts.maxBlockSize);
+  const comparisons = usableComparisons(trainableComparisons(location), present);
   const random = await randomPairPatterns(conn, comparisons, { pairs: opts.randomPairs });
   const u = estimateU(random.patterns, comparisons);
   const { m } = await emSessions(conn, comparisons, u, present, opts.maxBlockSize);
@@ -184,11 +195,23 @@ export async function estimateMU(
 
 const CURVE_THRESHOLDS = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99];
 
+/** The location scheme to train with: the one asked for, else the one the households call for. */
+async function locationFor(
+  conn: DuckDBConnection,
+  present: FieldPresence['present'],
+  opts: Pick<TrainOptions, 'location' | 'maxBlockSize'>,
+): Promise<HouseholdEvidence> {
+  const found = await detectHouseholds(conn, present, opts.maxBlockSize);
+  if (!opts.location || opts.location === 'auto') return found;
+  return { ...found, location: opts.location, reason: `location scored ${opts.location} (asked for)` };
+}
+
 /** Trains a model on the prepared `prep` table of one session. Leaves the candidates in `cand`. */
 export async function trainModel(conn: DuckDBConnection, opts: TrainOptions): Promise<TrainResult> {
   if (opts.kind === 'logistic' && !opts.labels) throw new Error('training a logistic model needs --labels');
   const present = opts.fields.present;
-  const comps = usableComparisons(TRAINABLE_COMPARISONS, present);
+  const households = await locationFor(conn, present, opts);
+  const comps = usableComparisons(trainableComparisons(households.location), present);
   const maxPairs = opts.maxPairs ?? defaultMaxPairs(opts.records);
   const random = await randomPairPatterns(conn, comps, { pairs: opts.randomPairs });
   const u = estimateU(random.patterns, comps);
@@ -232,6 +255,8 @@ export async function trainModel(conn: DuckDBConnection, opts: TrainOptions): Pr
     randomPairs: random.pairs,
     fields: present,
     maxPairs,
+    location: households.location,
+    households: households.reason,
     ...opts.data,
   };
 
@@ -255,6 +280,7 @@ export async function trainModel(conn: DuckDBConnection, opts: TrainOptions): Pr
       blocking,
       curve: precisionRecallCurve(scored, CURVE_THRESHOLDS),
       candidates,
+      households,
     };
   }
 
@@ -319,6 +345,7 @@ export async function trainModel(conn: DuckDBConnection, opts: TrainOptions): Pr
     blocking,
     curve: precisionRecallCurve(scored, CURVE_THRESHOLDS),
     candidates,
+    households,
   };
 }
 
