@@ -229,18 +229,8 @@ export const FIELD_COMPARISONS: Comparison[] = [
  * train` picks them only where it finds no households (lib/identity/households.ts).
  */
 export const EACH_LOCATION_COMPARISONS: Comparison[] = [
-  {
-    name: 'postcode_each',
-    columns: ['pc', 'tf_pc'],
-    levels: ['exact', 'typo', 'prefix', 'different'],
-    fields: ['zip'],
-    tf: 'tf_pc',
-    sql: `CASE WHEN l.pc IS NULL OR r.pc IS NULL THEN NULL
-      WHEN l.pc = r.pc THEN 0
-      WHEN ${lev('l.pc', 'r.pc')} <= 1 THEN 1
-      WHEN left(l.pc, 3) = left(r.pc, 3) THEN 2
-      ELSE 3 END`,
-  },
+  // The postcode's levels, scored beside an identical street too.
+  { ...FIELD_COMPARISONS.find((c) => c.name === 'postcode')!, name: 'postcode_each', skipWhen: undefined },
   {
     name: 'city_each',
     columns: ['city_n', 'tf_city'],
