@@ -55,24 +55,11 @@ export async function detectHouseholds(
   const differentPeople = Number(row.different);
   const share = sameAddressPairs > 0 ? differentPeople / sameAddressPairs : 0;
   const figures = `${differentPeople.toLocaleString('en-US')} of ${sameAddressPairs.toLocaleString('en-US')} same-address pairs (${(share * 100).toFixed(1)}%) are different people`;
-  if (sameAddressPairs < MIN_SAME_ADDRESS_PAIRS)
-    return {
-      sameAddressPairs,
-      differentPeople,
-      location: 'once',
-      reason: `${figures}: too few to tell, location counted once`,
-    };
-  return share < HOUSEHOLD_SHARE
-    ? {
-        sameAddressPairs,
-        differentPeople,
-        location: 'each',
-        reason: `${figures}: no households, every location field scored`,
-      }
-    : {
-        sameAddressPairs,
-        differentPeople,
-        location: 'once',
-        reason: `${figures}: households, location counted once`,
-      };
+  const [location, verdict]: [LocationScheme, string] =
+    sameAddressPairs < MIN_SAME_ADDRESS_PAIRS
+      ? ['once', 'too few to tell, location counted once']
+      : share < HOUSEHOLD_SHARE
+        ? ['each', 'no households, every location field scored']
+        : ['once', 'households, location counted once'];
+  return { sameAddressPairs, differentPeople, location, reason: `${figures}: ${verdict}` };
 }
