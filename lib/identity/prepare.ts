@@ -232,8 +232,8 @@ export async function keyRecords(
   // rid: an integer row id, so blocking joins and pair deduplication work on integers instead of
   // strings. Any numbering will do (pairs are unordered until they are written), and the table's
   // rowid costs nothing where row_number() OVER (ORDER BY record_id) sorts 1M strings. The
-  // numbering is the order the joins above left the rows in, which differs between runs on large
-  // inputs: samples key on record_id instead (stableRecordHashSql).
+  // numbering follows the files' row order and, on large inputs, the order the joins above left
+  // the rows in, which differs between runs: samples key on record_id instead (stableRecordHashSql).
   await conn.run(`CREATE OR REPLACE TABLE ${opts.table} AS
     SELECT rowid::INTEGER AS rid, *${shardCols} FROM prep_capped`);
   const cappedSql = rules.length
