@@ -162,6 +162,7 @@ async function estimatedMasks(
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE anchors AS SELECT * FROM cand_keys WHERE hash(${stableRecordHashSql('record_id')}, 'anchor') % 1000000 < ${Math.ceil(share * 1e6)}`,
   );
+  const anchors = Number((await conn.runAndReadAll('SELECT count(*) FROM anchors')).getRows()[0]![0]);
   await conn.run(`CREATE OR REPLACE TEMP TABLE est_pairs AS
     SELECT ${comparisonColumnsSql(opts.comparisons)}, ${maskSql(rules)} AS mask
     FROM (SELECT DISTINCT least(l, r) AS l, greatest(l, r) AS r FROM (${joins.join(' UNION ALL ')})) p
@@ -182,13 +183,6 @@ async function estimatedMasks(
     count: Number(r[k + 1]),
   }));
   // The all-pairs prior around the anchors (every pair no rule finds counted a non-match).
-  const anchors = Number(
-    (
-      await conn.runAndReadAll(
-        `SELECT count(*) FROM cand_keys WHERE hash(${stableRecordHashSql('record_id')}, 'anchor') % 1000000 < ${Math.ceil(share * 1e6)}`,
-      )
-    ).getRows()[0]![0],
-  );
   const lambda = emLambda(patterns, opts.m, opts.u, { totalPairs: anchors * (n - 1) });
   const post = posteriors(patterns, opts.m, opts.u, lambda);
   const masks = new Map<bigint, number>();

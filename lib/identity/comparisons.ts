@@ -36,6 +36,21 @@ const lev = (a: string, b: string) => `levenshtein(${a}, ${b})`;
  */
 const swapped = `((l.fn = r.ln AND ${jw('l.ln', 'r.fn')} >= 0.9) OR (l.ln = r.fn AND ${jw('l.fn', 'r.ln')} >= 0.9))`;
 
+/** City levels; NULL (not scored) where the postcodes agree when `unlessSamePostcode`. */
+function citySql(opts: { unlessSamePostcode: boolean }): string {
+  return `CASE WHEN l.city_n IS NULL OR r.city_n IS NULL${opts.unlessSamePostcode ? ' OR l.pc = r.pc' : ''} THEN NULL
+      WHEN l.city_n = r.city_n THEN 0
+      WHEN ${jw('l.city_n', 'r.city_n')} >= 0.88 THEN 1
+      ELSE 2 END`;
+}
+
+/** State levels; NULL where the postcodes or the cities agree when `unlessSamePostcodeOrCity`. */
+function stateSql(opts: { unlessSamePostcodeOrCity: boolean }): string {
+  return `CASE WHEN l.state_n IS NULL OR r.state_n IS NULL${opts.unlessSamePostcodeOrCity ? ' OR l.pc = r.pc OR l.city_n = r.city_n' : ''} THEN NULL
+      WHEN l.state_n = r.state_n THEN 0
+      ELSE 1 END`;
+}
+
 /** The comparisons of the shipped v1 and v2 models. */
 export const LEGACY_COMPARISONS: Comparison[] = [
   {
@@ -204,10 +219,7 @@ export const FIELD_COMPARISONS: Comparison[] = [
     // independence Fellegi-Sunter assumes). Where they differ or are missing (a typo, a move),
     // the city counts, and the state where the cities differ too. Scoring every field at all
     // times, as Splink does, costs 0.05-0.24 cluster F1 on worlds with relatives at one address.
-    sql: `CASE WHEN l.city_n IS NULL OR r.city_n IS NULL OR l.pc = r.pc THEN NULL
-      WHEN l.city_n = r.city_n THEN 0
-      WHEN ${jw('l.city_n', 'r.city_n')} >= 0.88 THEN 1
-      ELSE 2 END`,
+    sql: citySql({ unlessSamePostcode: true }),
   },
   {
     name: 'state',
@@ -215,9 +227,7 @@ export const FIELD_COMPARISONS: Comparison[] = [
     levels: ['exact', 'different'],
     fields: ['state'],
     // Scored only where neither the postcodes nor the cities agree exactly (see city).
-    sql: `CASE WHEN l.state_n IS NULL OR r.state_n IS NULL OR l.pc = r.pc OR l.city_n = r.city_n THEN NULL
-      WHEN l.state_n = r.state_n THEN 0
-      ELSE 1 END`,
+    sql: stateSql({ unlessSamePostcodeOrCity: true }),
   },
 ];
 
@@ -237,19 +247,14 @@ export const EACH_LOCATION_COMPARISONS: Comparison[] = [
     levels: ['exact', 'close', 'different'],
     fields: ['city'],
     tf: 'tf_city',
-    sql: `CASE WHEN l.city_n IS NULL OR r.city_n IS NULL THEN NULL
-      WHEN l.city_n = r.city_n THEN 0
-      WHEN ${jw('l.city_n', 'r.city_n')} >= 0.88 THEN 1
-      ELSE 2 END`,
+    sql: citySql({ unlessSamePostcode: false }),
   },
   {
     name: 'state_each',
     columns: ['state_n'],
     levels: ['exact', 'different'],
     fields: ['state'],
-    sql: `CASE WHEN l.state_n IS NULL OR r.state_n IS NULL THEN NULL
-      WHEN l.state_n = r.state_n THEN 0
-      ELSE 1 END`,
+    sql: stateSql({ unlessSamePostcodeOrCity: false }),
   },
 ];
 
@@ -269,8 +274,6 @@ export const LOCATION_SCHEMES = ['once', 'each'] as const;
 export type LocationScheme = (typeof LOCATION_SCHEMES)[number];
 
 /** The comparisons a model trained from scratch uses: the field comparisons plus email and phone. */
-export const TRAINABLE_COMPARISONS: Comparison[] = trainableComparisons('once');
-
 export function trainableComparisons(location: LocationScheme): Comparison[] {
   const each = new Map(EACH_LOCATION_COMPARISONS.map((c) => [c.name.replace(/_each$/, ''), c]));
   const fields =

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateIntlCustomers } from '../../../datagen/customers-intl.js';
 import { proposeBlocking } from '../../../lib/identity/blocking-choice.js';
-import { TRAINABLE_COMPARISONS, usableComparisons } from '../../../lib/identity/comparisons.js';
+import { trainableComparisons, usableComparisons } from '../../../lib/identity/comparisons.js';
 import { keyPairPatterns, randomPairPatterns } from '../../../lib/identity/engine.js';
 import type { FieldPresence } from '../../../lib/identity/fields.js';
 import { prepareRecords } from '../../../lib/identity/prepare.js';
@@ -56,14 +56,14 @@ async function bothNumberings<T>(sample: () => Promise<T>): Promise<[T, T]> {
 }
 
 test('random pairs for u are the same whatever the rids', async () => {
-  const comps = () => usableComparisons(TRAINABLE_COMPARISONS, fields.present);
+  const comps = () => usableComparisons(trainableComparisons('once'), fields.present);
   const [a, b] = await bothNumberings(() => randomPairPatterns(db.conn, comps(), { pairs: 20_000 }));
   expect(a.pairs).toBeGreaterThan(15_000);
   expect(b).toEqual(a);
 });
 
 test('a capped EM session samples the same pairs whatever the rids', async () => {
-  const comps = () => usableComparisons(TRAINABLE_COMPARISONS, fields.present);
+  const comps = () => usableComparisons(trainableComparisons('once'), fields.present);
   const [a, b] = await bothNumberings(() =>
     keyPairPatterns(db.conn, comps(), ['ln1'], { maxPairs: 5_000, maxBlockSize: MAX_BLOCK }),
   );
