@@ -144,7 +144,11 @@ export async function modelScoring(input: PipelineInput<ModelScoringParams>): Pr
       absent: prepared.fields.absent,
       empty: prepared.fields.empty,
     },
-    blockingRules: { used: prepared.rules.map((r) => r.name), leftOut: prepared.rulesLeftOut },
+    blockingRules: {
+      used: prepared.rules.map((r) => r.name),
+      leftOut: prepared.rulesLeftOut,
+      ...(prepared.rulesChosen ? { chosen: prepared.rulesChosen } : {}),
+    },
     blockingRecall: reports[0]!.pairwise?.blockingRecall,
     cappedKeys: prepared.cappedKeys,
     champion: reports[0]!,

@@ -9,20 +9,13 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import path from 'node:path';
 import type { Config } from '../../lib/config.js';
 import { sqlString } from '../../lib/duckdb.js';
-import { usableRules } from '../../lib/identity/blocking.js';
 import { usableComparisons } from '../../lib/identity/comparisons.js';
 import { linkRecords } from '../../lib/identity/link.js';
 import { buildCandidates, DEFAULT_MAX_BLOCK_SIZE } from '../../lib/identity/engine.js';
 import { FIELD_NAMES, type FieldPresence } from '../../lib/identity/fields.js';
 import { assignIdentityIds } from '../../lib/identity/identity-ids.js';
-import {
-  modelComparisons,
-  modelLinkage,
-  modelRules,
-  scoreSql,
-  type IdentityModel,
-} from '../../lib/identity/model.js';
-import { prepareRecords } from '../../lib/identity/prepare.js';
+import { modelComparisons, modelLinkage, scoreSql, type IdentityModel } from '../../lib/identity/model.js';
+import { prepareForModel } from '../../lib/identity/run-blocking.js';
 import { withStaged } from './offline.js';
 
 export interface IdentityChurn {
@@ -65,14 +58,12 @@ async function linkDay(
   fields: FieldPresence,
   out: string,
 ): Promise<void> {
-  const rules = usableRules(modelRules(model), fields.present);
   const comparisons = usableComparisons(modelComparisons(model), fields.present);
-  const { records } = await prepareRecords(conn, {
+  const { records, rules } = await prepareForModel(conn, model, {
     files: [file],
     fields,
     shards: 1,
     maxBlockSize: DEFAULT_MAX_BLOCK_SIZE,
-    rules,
   });
   await buildCandidates(conn, { shard: 0, shards: 1, out: 'churn_cand', rules, comparisons });
   await linkRecords(conn, {

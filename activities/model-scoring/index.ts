@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { sqlFileList, sqlString } from '../../lib/duckdb.js';
 import { badInput } from '../../lib/errors.js';
-import { shardPairsSql, usableRules, type BlockingRule } from '../../lib/identity/blocking.js';
+import { shardPairsSql, type BlockingRule } from '../../lib/identity/blocking.js';
 import {
   comparisonByName,
   comparisonColumns,
@@ -20,12 +20,11 @@ import {
   ModelError,
   modelComparisons,
   modelLinkage,
-  modelRules,
   scoredComparisons,
   scoreSql,
   type IdentityModel,
 } from '../../lib/identity/model.js';
-import { prepareRecords } from '../../lib/identity/prepare.js';
+import { NoBlockingRules, prepareForModel } from '../../lib/identity/run-blocking.js';
 import { loadModel } from '../../lib/identity/registry.js';
 import { autoShards } from '../../lib/shards.js';
 import type { ModelScoringParams } from '../../pipelines/model-scoring.js';
@@ -121,21 +120,24 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
             const labelLocal = await stageAll(input.labelFiles, scratch);
             await loadLabels(conn, labelLocal, input.labelFiles, input.labels);
           }
-          // The champion's blocking rules on the fields this data has; rules on an absent
-          // field are left out (and reported).
-          const allRules = modelRules(input.champion);
-          const rules = usableRules(allRules, fields.present);
-          if (rules.length === 0)
-            throw badInput(
-              `model ${input.champion.version}: none of its blocking rules (${allRules.map((r) => r.name).join(', ')}) applies to the fields of ${input.dataset} (${fields.present.join(', ')}); train a model on these records (daybreak models train) or choose rules with daybreak models blocking`,
-            );
+          // The champion's blocking rules on the fields this data has (rules on an absent field
+          // are left out and reported), or the rules a choosing champion picks on these records.
           const comparisons = usableFor([input.champion, input.challenger], fields.present);
-          const { records, cappedKeys } = await prepareRecords(conn, {
-            files: local,
-            shards: input.shards,
-            maxBlockSize: input.maxBlockSize,
-            rules,
-            fields,
+          const { records, cappedKeys, rules, leftOut, chosen } = await prepareForModel(
+            conn,
+            input.champion,
+            {
+              files: local,
+              shards: input.shards,
+              maxBlockSize: input.maxBlockSize,
+              fields,
+            },
+          ).catch((err: unknown) => {
+            throw err instanceof NoBlockingRules
+              ? badInput(
+                  `${err.message} in ${input.dataset}; train a model on these records (daybreak models train) or choose rules with daybreak models blocking`,
+                )
+              : err;
           });
           // Shard files are uncompressed DuckDB databases: a shard queries the file in place,
           // where loading a Parquet file first cost a sixth of its scoring time, and
@@ -179,7 +181,8 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
             cappedKeys,
             fields,
             rules,
-            rulesLeftOut: allRules.filter((r) => !rules.includes(r)).map((r) => r.name),
+            rulesLeftOut: leftOut,
+            ...(chosen ? { rulesChosen: chosen } : {}),
             comparisons: comparisons.map((c) => c.name),
             comparisonsByModel: Object.fromEntries(
               [input.champion, input.challenger]

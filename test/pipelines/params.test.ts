@@ -85,7 +85,7 @@ test('model-scoring: versions, threshold and a challenger that must differ', () 
   const ms = buildFor('model-scoring');
   expect(ms({})).toMatchObject({
     records: '/data/root/raw/customer_records',
-    model: 'v2',
+    model: 'v5',
     maxBlockSize: 1000,
   });
   expect(ms({ threshold: '0.8', challenger: 'v1' }) as object).toMatchObject({
@@ -98,7 +98,7 @@ test('model-scoring: versions, threshold and a challenger that must differ', () 
   expect(() => ms({ threshold: '1.5' })).toThrow(
     /parameter threshold must be a number between 0 and 1; got "1.5"/,
   );
-  expect(() => ms({ challenger: 'v2' })).toThrow(/parameter challenger must differ from model \(v2\)/);
+  expect(() => ms({ challenger: 'v5' })).toThrow(/parameter challenger must differ from model \(v5\)/);
 });
 
 test('an empty value (a schedule param left blank) means the default', () => {

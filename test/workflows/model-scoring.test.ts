@@ -8,9 +8,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { generateCustomers } from '../../datagen/customers.js';
+import { generateIntlCustomers } from '../../datagen/customers-intl.js';
 import { withCandidates } from '../../activities/model-scoring/offline.js';
 import type { ModelScoringResult } from '../../activities/model-scoring/types.js';
 import { DEFAULT_RULES } from '../../lib/identity/blocking.js';
+import { candidateRules } from '../../lib/identity/blocking-choice.js';
+import { FIELD_NAMES } from '../../lib/identity/fields.js';
 import { comparisonColumnsSql } from '../../lib/identity/comparisons.js';
 import { scoreSql } from '../../lib/identity/model.js';
 import { loadModel } from '../../lib/identity/registry.js';
@@ -65,7 +68,7 @@ beforeAll(async () => {
   // A model registry of our own: the shipped versions plus a broken v3 for the bad-input case.
   const models = path.join(dir, 'models');
   fs.mkdirSync(models);
-  for (const v of ['v1', 'v2'])
+  for (const v of ['v1', 'v2', 'v5'])
     fs.copyFileSync(path.resolve('models/identity', `${v}.json`), path.join(models, `${v}.json`));
   const broken = JSON.parse(fs.readFileSync(path.join(models, 'v1.json'), 'utf8'));
   broken.version = 'v3';
@@ -285,6 +288,61 @@ describe('any subset of fields', () => {
     expect(r.champion.clusterMetrics!.f1).toBeGreaterThan(0.8);
     const manifest = await readManifest(path.join(dir2, 'out'));
     expect(manifest!.report?.fields).toEqual(r.fields);
+  });
+});
+
+describe("blocking chosen on the run's records (the default champion, v5)", () => {
+  test("on a world unlike the generator's it chooses rules within its budget, blocks with them and links better than v2", async () => {
+    const dir3 = tempDir('model-scoring-choose');
+    const intl = await generateIntlCustomers({ records: 6_000, seed: 41, out: path.join(dir3, 'data') });
+    const r = await run('2025-03-07', {
+      records: intl.recordsDir,
+      labels: intl.labelsDir,
+      output: path.join(dir3, 'out'),
+      shards: '2',
+    });
+    expect(r.champion.version).toBe('v5');
+    const chosen = r.blockingRules.chosen!;
+    // Budget: 5 pairs per record, at least 200,000 (6,000 records: the floor).
+    expect(chosen.maxPairs).toBe(200_000);
+    expect(chosen.pairs).toBeLessThanOrEqual(chosen.maxPairs);
+    expect(chosen.estimatedRecall).toBeGreaterThan(0.9);
+    expect(r.blockingRules.leftOut).toEqual([]);
+    expect(r.blockingRules.used.length).toBeGreaterThan(1);
+    // No email or phone in this world: no rule on them can have been chosen.
+    expect(r.blockingRules.used.filter((n) => /email|phone/.test(n))).toEqual([]);
+    expect(Object.keys(r.candidatesByRule)).toEqual(r.blockingRules.used);
+    expect(r.candidates).toBeLessThanOrEqual(chosen.pairs);
+    // The sharded run's candidates are exactly what one unsharded pass makes with those rules.
+    const v5 = await loadModel(env.config.DAYBREAK_MODELS_DIR, 'v5');
+    const candidates = candidateRules(FIELD_NAMES);
+    const rules = r.blockingRules.used.map((n) => candidates.find((c) => c.name === n)!);
+    const single = await withCandidates(
+      env.config,
+      { records: intl.recordsDir },
+      async (_c, b) => b.candidates,
+      {
+        rules,
+      },
+    );
+    expect(r.candidates).toBe(single);
+    expect(v5.blocking).toEqual({ choose: { pairsPerRecord: 5 } });
+
+    // v2's fixed rules need email or phone for two of five; on these records it links worse.
+    const v2 = await run('2025-03-07', {
+      records: intl.recordsDir,
+      labels: intl.labelsDir,
+      model: 'v2',
+      output: path.join(dir3, 'out-v2'),
+    });
+    console.log(
+      `world 2, 6,000 records: v5 (rules ${r.blockingRules.used.join(', ')}) cluster F1 ${r.champion.clusterMetrics!.f1.toFixed(4)}, blocking recall ${r.blockingRecall!.toFixed(4)}; v2 ${v2.champion.clusterMetrics!.f1.toFixed(4)}, blocking recall ${v2.blockingRecall!.toFixed(4)}`,
+    );
+    expect(r.champion.clusterMetrics!.f1).toBeGreaterThan(0.95);
+    expect(r.blockingRecall!).toBeGreaterThan(v2.blockingRecall! + 0.1);
+    expect(r.champion.clusterMetrics!.f1).toBeGreaterThan(v2.champion.clusterMetrics!.f1 + 0.03);
+    const manifest = await readManifest(path.join(dir3, 'out'));
+    expect(manifest!.report?.blockingRules).toEqual(r.blockingRules);
   });
 });
 
