@@ -131,6 +131,10 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
               shards: input.shards,
               maxBlockSize: input.maxBlockSize,
               fields,
+              onChoosing: (n) =>
+                hb.beat({
+                  status: `prepare: ${n.toLocaleString('en-US')} records, choosing ${input.champion.version}'s blocking rules`,
+                }),
             },
           ).catch((err: unknown) => {
             throw err instanceof NoBlockingRules

@@ -88,13 +88,20 @@ export async function runRules(
 export async function prepareForModel(
   conn: DuckDBConnection,
   model: IdentityModel,
-  opts: Omit<PrepareOptions, 'rules' | 'fields' | 'table'> & { fields: FieldPresence },
+  opts: Omit<PrepareOptions, 'rules' | 'fields' | 'table'> & {
+    fields: FieldPresence;
+    /** Called before a choosing model measures the candidate rules (a progress report). */
+    onChoosing?: (records: number) => void;
+  },
 ): Promise<PreparedTable & RunBlocking> {
   if (!blockingChoice(model)) {
+    const { onChoosing: _, ...prepare } = opts;
     const fixed = fixedRules(model, opts.fields.present);
-    return { ...(await prepareRecords(conn, { ...opts, rules: fixed.rules })), ...fixed };
+    return { ...(await prepareRecords(conn, { ...prepare, rules: fixed.rules })), ...fixed };
   }
-  const prepared = await prepareRecords(conn, { ...opts, rules: [] });
+  const { onChoosing, ...prepare } = opts;
+  const prepared = await prepareRecords(conn, { ...prepare, rules: [] });
+  onChoosing?.(prepared.records);
   const blocking = await runRules(conn, model, {
     present: opts.fields.present,
     records: prepared.records,
