@@ -7,6 +7,7 @@ import { apiCommand } from './commands/api.js';
 import { backfillCommand } from './commands/backfill.js';
 import { bundleCommand } from './commands/bundle.js';
 import { ModelError } from '../lib/identity/model.js';
+import { NoBlockingRules } from '../lib/identity/run-blocking.js';
 import { PortInUseError } from '../devstack/ports.js';
 import { ProvisionError } from '../devstack/provision.js';
 import { CatalogueError, ParamError, UnknownPipelineError } from '../pipelines/index.js';
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
       err instanceof UnknownPipelineError ||
       err instanceof CatalogueError ||
       err instanceof ModelError ||
+      err instanceof NoBlockingRules ||
       err instanceof ProvisionError ||
       err instanceof PortInUseError ||
       isBadInput(err)

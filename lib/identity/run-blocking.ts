@@ -5,7 +5,7 @@
 // and one sample join, not a training; and it is deterministic (samples key on record_id), so a
 // retried activity chooses the same rules.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { proposeBlocking } from './blocking-choice.js';
+import { proposeBlocking, type RuleStat } from './blocking-choice.js';
 import { usableRules, type BlockingRule } from './blocking.js';
 import { usableComparisons } from './comparisons.js';
 import type { FieldPresence } from './fields.js';
@@ -69,15 +69,36 @@ export async function runRules(
       u: fromTable(model.parameters.u, comparisons),
     },
   });
-  if (proposal.chosen.length === 0)
+  if (proposal.chosen.length > 0)
+    return {
+      rules: proposal.chosen,
+      leftOut: [],
+      chosen: { maxPairs, estimatedRecall: proposal.recall, pairs: proposal.pairs },
+    };
+  // No rule adds estimated recall: the records hold no probable match to find (a small input, or
+  // one without duplicates). Block with what fits the budget anyway, in candidate order.
+  const fitting = rulesWithin(proposal.stats, maxPairs);
+  if (fitting.length === 0)
     throw new NoBlockingRules(
       `model ${model.version}: no blocking rule over the fields present (${opts.present.join(', ')}) fits its budget of ${maxPairs.toLocaleString('en-US')} candidate pairs`,
     );
   return {
-    rules: proposal.chosen,
+    rules: fitting.map((s) => s.rule),
     leftOut: [],
-    chosen: { maxPairs, estimatedRecall: proposal.recall, pairs: proposal.pairs },
+    chosen: { maxPairs, estimatedRecall: 0, pairs: fitting.reduce((n, s) => n + s.pairs, 0) },
   };
+}
+
+/** The rules, in their order, whose pair counts fit `maxPairs` together (each taken if it still fits). */
+function rulesWithin(stats: RuleStat[], maxPairs: number): RuleStat[] {
+  const out: RuleStat[] = [];
+  let used = 0;
+  for (const s of stats)
+    if (used + s.pairs <= maxPairs) {
+      out.push(s);
+      used += s.pairs;
+    }
+  return out;
 }
 
 /**

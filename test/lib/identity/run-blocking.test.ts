@@ -120,6 +120,35 @@ describe('a model that chooses', () => {
     );
   });
 
+  test('records with no probable match still block, with the rules that fit the budget', async () => {
+    // Ten different people, names only: no rule finds a likely match, so none adds recall.
+    const tiny = path.join(dir, 'tiny.parquet');
+    await db.conn.run(
+      `COPY (SELECT 'r' || i AS record_id, ['ann','bob','cy','dee','ed','flo','gus','hal','ivy','jo'][i] AS first_name,
+        ['smith','jones','brown','lee','wu','kim','diaz','roy','fox','ng'][i] AS last_name FROM range(1, 11) t(i))
+        TO '${tiny}' (FORMAT parquet)`,
+    );
+    const fields = (
+      await prepareRecords(db.conn, { files: [tiny], shards: 1, maxBlockSize: MAX_BLOCK, rules: [] })
+    ).fields;
+    const p = await prepareForModel(db.conn, v5, {
+      files: [tiny],
+      shards: 1,
+      maxBlockSize: MAX_BLOCK,
+      fields,
+    });
+    expect(p.rules.map((r) => r.name)).toEqual([
+      'fn_ln',
+      'fn_ph_ln_ph',
+      'ln_ph_fn1',
+      'fn_ph_ln1',
+      'ln',
+      'fn',
+    ]);
+    expect(p.chosen).toEqual({ maxPairs: 200_000, estimatedRecall: 0, pairs: 0 });
+    expect(await pairsPerRule(p.rules.map((r) => r.name))).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
   test('the budget: pairs per record, at least minPairs (default 200,000)', () => {
     expect(choiceBudget({ pairsPerRecord: 5 }, 1_000_000)).toBe(5_000_000);
     expect(choiceBudget({ pairsPerRecord: 5 }, 10_000)).toBe(200_000);
