@@ -5,6 +5,8 @@
 // previous versions (latency percentiles over exactly those windows); `redis-benchmark` GET on the
 // same Redis for reference. Feeds BENCHMARKS.md section "Feature store: online API".
 //   npm run bench:feature-api -- [--entities 5000000] [--seconds 10] [--processes 1]
+// BENCH_API_ARGS adds node flags to the API process, e.g. a CPU profile of it:
+//   BENCH_API_ARGS="--cpu-prof --cpu-prof-dir=/tmp/api-prof" npm run bench:feature-api -- --entities 300000
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -90,16 +92,21 @@ try {
   await publish(base, computedOf(files[0]!, 0), await loadAll(base, [files[0]!]));
 
   const port = await freePort();
-  api = spawn(process.execPath, [path.resolve('bin/daybreak.js'), 'api', '--processes', String(PROCESSES)], {
-    env: {
-      ...process.env,
-      REDIS_URL: redis.url,
-      API_PORT: String(port),
-      API_HOST: '127.0.0.1',
-      DAYBREAK_API_TOKENS: TOKEN,
+  const nodeArgs = process.env.BENCH_API_ARGS?.split(' ').filter((a) => a !== '') ?? [];
+  api = spawn(
+    process.execPath,
+    [...nodeArgs, path.resolve('bin/daybreak.js'), 'api', '--processes', String(PROCESSES)],
+    {
+      env: {
+        ...process.env,
+        REDIS_URL: redis.url,
+        API_PORT: String(port),
+        API_HOST: '127.0.0.1',
+        DAYBREAK_API_TOKENS: TOKEN,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {

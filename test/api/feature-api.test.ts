@@ -1,6 +1,7 @@
 // The feature API against a real redis-server: auth, id validation before any Redis call (checked
 // with MONITOR: no bad id and no key outside fs:<view>:* ever reaches Redis), batch limits, JSON
 // errors without stack traces, metrics, and 503 while Redis is down with recovery after restart.
+import http from 'node:http';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
@@ -96,6 +97,40 @@ describe('auth', () => {
     expect(bad.status).toBe(401);
     expect((await api.get(`/v1/${id}/customer`)).status).toBe(200);
     expect((await api.get(`/v1/${id}/customer`, 'second-token-abcdefghijklmnop')).status).toBe(200);
+  });
+});
+
+describe('auth on one keep-alive connection', () => {
+  test('a header that passed is remembered for that header only: another one on the same socket is checked', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<unknown>();
+    const get = (authorization?: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.get(
+          `${api.url}/v1/${customerIds[0]}/customer`,
+          { agent, headers: authorization === undefined ? {} : { authorization } },
+          (res) => {
+            sockets.add(res.socket);
+            res.resume();
+            res.on('end', () => resolve(res.statusCode!));
+          },
+        );
+        req.on('error', reject);
+      });
+    try {
+      expect(await get(`Bearer ${TEST_TOKEN}`)).toBe(200);
+      expect(await get()).toBe(401);
+      expect(await get(`Bearer ${TEST_TOKEN}x`)).toBe(401);
+      expect(await get(`Bearer wrong-token-0123456789abcdef`)).toBe(401);
+      expect(await get(`Bearer ${TEST_TOKEN}`)).toBe(200);
+      expect(await get('Bearer second-token-abcdefghijklmnop')).toBe(200);
+      expect(await get(`Bearer ${TEST_TOKEN.slice(0, -1)}`)).toBe(401);
+      expect(await get(`Bearer ${TEST_TOKEN}`)).toBe(200);
+      // Every request went over the one socket (a 401 keeps the connection open).
+      expect(sockets.size).toBe(1);
+    } finally {
+      agent.destroy();
+    }
   });
 });
 
