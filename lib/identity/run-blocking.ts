@@ -115,12 +115,11 @@ export async function prepareForModel(
     onChoosing?: (records: number) => void;
   },
 ): Promise<PreparedTable & RunBlocking> {
+  const { onChoosing, ...prepare } = opts;
   if (!blockingChoice(model)) {
-    const { onChoosing: _, ...prepare } = opts;
     const fixed = fixedRules(model, opts.fields.present);
     return { ...(await prepareRecords(conn, { ...prepare, rules: fixed.rules })), ...fixed };
   }
-  const { onChoosing, ...prepare } = opts;
   const prepared = await prepareRecords(conn, { ...prepare, rules: [] });
   onChoosing?.(prepared.records);
   const blocking = await runRules(conn, model, {
