@@ -165,19 +165,22 @@ async function scoringSpan(workflowId: string): Promise<number> {
   }
   return last - first;
 }
+/** Starts a model-scoring run on the embedded server. */
+const startScoring = (runDate: string, rawParams: Record<string, string>) =>
+  startRun({
+    client: embedded.client,
+    config: embedded.config,
+    pipeline: 'model-scoring',
+    runDate,
+    rawParams,
+  });
 const shardList = args.shards!.split(',').map((x) => x.trim());
 const params: Record<string, string> = { records, model: 'v2' };
 try {
   for (const [i, shards] of shardList.entries()) {
     const runParams = { ...params, output: path.join(benchDir, `out-timed-${i}`) };
     if (shards !== 'auto') Object.assign(runParams, { shards });
-    const handle = await startRun({
-      client: embedded.client,
-      config: embedded.config,
-      pipeline: 'model-scoring',
-      runDate: `2025-01-0${i + 1}`,
-      rawParams: runParams,
-    });
+    const handle = await startScoring(`2025-01-0${i + 1}`, runParams);
     const [result, ms] = await timed(() => waitForRun<ModelScoringResult>(handle));
     const scoringMs = await scoringSpan(handle.workflowId);
     runs.push({ result, ms, scoringMs });
@@ -192,36 +195,22 @@ try {
 
   // 4. Quality: labelled run with the challenger in shadow (not timed against the baseline).
   if (!args['no-quality']) {
-    const h2 = await startRun({
-      client: embedded.client,
-      config: embedded.config,
-      pipeline: 'model-scoring',
-      runDate: '2025-02-01',
-      rawParams: { ...params, labels, challenger: 'v1', output: path.join(benchDir, 'out-quality') },
+    const h2 = await startScoring('2025-02-01', {
+      ...params,
+      labels,
+      challenger: 'v1',
+      output: path.join(benchDir, 'out-quality'),
     });
     quality = await waitForRun<ModelScoringResult>(h2);
     // The default champion (no model named) on the same records, with its own chosen rules:
     // timed without labels (as the runs above: a labelled run also writes every scored pair),
     // then labelled for its quality.
-    const defaultParams = (i: number, more: Record<string, string>) => ({
-      records,
-      output: path.join(benchDir, `out-default-${i}`),
-      ...more,
-    });
-    const h3 = await startRun({
-      client: embedded.client,
-      config: embedded.config,
-      pipeline: 'model-scoring',
-      runDate: '2025-02-02',
-      rawParams: defaultParams(0, {}),
-    });
+    const h3 = await startScoring('2025-02-02', { records, output: path.join(benchDir, 'out-default-0') });
     const [result, ms] = await timed(() => waitForRun<ModelScoringResult>(h3));
-    const h4 = await startRun({
-      client: embedded.client,
-      config: embedded.config,
-      pipeline: 'model-scoring',
-      runDate: '2025-02-03',
-      rawParams: defaultParams(1, { labels }),
+    const h4 = await startScoring('2025-02-03', {
+      records,
+      labels,
+      output: path.join(benchDir, 'out-default-1'),
     });
     const labelled = await waitForRun<ModelScoringResult>(h4);
     defaultRun = { result, ms, scoringMs: await scoringSpan(h3.workflowId), labelled };

@@ -275,11 +275,15 @@ export type LocationScheme = (typeof LOCATION_SCHEMES)[number];
 
 /** The comparisons a model trained from scratch uses: the field comparisons plus email and phone. */
 export function trainableComparisons(location: LocationScheme): Comparison[] {
-  const each = new Map(EACH_LOCATION_COMPARISONS.map((c) => [c.name.replace(/_each$/, ''), c]));
   const fields =
-    location === 'each' ? FIELD_COMPARISONS.map((c) => each.get(c.name) ?? c) : FIELD_COMPARISONS;
+    location === 'each' ? FIELD_COMPARISONS.map((c) => EACH_IN_PLACE_OF.get(c.name) ?? c) : FIELD_COMPARISONS;
   return [...fields, COMPARISON_LIBRARY.get('email')!, COMPARISON_LIBRARY.get('phone')!];
 }
+
+/** Each `_each` comparison by the field comparison it takes the place of (postcode -> postcode_each). */
+const EACH_IN_PLACE_OF: ReadonlyMap<string, Comparison> = new Map(
+  EACH_LOCATION_COMPARISONS.map((c) => [c.name.replace(/_each$/, ''), c]),
+);
 
 export function comparisonByName(name: string): Comparison | undefined {
   return COMPARISON_LIBRARY.get(name);

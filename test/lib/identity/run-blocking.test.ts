@@ -66,12 +66,7 @@ describe('a model with rules', () => {
 describe('a model that chooses', () => {
   test('keys the records for rules whose exact pair counts fit its budget', async () => {
     const tight: IdentityModel = { ...v5, blocking: { choose: { pairsPerRecord: 3, minPairs: 1 } } };
-    const p = await prepareForModel(db.conn, tight, {
-      files,
-      shards: 1,
-      maxBlockSize: MAX_BLOCK,
-      fields: await fieldsOf(),
-    });
+    const p = await prepareFor(tight);
     expect(p.records).toBe(4000);
     expect(p.chosen!.maxPairs).toBe(12_000);
     const names = p.rules.map((r) => r.name);
@@ -94,26 +89,15 @@ describe('a model that chooses', () => {
     await db.conn.run(
       `COPY (SELECT * FROM read_parquet([${files.map((f) => `'${f}'`).join(', ')}]) ORDER BY record_id DESC) TO '${reversed}' (FORMAT parquet)`,
     );
-    const fields = await fieldsOf();
-    const a = await prepareForModel(db.conn, v5, { files, shards: 2, maxBlockSize: MAX_BLOCK, fields });
-    const b = await prepareForModel(db.conn, v5, {
-      files: [reversed],
-      shards: 2,
-      maxBlockSize: MAX_BLOCK,
-      fields,
-    });
+    const a = await prepareFor(v5, files, 2);
+    const b = await prepareFor(v5, [reversed], 2);
     expect(b.rules).toEqual(a.rules);
     expect(b.chosen).toEqual(a.chosen);
   });
 
   test('fails naming the model when no rule fits the budget', async () => {
     const none: IdentityModel = { ...v5, blocking: { choose: { pairsPerRecord: 0.0001, minPairs: 1 } } };
-    const err = await prepareForModel(db.conn, none, {
-      files,
-      shards: 1,
-      maxBlockSize: MAX_BLOCK,
-      fields: await fieldsOf(),
-    }).catch((e: unknown) => e);
+    const err = await prepareFor(none).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NoBlockingRules);
     expect((err as Error).message).toMatch(
       /^model v5: no blocking rule over the fields present \(.*\) fits its budget of 1 candidate pairs$/,
@@ -128,15 +112,7 @@ describe('a model that chooses', () => {
         ['smith','jones','brown','lee','wu','kim','diaz','roy','fox','ng'][i] AS last_name FROM range(1, 11) t(i))
         TO '${tiny}' (FORMAT parquet)`,
     );
-    const fields = (
-      await prepareRecords(db.conn, { files: [tiny], shards: 1, maxBlockSize: MAX_BLOCK, rules: [] })
-    ).fields;
-    const p = await prepareForModel(db.conn, v5, {
-      files: [tiny],
-      shards: 1,
-      maxBlockSize: MAX_BLOCK,
-      fields,
-    });
+    const p = await prepareFor(v5, [tiny]);
     expect(p.rules.map((r) => r.name)).toEqual([
       'fn_ln',
       'fn_ph_ln_ph',
@@ -182,6 +158,17 @@ describe('model files', () => {
   });
 });
 
-async function fieldsOf() {
-  return (await prepareRecords(db.conn, { files, shards: 1, maxBlockSize: MAX_BLOCK, rules: [] })).fields;
+/** The fields present in `of` (the test's records by default). */
+async function fieldsOf(of = files) {
+  return (await prepareRecords(db.conn, { files: of, shards: 1, maxBlockSize: MAX_BLOCK, rules: [] })).fields;
+}
+
+/** prepareForModel on `of` (the test's records by default), with the fields they have. */
+async function prepareFor(model: IdentityModel, of = files, shards = 1) {
+  return prepareForModel(db.conn, model, {
+    files: of,
+    shards,
+    maxBlockSize: MAX_BLOCK,
+    fields: await fieldsOf(of),
+  });
 }
