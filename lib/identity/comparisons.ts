@@ -29,7 +29,22 @@ export interface Comparison {
 }
 
 const jw = (a: string, b: string) => `jaro_winkler_similarity(${a}, ${b})`;
-const lev = (a: string, b: string) => `levenshtein(${a}, ${b})`;
+/**
+ * At most `k` edits apart. DuckDB's levenshtein counts bytes, so the byte lengths differing by
+ * more than k already decide it: that test is nearly free and skips most levenshtein calls, the
+ * costliest function here (~0.3 us a pair against ~0.1 us for Jaro-Winkler).
+ */
+const withinEdits = (a: string, b: string, k: number) =>
+  `(abs(strlen(${a}) - strlen(${b})) <= ${k} AND levenshtein(${a}, ${b}) <= ${k})`;
+/**
+ * A name's last three levels: `typo` (one edit, or Jaro-Winkler >= 0.92), `typo + 1` (close:
+ * >= 0.8), else `typo + 2`. Written so that most pairs (Jaro-Winkler below 0.8) compute it once:
+ * DuckDB evaluates a function in each WHEN it appears in (no common subexpressions in CASE).
+ */
+const nameTiers = (a: string, b: string, typo: number) =>
+  `WHEN ${jw(a, b)} >= 0.8 THEN CASE WHEN ${jw(a, b)} >= 0.92 OR ${withinEdits(a, b, 1)} THEN ${typo} ELSE ${typo + 1} END
+      WHEN ${withinEdits(a, b, 1)} THEN ${typo}
+      ELSE ${typo + 2} END`;
 /**
  * First and last name swapped between the records: one name equal across, the other close
  * (relatives share a surname, so one name equal across is not enough).
@@ -84,7 +99,7 @@ export const LEGACY_COMPARISONS: Comparison[] = [
     sql: `CASE WHEN l.email IS NULL OR r.email IS NULL THEN NULL
       WHEN l.email = r.email THEN 0
       WHEN l.email_local = r.email_local THEN 1
-      WHEN levenshtein(l.email_local, r.email_local) <= 2 THEN 2
+      WHEN ${withinEdits('l.email_local', 'r.email_local', 2)} THEN 2
       ELSE 3 END`,
   },
   {
@@ -97,7 +112,7 @@ export const LEGACY_COMPARISONS: Comparison[] = [
     fields: ['phone'],
     sql: `CASE WHEN l.phone IS NULL OR r.phone IS NULL THEN NULL
       WHEN l.phone = r.phone THEN 0
-      WHEN levenshtein(l.phone, r.phone) <= 1 THEN 1
+      WHEN ${withinEdits('l.phone', 'r.phone', 1)} THEN 1
       ELSE 2 END`,
   },
   {
@@ -142,9 +157,7 @@ export const FIELD_COMPARISONS: Comparison[] = [
       WHEN l.fn = r.fn THEN 0
       WHEN l.fn_canon = r.fn_canon THEN 1
       WHEN ${swapped} THEN 2
-      WHEN ${lev('l.fn', 'r.fn')} <= 1 OR ${jw('l.fn', 'r.fn')} >= 0.92 THEN 3
-      WHEN ${jw('l.fn', 'r.fn')} >= 0.8 THEN 4
-      ELSE 5 END`,
+      ${nameTiers('l.fn', 'r.fn', 3)}`,
   },
   {
     name: 'surname',
@@ -155,9 +168,7 @@ export const FIELD_COMPARISONS: Comparison[] = [
     sql: `CASE WHEN l.ln IS NULL OR r.ln IS NULL THEN NULL
       WHEN l.ln = r.ln THEN 0
       WHEN ${swapped} THEN 1
-      WHEN ${lev('l.ln', 'r.ln')} <= 1 OR ${jw('l.ln', 'r.ln')} >= 0.92 THEN 2
-      WHEN ${jw('l.ln', 'r.ln')} >= 0.8 THEN 3
-      ELSE 4 END`,
+      ${nameTiers('l.ln', 'r.ln', 2)}`,
   },
   {
     name: 'birth_date',
@@ -184,11 +195,10 @@ export const FIELD_COMPARISONS: Comparison[] = [
     fields: ['address_line'],
     // typo: the same house number (or none on either side) and a street name a typo or a missed
     // space away; same_street: the street without the number agreeing (another house, or a
-    // typo in the number).
+    // typo in the number). The street's similarity is computed once, then the number decides.
     sql: `CASE WHEN l.addr IS NULL OR r.addr IS NULL THEN NULL
       WHEN l.addr = r.addr THEN 0
-      WHEN l.hn IS NOT DISTINCT FROM r.hn AND ${jw("replace(l.st, ' ', '')", "replace(r.st, ' ', '')")} >= 0.9 THEN 1
-      WHEN ${jw("replace(l.st, ' ', '')", "replace(r.st, ' ', '')")} >= 0.9 THEN 2
+      WHEN ${jw("replace(l.st, ' ', '')", "replace(r.st, ' ', '')")} >= 0.9 THEN CASE WHEN l.hn IS NOT DISTINCT FROM r.hn THEN 1 ELSE 2 END
       WHEN ${jw('l.addr', 'r.addr')} >= 0.8 THEN 3
       ELSE 4 END`,
   },
@@ -204,7 +214,7 @@ export const FIELD_COMPARISONS: Comparison[] = [
     skipWhen: { comparison: 'street', levels: [0] },
     sql: `CASE WHEN l.pc IS NULL OR r.pc IS NULL THEN NULL
       WHEN l.pc = r.pc THEN 0
-      WHEN ${lev('l.pc', 'r.pc')} <= 1 THEN 1
+      WHEN ${withinEdits('l.pc', 'r.pc', 1)} THEN 1
       WHEN left(l.pc, 3) = left(r.pc, 3) THEN 2
       ELSE 3 END`,
   },
