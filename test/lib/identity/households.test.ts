@@ -61,7 +61,7 @@ test('every shared address a duplicate: every location field scored, and trainin
   const trained = await trainModel(db.conn, { kind: 'fellegi-sunter', fields, records, maxBlockSize: 1000 });
   expect(trained.households.location).toBe('each');
   expect(trained.model.comparisons).toEqual(
-    expect.arrayContaining(['postcode_each', 'city_each', 'state_each']),
+    expect.arrayContaining(['postcode_dl_each', 'city_each', 'state_each']),
   );
   expect(trained.model.comparisons).not.toContain('city');
   // Asked for explicitly, the scheme wins over the evidence.
@@ -72,7 +72,7 @@ test('every shared address a duplicate: every location field scored, and trainin
     maxBlockSize: 1000,
     location: 'once',
   });
-  expect(asked.model.comparisons).toEqual(expect.arrayContaining(['postcode', 'city', 'state']));
+  expect(asked.model.comparisons).toEqual(expect.arrayContaining(['postcode_dl', 'city', 'state']));
   expect(asked.households.reason).toBe('location scored once (asked for)');
 });
 
@@ -94,7 +94,7 @@ test('without a birth date or too few shared addresses the default stays', async
 test('the each-field comparisons score city and state where the postcode agrees', async () => {
   expect(trainableComparisons('each').map((c) => c.name)).toEqual(
     trainableComparisons('once').map(
-      (c) => ({ postcode: 'postcode_each', city: 'city_each', state: 'state_each' })[c.name] ?? c.name,
+      (c) => ({ postcode_dl: 'postcode_dl_each', city: 'city_each', state: 'state_each' })[c.name] ?? c.name,
     ),
   );
   const row = (

@@ -11,7 +11,12 @@ import { FIELD_COMPARISONS, comparisonColumnsSql } from '../../../lib/identity/c
 import { prepareRecords } from '../../../lib/identity/prepare.js';
 
 type Loc = { address_line?: string; city?: string; state?: string; zip?: string };
-type Levels = { street: string | null; postcode: string | null; city: string | null; state: string | null };
+type Levels = {
+  street: string | null;
+  postcode_dl: string | null;
+  city: string | null;
+  state: string | null;
+};
 
 // [case, left, right, expected levels]
 const CASES: [string, Loc, Loc, Levels][] = [
@@ -19,31 +24,37 @@ const CASES: [string, Loc, Loc, Levels][] = [
     'same home: only the street counts',
     { address_line: '12 Oak St', city: 'Springfield', state: 'IL', zip: '62701' },
     { address_line: '12 Oak St', city: 'Springfield', state: 'IL', zip: '62701' },
-    { street: 'exact', postcode: null, city: null, state: null },
+    { street: 'exact', postcode_dl: null, city: null, state: null },
   ],
   [
     'street garbled, postcode agrees: the postcode counts, not its city and state',
     { address_line: '12 Oak St', city: 'Springfield', state: 'IL', zip: '62701' },
     { address_line: '95 Elm Way', city: 'Springfield', state: 'IL', zip: '62701' },
-    { street: 'different', postcode: 'exact', city: null, state: null },
+    { street: 'different', postcode_dl: 'exact', city: null, state: null },
   ],
   [
     'postcode typo, same city: the city counts, the state not',
     { address_line: '12 Oak St', city: 'Springfield', state: 'IL', zip: '62701' },
     { address_line: '95 Elm Way', city: 'Springfield', state: 'IL', zip: '62702' },
-    { street: 'different', postcode: 'typo', city: 'exact', state: null },
+    { street: 'different', postcode_dl: 'typo', city: 'exact', state: null },
+  ],
+  [
+    'postcode digits swapped, same city: a typo, so the city counts',
+    { address_line: '12 Oak St', city: 'Springfield', state: 'IL', zip: '62701' },
+    { address_line: '95 Elm Way', city: 'Springfield', state: 'IL', zip: '62071' },
+    { street: 'different', postcode_dl: 'typo', city: 'exact', state: null },
   ],
   [
     'another city in the same state: the state counts',
     { address_line: '12 Oak St', city: 'Springfield', state: 'IL', zip: '62701' },
     { address_line: '95 Elm Way', city: 'Chicago', state: 'IL', zip: '60601' },
-    { street: 'different', postcode: 'different', city: 'different', state: 'exact' },
+    { street: 'different', postcode_dl: 'different', city: 'different', state: 'exact' },
   ],
   [
     'no postcode on one side: city and state count',
     { address_line: '12 Oak St', city: 'Springfield', state: 'IL' },
     { address_line: '95 Elm Way', city: 'Chicago', state: 'IL', zip: '60601' },
-    { street: 'different', postcode: null, city: 'different', state: 'exact' },
+    { street: 'different', postcode_dl: null, city: 'different', state: 'exact' },
   ],
 ];
 
@@ -51,7 +62,7 @@ let dir: string;
 let db: DuckDBInstance;
 let conn: DuckDBConnection;
 const lit = (v: string | undefined) => (v === undefined ? 'NULL' : `'${v.replaceAll("'", "''")}'`);
-const names = ['street', 'postcode', 'city', 'state'] as const;
+const names = ['street', 'postcode_dl', 'city', 'state'] as const;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loc-'));
