@@ -47,9 +47,11 @@ const nameTiers = (a: string, b: string, typo: number) =>
       ELSE ${typo + 2} END`;
 /**
  * First and last name swapped between the records: one name equal across, the other close
- * (relatives share a surname, so one name equal across is not enough).
+ * (relatives share a surname, so one name equal across is not enough). The similarity is nested
+ * under the equality: in an AND, DuckDB may compute it first (measured: 5x the cost).
  */
-const swapped = `((l.fn = r.ln AND ${jw('l.ln', 'r.fn')} >= 0.9) OR (l.ln = r.fn AND ${jw('l.fn', 'r.ln')} >= 0.9))`;
+const swapped = `(CASE WHEN l.fn = r.ln THEN ${jw('l.ln', 'r.fn')} >= 0.9 ELSE false END
+        OR CASE WHEN l.ln = r.fn THEN ${jw('l.fn', 'r.ln')} >= 0.9 ELSE false END)`;
 
 /** City levels; NULL (not scored) where the postcodes agree when `unlessSamePostcode`. */
 function citySql(opts: { unlessSamePostcode: boolean }): string {
