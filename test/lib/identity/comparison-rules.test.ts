@@ -1,5 +1,6 @@
 // The comparisons' SQL is written for speed (each Jaro-Winkler computed once where it can be, a
-// byte-length test before every levenshtein). Here it must give, pair for pair, the level the
+// byte-length test before every levenshtein, length and Jaro before postcode_dl's
+// damerau_levenshtein). Here it must give, pair for pair, the level the
 // plain statement of each rule gives: on both generated worlds' records, over pairs that share a
 // surname prefix (near duplicates and relatives: the typo and close levels) and random pairs (the
 // different level). Every level of every comparison checked must occur, so no rule goes untested.
