@@ -63,7 +63,7 @@ const WORLDS = {
   'world 1': { make: generateCustomers, names: Object.keys(PLAIN) },
   'world 2': {
     make: generateIntlCustomers,
-    names: ['given_name', 'surname', 'street', 'postcode', 'postcode_dl'],
+    names: Object.keys(PLAIN).filter((n) => n !== 'email' && n !== 'phone'),
   },
 } as const;
 
