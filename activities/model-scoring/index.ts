@@ -266,7 +266,8 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
           const champ = await writePairs('champion', input.champion, 'score', input.threshold);
           const chal = ch ? await writePairs('challenger', ch, 'challenger_score', ch.threshold) : undefined;
           // Average linkage also weighs the pairs below the threshold inside a component: kept in
-          // the run's work prefix for the link step, never published.
+          // the run's work prefix for the link step, never published, so written unsorted (the
+          // link step groups them by component itself).
           const writeWeakPairs = async (
             role: 'champion' | 'challenger',
             m: IdentityModel,
@@ -278,7 +279,7 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
             const out = path.join(scratch, name);
             await conn.run(`COPY (
                 SELECT left_id, right_id, ${column} AS score FROM scored
-                WHERE ${column} < ${threshold} ORDER BY left_id, right_id
+                WHERE ${column} < ${threshold}
               ) TO ${sqlString(out)} (FORMAT parquet)`);
             const uri = joinUri(input.workUri, name);
             await storageFor(uri).putFile(out, uri);

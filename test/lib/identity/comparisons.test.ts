@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { COMPARISONS, comparisonColumnsSql } from '../../../lib/identity/comparisons.js';
-import { prepareRecords } from '../../../lib/identity/prepare.js';
+import { COMPARISON_LIBRARY, COMPARISONS, comparisonColumnsSql } from '../../../lib/identity/comparisons.js';
+import { prepareRecords, TF_COLUMNS } from '../../../lib/identity/prepare.js';
 
 type Rec = Partial<
   Record<'first_name' | 'last_name' | 'email' | 'phone' | 'dob' | 'address_line' | 'zip', string>
@@ -157,5 +157,18 @@ test('every level of every comparison is exercised', () => {
   for (const c of COMPARISONS) {
     const seen = new Set(CASES.filter((x) => x[1] === c.name).map((x) => x[2]));
     expect([...c.levels, null].filter((l) => !seen.has(l))).toEqual([]);
+  }
+});
+
+// The score reads a pair's term frequency from l alone (comparisonColumnsSql), which is right
+// only where level 0 means both records have the value the frequency is counted on.
+test("a term-frequency adjusted comparison's exact level is that value agreeing", () => {
+  const adjusted = [...COMPARISON_LIBRARY.values()].filter((c) => c.tf);
+  expect(adjusted.length).toBeGreaterThan(0);
+  for (const c of adjusted) {
+    const value = TF_COLUMNS[c.tf as keyof typeof TF_COLUMNS];
+    expect(value, `${c.name}: ${c.tf} is not a term-frequency column`).toBeDefined();
+    expect(c.sql, c.name).toMatch(new RegExp(`WHEN l\\.${value} = r\\.${value} THEN 0\\b`));
+    expect(comparisonColumnsSql([c])).toContain(`l.${c.tf} AS t_${c.name}`);
   }
 });
