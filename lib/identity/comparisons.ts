@@ -38,6 +38,15 @@ const jw = (a: string, b: string) => `jaro_winkler_similarity(${a}, ${b})`;
 const withinEdits = (a: string, b: string, k: number) =>
   `(abs(strlen(${a}) - strlen(${b})) <= ${k} AND levenshtein(${a}, ${b}) <= ${k})`;
 /**
+ * At most one edit apart, for values that nearly always have one length (phones, postcodes): one
+ * edit between strings of the same length can only be a substitution, which hamming (also on
+ * bytes) counts at a fraction of levenshtein's cost (phone: 133 -> 39 ms over 1.68M pairs). On
+ * names, whose lengths often differ, the extra test cost more than it saved.
+ */
+const withinOneEditFixedLength = (a: string, b: string) =>
+  `(CASE WHEN strlen(${a}) = strlen(${b}) THEN hamming(${a}, ${b}) <= 1
+        ELSE abs(strlen(${a}) - strlen(${b})) = 1 AND levenshtein(${a}, ${b}) <= 1 END)`;
+/**
  * A name's last three levels: `typo` (one edit, or Jaro-Winkler >= 0.92), `typo + 1` (close:
  * >= 0.8), else `typo + 2`. Written so that most pairs (Jaro-Winkler below 0.8) compute it once:
  * DuckDB evaluates a function in each WHEN it appears in (no common subexpressions in CASE).
@@ -85,7 +94,7 @@ function postcodeSql(opts: { swaps: boolean }): string {
         THEN damerau_levenshtein(l.pc, r.pc) = 1 ELSE false END THEN 1`;
   return `CASE WHEN l.pc IS NULL OR r.pc IS NULL THEN NULL
       WHEN l.pc = r.pc THEN 0
-      WHEN ${withinEdits('l.pc', 'r.pc', 1)} THEN 1
+      WHEN ${withinOneEditFixedLength('l.pc', 'r.pc')} THEN 1
       ${opts.swaps ? swap : ''}
       WHEN left(l.pc, 3) = left(r.pc, 3) THEN 2
       ELSE 3 END`;
@@ -137,7 +146,7 @@ export const LEGACY_COMPARISONS: Comparison[] = [
     fields: ['phone'],
     sql: `CASE WHEN l.phone IS NULL OR r.phone IS NULL THEN NULL
       WHEN l.phone = r.phone THEN 0
-      WHEN ${withinEdits('l.phone', 'r.phone', 1)} THEN 1
+      WHEN ${withinOneEditFixedLength('l.phone', 'r.phone')} THEN 1
       ELSE 2 END`,
   },
   {
