@@ -377,7 +377,7 @@ export function comparisonColumnsSql(list: readonly Comparison[] = COMPARISONS):
         ? `(CASE WHEN c_${c.skipWhen.comparison} IN (${c.skipWhen.levels.join(', ')}) THEN NULL ELSE ${c.sql} END)::TINYINT AS ${levelColumn(c)}`
         : `(${c.sql})::TINYINT AS ${levelColumn(c)}`,
       // Only the exact level is adjusted, where both records have the value and so its
-      // frequency: l's alone is the pair's (reading r's too cost ~10% of v5's scoring at 1M).
+      // frequency: l's alone is the pair's (reading r's too cost ~13% of v5's scoring query at 1M).
       ...(c.tf ? [`l.${c.tf} AS ${tfColumn(c)}`] : []),
     ])
     .join(',\n  ');
