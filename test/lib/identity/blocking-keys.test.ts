@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { generateCustomers } from '../../../datagen/customers.js';
 import { DEFAULT_RULES, keySql, shardPairsSql, type BlockingRule } from '../../../lib/identity/blocking.js';
 import { prepareRecords } from '../../../lib/identity/prepare.js';
+import { resolveDataset } from '../../../lib/storage/index.js';
 import { inMemoryDuckDB } from '../../helpers/duckdb.js';
 
 const db = inMemoryDuckDB();
@@ -25,10 +26,7 @@ let files: string[];
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blocking-keys-'));
   const out = await generateCustomers({ records: 3000, seed: 5, out: dir });
-  files = fs
-    .readdirSync(out.recordsDir)
-    .filter((f) => f.endsWith('.parquet'))
-    .map((f) => path.join(out.recordsDir, f));
+  files = (await resolveDataset(out.recordsDir)).map((f) => f.uri);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
