@@ -4,7 +4,8 @@
 // lookups while an incremental sync loads and switches, and while a full switch removes the
 // previous versions (latency percentiles over exactly those windows; a run lasts until 1 s after
 // its window ends); the same two windows again at a fixed rate below saturation (half the single
-// lookups' req/s, ./open-loop.ts) beside a reference run at that rate with nothing else running;
+// lookups' req/s, ./open-loop.ts) beside a reference run at that rate with nothing else running.
+// The syncs of the windows run in a child process (./sync-child.ts), as on a worker;
 // `redis-benchmark` GET on the same Redis for reference. Feeds BENCHMARKS.md section "Feature
 // store: online API".
 //   npm run bench:feature-api -- [--entities 5000000] [--seconds 10] [--processes 1]
@@ -14,6 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { CLEANUP_PACING, loadShard, planLoad, publishVersion } from '../../activities/feature-sync/steps.js';
@@ -145,18 +147,55 @@ try {
   };
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const stats = new Redis(redis.url);
-  /** Redis's own time (ms, INFO commandstats) in UNLINK and EVAL (count scripts, switch) since the reset. */
-  const cleanupRedisMs = async () => {
-    const info = await stats.info('commandstats');
-    const usec = (cmd: string) =>
-      Number(new RegExp(`cmdstat_${cmd}:calls=\\d+,usec=(\\d+)`).exec(info)?.[1] ?? 0);
-    return (usec('unlink') + usec('eval')) / 1000;
+  /** Calls and Redis's own time (ms, INFO commandstats) of a command since the last reset. */
+  const commandStats = async (cmd: string) => {
+    const m = new RegExp(`cmdstat_${cmd}:calls=(\\d+),usec=(\\d+)`).exec(await stats.info('commandstats'));
+    return { calls: Number(m?.[1] ?? 0), ms: Number(m?.[2] ?? 0) / 1000 };
   };
-  /** Publishes `p` (removing what it replaces), timing Redis's share of it. */
-  const publishTimed = async (p: LoadPlan, computed: ComputedView, loads: ShardLoad[]) => {
-    await stats.config('RESETSTAT');
-    const published = await publish(p, computed, loads);
-    return { published, redisMs: await cleanupRedisMs() };
+  interface SyncResult {
+    published: PublishedView;
+    written: number;
+    unlink: { calls: number; ms: number };
+    evals: { calls: number; ms: number };
+  }
+  /**
+   * Starts a child process that will load (unless `loads` are given) and publish `p`
+   * (./sync-child.ts); the returned function runs it and resolves with what it did.
+   */
+  const syncInChild = async (p: LoadPlan, computed: ComputedView, files: string[], loads?: ShardLoad[]) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.resolve('bench/feature-api/sync-child.ts'),
+        JSON.stringify({
+          scratchDir: config.DAYBREAK_SCRATCH_DIR,
+          redisUrl: redis.url,
+          plan: p,
+          computed,
+          files,
+          loads,
+        }),
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    if ((await lines.next()).value !== 'ready') throw new Error('the sync child did not start');
+    return async (): Promise<SyncResult> => {
+      await stats.config('RESETSTAT');
+      child.stdin!.write('go\n');
+      const line = (await lines.next()).value as string | undefined;
+      if (!line) throw new Error('the sync child exited without an outcome');
+      const { outcome, written } = JSON.parse(line) as { outcome: PublishedView; written: number };
+      if ('incomplete' in outcome) throw new Error(`version ${p.version} incomplete`);
+      return {
+        published: outcome,
+        written,
+        unlink: await commandStats('unlink'),
+        evals: await commandStats('eval'),
+      };
+    };
   };
 
   let seed = 1;
@@ -259,23 +298,18 @@ try {
     previousFiles: [files[0]!],
   };
   let incrementalWritten = 0;
+  const incrementalSync = await syncInChild(incremental, computedOf(files[1]!, 1), [files[1]!]);
   const duringIncremental = await run({
     ...single,
-    during: async () => {
-      const loads = await loadAll(incremental, [files[1]!]);
-      incrementalWritten = loads.reduce((s, l) => s + l.written, 0);
-      await publish(incremental, computedOf(files[1]!, 1), loads);
-    },
+    during: async () => (incrementalWritten = (await incrementalSync()).written),
   });
 
   // A full version loaded beforehand; its switch removes the base (ENTITIES) and the layer.
   const second = await plan(2);
   const secondLoads = await loadAll(second, [files[2]!]);
-  let removed: { published: PublishedView; redisMs: number } | undefined;
-  const duringRemoval = await run({
-    ...single,
-    during: async () => (removed = await publishTimed(second, computedOf(files[2]!, 2), secondLoads)),
-  });
+  let removed: SyncResult | undefined;
+  const removal = await syncInChild(second, computedOf(files[2]!, 2), [files[2]!], secondLoads);
+  const duringRemoval = await run({ ...single, during: async () => (removed = await removal()) });
 
   // The same two windows at a fixed rate below saturation (open loop), then a reference run at
   // that rate and of their length with nothing else running.
@@ -335,17 +369,16 @@ try {
     baseWrittenAt: second.baseWrittenAt,
     previousFiles: [files[0]!],
   };
-  const fixedIncremental = await fixed(SECONDS * 1000, async () =>
-    publish(incremental2, computedOf(files[1]!, 3), await loadAll(incremental2, [files[1]!])),
+  const fixedIncremental = await fixed(
+    SECONDS * 1000,
+    await syncInChild(incremental2, computedOf(files[1]!, 3), [files[1]!]),
   );
   // A third full version loaded beforehand; its switch removes the second and its layer.
   const third = await plan(0, 4);
   const thirdLoads = await loadAll(third, [files[0]!]);
-  let removedFixed: { published: PublishedView; redisMs: number } | undefined;
-  const fixedRemoval = await fixed(
-    SECONDS * 1000,
-    async () => (removedFixed = await publishTimed(third, computedOf(files[0]!, 4), thirdLoads)),
-  );
+  let removedFixed: SyncResult | undefined;
+  const removalFixed = await syncInChild(third, computedOf(files[0]!, 4), [files[0]!], thirdLoads);
+  const fixedRemoval = await fixed(SECONDS * 1000, async () => (removedFixed = await removalFixed()));
   const reference = await fixed(Math.max(fixedIncremental.ms, fixedRemoval.ms));
   stats.disconnect();
 
@@ -385,7 +418,7 @@ try {
   const met = (ok: boolean) => (ok ? 'met' : 'NOT met on this run');
   const p = CLEANUP_PACING;
   const removalLabel = (r: typeof removed) =>
-    `removal of versions ${r?.published.removedVersions?.join(', ')} (${n(ENTITIES)} entities + a layer; ${n(r?.published.deletedKeys ?? 0)} keys) through the index, paced (UNLINKs of ${p.unlinkBatch} keys, count scripts of ${p.countBatch} buckets, each followed by ${p.pauseFactor}x its round trip, at least ${p.minPauseMs} ms); Redis's own time in UNLINK + EVAL: ${n(r?.redisMs ?? NaN)} ms`;
+    `removal of versions ${r?.published.removedVersions?.join(', ')} (${n(ENTITIES)} entities + a layer; ${n(r?.published.deletedKeys ?? 0)} keys) through the index, paced (UNLINKs of ${p.unlinkBatch} keys, count scripts of ${p.countBatch} buckets, each followed by ${p.pauseFactor}x its round trip, at least ${p.minPauseMs} ms); Redis's own time (commandstats) in ${r?.unlink.calls} UNLINKs ${n(r?.unlink.ms ?? NaN)} ms, in ${r?.evals.calls} EVALs (count scripts, switch) ${n(r?.evals.ms ?? NaN)} ms`;
   const fixedRow = (name: string, f: Fixed) =>
     `| ${name} | ${n(f.ms)} ms | ${n(f.responses)} (${n(f.responses / (f.ms / 1000))}) | ${f.window ? `${n(f.window.ms)} ms, ${n(f.window.requests)} responses` : '-'} | ${ms(f.p99)} / ${ms(f.p99Due)} | ${f.non2xx} / ${f.errors} |`;
   const md = `## Feature store: online API (bench:feature-api)
@@ -415,7 +448,9 @@ At a fixed rate below saturation: **${n(rate)} req/s** of single lookups (${FIXE
 loop (\`bench/feature-api/open-loop.ts\`: request i due at start + i / rate, 64 keep-alive connections,
 one request in flight on each; autocannon's \`overallRate\` is not used: it sends each connection's
 quota for the second back to back, saturating the API for part of every second). The reference
-run has nothing else running and lasts as long as the longer of the two runs with a window.
+run has nothing else running and lasts as long as the longer of the two runs with a window. In
+every window the sync runs in its own process (\`bench/feature-api/sync-child.ts\`, as on a worker),
+on the same 2 cores.
 
 | at ${n(rate)} req/s | reference p99 (nothing else running) | p99 in the incremental-sync window | p99 in the removal window | removal window | p99 <= ${TARGET_P99_MS} ms during removal |
 |---|---|---|---|---|---|
