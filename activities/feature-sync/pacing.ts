@@ -3,14 +3,14 @@
 /**
  * How the count check and the removal of old versions share Redis with the API. Each command is
  * short, so an API read waits behind at most one: Redis's own time (INFO commandstats, 64-entity
- * buckets) is 0.2-1.1 us per UNLINKed bucket key and 0.9-2.4 us per bucket a count script HLENs,
- * the higher figures on a busy 2-core machine, so ~0.1-0.25 ms per command below (500 keys or 250
- * buckets, the earlier sizes, reached ~0.6 ms there). Sent back to back, though, they compete with
- * the API for Redis and CPU for the whole cleanup. After each one the caller sleeps `pauseFactor`
- * times its round trip (at least `minPauseMs`), so cleanup holds at most 1 / (1 + pauseFactor) of
- * the time it sees Redis (and this client) answer: ~14% below. A removed version is already
- * unreachable, so its removal may take seconds; under load the round trips grow and cleanup slows
- * down with them.
+ * buckets) is 0.2-2.3 us per UNLINKed bucket key and 0.9-4.3 us per bucket a count script HLENs,
+ * the higher figures in bench:feature-api on a busy 2-core machine, so up to ~0.25 ms per UNLINK
+ * and ~0.45 ms per count script below (500 keys and 250 buckets, the earlier sizes, were 2.5-5x
+ * that). Sent back to back, though, they compete with the API for Redis and CPU for the whole
+ * cleanup. After each one the caller sleeps `pauseFactor` times its round trip (at least
+ * `minPauseMs`), so cleanup holds at most 1 / (1 + pauseFactor) of the time it sees Redis (and
+ * this client) answer: ~14% below. A removed version is already unreachable, so its removal may
+ * take seconds; under load the round trips grow and cleanup slows down with them.
  */
 export interface CleanupPacing {
   /** Bucket keys per UNLINK (legacy versions: entity keys). */
