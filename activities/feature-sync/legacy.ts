@@ -15,8 +15,7 @@ import { duckdbOptions } from '../common/deps.js';
 import { withScratch } from '../common/scratch.js';
 import { stageAll } from '../common/staging.js';
 import { manifestFingerprint } from './plan.js';
-
-const UNLINK_BATCH = 500;
+import { paced, type CleanupPacing } from './pacing.js';
 
 /** UNLINKs the entity keys of a legacy version's layers; returns the keys that existed. */
 export async function removeLegacyVersion(
@@ -24,6 +23,7 @@ export async function removeLegacyVersion(
   redis: Redis,
   view: string,
   meta: PublishedVersion,
+  pacing: CleanupPacing,
 ): Promise<number> {
   const key = featureView(view)?.key;
   const manifest = meta.offline ? await readManifest(meta.offline) : undefined;
@@ -39,7 +39,8 @@ export async function removeLegacyVersion(
       let deleted = 0;
       let batch: string[] = [];
       const unlink = async () => {
-        if (batch.length) deleted += await redis.unlink(...batch);
+        const keys = batch;
+        if (keys.length) deleted += await paced(pacing, () => redis.unlink(...keys));
         batch = [];
       };
       for (;;) {
@@ -50,7 +51,7 @@ export async function removeLegacyVersion(
           const id = ids.getItem(r) as string | null;
           if (id === null) continue;
           for (const layer of layers) batch.push(legacyEntityKey(view, layer, id));
-          if (batch.length >= UNLINK_BATCH) await unlink();
+          if (batch.length >= pacing.unlinkBatch) await unlink();
         }
       }
       await unlink();

@@ -19,14 +19,10 @@ import {
 } from '../../lib/features/keys.js';
 import type { FeatureView } from '../../lib/features/types.js';
 import { removeLegacyVersion } from './legacy.js';
+import { CLEANUP_PACING, paced, type CleanupPacing } from './pacing.js';
 import { incompatiblePlan } from './plan.js';
 import { withRedis } from './redis.js';
 import type { ComputedView, LoadPlan, PublishOutcome, ShardLoad } from './types.js';
-
-/** Buckets one count script sums: ~1-3 ms of Redis time, so API reads wait at most that long. */
-const COUNT_CHUNK = 250;
-/** Keys per UNLINK while removing a version: short commands, so API reads slip in between. */
-const UNLINK_BATCH = 500;
 
 // KEYS[1] = bucket key prefix; ARGV = first bucket, last bucket, step. The sum of their HLENs.
 const COUNT_LUA = `
@@ -72,13 +68,17 @@ export async function countShards(
   version: number,
   buckets: number,
   shards: number,
+  pacing: CleanupPacing = CLEANUP_PACING,
 ): Promise<number[]> {
   const counts: number[] = [];
+  const chunk = pacing.countBatch;
   for (let s = 0; s < shards; s++) {
     let n = 0;
-    for (let first = s; first < buckets; first += COUNT_CHUNK * shards) {
-      const last = Math.min(buckets - 1, first + (COUNT_CHUNK - 1) * shards);
-      n += Number(await redis.eval(COUNT_LUA, 1, bucketPrefix(view, version), first, last, shards));
+    for (let first = s; first < buckets; first += chunk * shards) {
+      const last = Math.min(buckets - 1, first + (chunk - 1) * shards);
+      n += Number(
+        await paced(pacing, () => redis.eval(COUNT_LUA, 1, bucketPrefix(view, version), first, last, shards)),
+      );
     }
     counts.push(n);
   }
@@ -94,6 +94,8 @@ export interface PublishInput {
   now?: Date;
   /** Told what cleanup is doing (heartbeats). */
   onProgress?: (step: string) => void;
+  /** Tests and benches only: CLEANUP_PACING otherwise. */
+  pacing?: CleanupPacing;
 }
 
 /**
@@ -108,6 +110,7 @@ export async function publishVersion(config: Config, input: PublishInput): Promi
   const buckets = plan.buckets;
   if (buckets === undefined) throw incompatiblePlan(plan);
   const now = input.now ?? new Date();
+  const pacing = input.pacing ?? CLEANUP_PACING;
   const written = input.loads.reduce((s, l) => s + l.written, 0);
   const tombstones = input.loads.reduce((s, l) => s + l.tombstones, 0);
   const nonCompact = input.loads.every((l) => l.nonCompactBuckets !== undefined)
@@ -138,7 +141,7 @@ export async function publishVersion(config: Config, input: PublishInput): Promi
     if (raw === null || parsePointer(raw).version !== plan.version) {
       const conflict = publishConflict(plan, raw === null ? undefined : parsePointer(raw));
       if (conflict) throw superseded(conflict);
-      const counts = await countShards(redis, view.name, plan.version, buckets, plan.shards);
+      const counts = await countShards(redis, view.name, plan.version, buckets, plan.shards, pacing);
       const expected = new Array<number>(plan.shards).fill(0);
       for (const l of input.loads) expected[l.shard] = l.written;
       const short = counts.flatMap((n, s) => (n === expected[s] ? [] : [s]));
@@ -167,7 +170,7 @@ export async function publishVersion(config: Config, input: PublishInput): Promi
         );
         if (outcome === 'ok') break;
         if (outcome === 'incomplete') {
-          const lost = await countShards(redis, view.name, plan.version, buckets, plan.shards);
+          const lost = await countShards(redis, view.name, plan.version, buckets, plan.shards, pacing);
           return {
             view: view.name,
             version: plan.version,
@@ -191,6 +194,7 @@ export async function publishVersion(config: Config, input: PublishInput): Promi
       plan.version,
       plan.layers,
       input.onProgress,
+      pacing,
     );
     return {
       view: view.name,
@@ -212,14 +216,20 @@ export async function publishVersion(config: Config, input: PublishInput): Promi
   });
 }
 
-/** UNLINKs every bucket key of a version, a batch at a time; returns the keys that existed. */
-async function removeBucketedVersion(redis: Redis, view: string, version: number, buckets: number) {
+/** UNLINKs every bucket key of a version, a paced batch at a time; returns the keys that existed. */
+async function removeBucketedVersion(
+  redis: Redis,
+  view: string,
+  version: number,
+  buckets: number,
+  pacing: CleanupPacing,
+) {
   let deleted = 0;
-  for (let first = 0; first < buckets; first += UNLINK_BATCH) {
+  for (let first = 0; first < buckets; first += pacing.unlinkBatch) {
     const keys: string[] = [];
-    for (let b = first; b < Math.min(buckets, first + UNLINK_BATCH); b++)
+    for (let b = first; b < Math.min(buckets, first + pacing.unlinkBatch); b++)
       keys.push(bucketKey(view, version, b));
-    deleted += await redis.unlink(...keys);
+    deleted += await paced(pacing, () => redis.unlink(...keys));
   }
   await redis.unlink(completeKey(view, version));
   return deleted;
@@ -236,6 +246,7 @@ export async function removeOldVersions(
   version: number,
   layers: number[],
   onProgress?: (step: string) => void,
+  pacing: CleanupPacing = CLEANUP_PACING,
 ): Promise<{ versions: number[]; keys: number }> {
   const keep = new Set(layers);
   const entries = Object.entries(await redis.hgetall(versionsKey(view)))
@@ -247,8 +258,8 @@ export async function removeOldVersions(
     onProgress?.(`removing version ${meta.version}`);
     keys +=
       meta.buckets === undefined
-        ? await removeLegacyVersion(config, redis, view, meta as PublishedVersion)
-        : await removeBucketedVersion(redis, view, meta.version, meta.buckets);
+        ? await removeLegacyVersion(config, redis, view, meta as PublishedVersion, pacing)
+        : await removeBucketedVersion(redis, view, meta.version, meta.buckets, pacing);
     await redis.hdel(versionsKey(view), String(meta.version));
   }
   return { versions: entries.map((m) => m.version), keys };

@@ -26,6 +26,7 @@ import { stageAll } from '../common/staging.js';
 export { loadShard } from './load.js';
 export { allocateVersion, ENTITIES_PER_SHARD, MAX_LAYERS, planLoad } from './plan.js';
 export { countShards, publishConflict, publishVersion, removeOldVersions } from './publish.js';
+export { CLEANUP_PACING, type CleanupPacing } from './pacing.js';
 
 async function createInputViews(
   conn: DuckDBConnection,

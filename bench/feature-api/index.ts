@@ -2,8 +2,12 @@
 // connections: single lookups of random existing customers against the HTTP ceiling of the same
 // processes in the same run (GET /healthz: no auth, no Redis), a batch-of-100 run, and single
 // lookups while an incremental sync loads and switches, and while a full switch removes the
-// previous versions (latency percentiles over exactly those windows); `redis-benchmark` GET on the
-// same Redis for reference. Feeds BENCHMARKS.md section "Feature store: online API".
+// previous versions (latency percentiles over exactly those windows; a run lasts until 1 s after
+// its window ends); the same two windows again at a fixed rate below saturation (half the single
+// lookups' req/s, ./open-loop.ts) beside a reference run at that rate with nothing else running.
+// The syncs of the windows run in a child process (./sync-child.ts), as on a worker;
+// `redis-benchmark` GET on the same Redis for reference. Feeds BENCHMARKS.md section "Feature
+// store: online API".
 //   npm run bench:feature-api -- [--entities 5000000] [--seconds 10] [--processes 1]
 // BENCH_API_ARGS adds node flags to the API process, e.g. a CPU profile of it:
 //   BENCH_API_ARGS="--cpu-prof --cpu-prof-dir=/tmp/api-prof" npm run bench:feature-api -- --entities 300000
@@ -11,8 +15,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import autocannon from 'autocannon';
-import { loadShard, planLoad, publishVersion } from '../../activities/feature-sync/steps.js';
+import { Redis } from 'ioredis';
+import { CLEANUP_PACING, loadShard, planLoad, publishVersion } from '../../activities/feature-sync/steps.js';
 import type {
   ComputedView,
   LoadPlan,
@@ -25,6 +31,7 @@ import { startLocalRedis } from '../../devstack/redis-server.js';
 import { FEATURE_VIEWS } from '../../lib/features/views/index.js';
 import { benchEntityId, writeCustomerEntities } from '../feature-sync/entities.js';
 import { machineNote, writeBenchmarkSection } from '../feature-sync/report.js';
+import { openLoop } from './open-loop.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,6 +43,10 @@ const PROCESSES = arg('processes', 1); // the API's own default
 const TOKEN = 'bench-token-0123456789abcdef';
 const AS_OF = '2025-07-01T00:00:00.000Z';
 const SHARDS = Math.max(1, Math.ceil(ENTITIES / 2_000_000));
+/** The fixed-rate runs' load: this share of the single lookups' saturated req/s. */
+const FIXED_RATE_SHARE = 0.5;
+/** The issue's target for API p99 while a version is removed. */
+const TARGET_P99_MS = 5;
 
 const note = machineNote();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-feature-api-'));
@@ -79,10 +90,10 @@ try {
     variant: 2,
     changeEvery: 1,
   });
-  const plan = (i: number) =>
+  const plan = (i: number, tag = i) =>
     planLoad({
       view,
-      computed: computedOf(files[i]!, i),
+      computed: computedOf(files[i]!, tag),
       mode: 'full',
       redisUrl: redis.url,
       asOf: AS_OF,
@@ -130,6 +141,63 @@ try {
       )?.[1],
     );
 
+  const pct = (xs: number[], q: number) => {
+    const sorted = Float64Array.from(xs).sort();
+    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const stats = new Redis(redis.url);
+  /** Calls and Redis's own time (ms, INFO commandstats) of a command since the last reset. */
+  const commandStats = async (cmd: string) => {
+    const m = new RegExp(`cmdstat_${cmd}:calls=(\\d+),usec=(\\d+)`).exec(await stats.info('commandstats'));
+    return { calls: Number(m?.[1] ?? 0), ms: Number(m?.[2] ?? 0) / 1000 };
+  };
+  interface SyncResult {
+    published: PublishedView;
+    written: number;
+    unlink: { calls: number; ms: number };
+    evals: { calls: number; ms: number };
+  }
+  /**
+   * Starts a child process that will load (unless `loads` are given) and publish `p`
+   * (./sync-child.ts); the returned function runs it and resolves with what it did.
+   */
+  const syncInChild = async (p: LoadPlan, computed: ComputedView, files: string[], loads?: ShardLoad[]) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.resolve('bench/feature-api/sync-child.ts'),
+        JSON.stringify({
+          scratchDir: config.DAYBREAK_SCRATCH_DIR,
+          redisUrl: redis.url,
+          plan: p,
+          computed,
+          files,
+          loads,
+        }),
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    if ((await lines.next()).value !== 'ready') throw new Error('the sync child did not start');
+    return async (): Promise<SyncResult> => {
+      await stats.config('RESETSTAT');
+      child.stdin!.write('go\n');
+      const line = (await lines.next()).value as string | undefined;
+      if (!line) throw new Error('the sync child exited without an outcome');
+      const { outcome, written } = JSON.parse(line) as { outcome: PublishedView; written: number };
+      if ('incomplete' in outcome) throw new Error(`version ${p.version} incomplete`);
+      return {
+        published: outcome,
+        written,
+        unlink: await commandStats('unlink'),
+        evals: await commandStats('eval'),
+      };
+    };
+  };
+
   let seed = 1;
   const randomId = () => benchEntityId((seed = (seed * 48271) % 2147483647) % ENTITIES);
   interface Run {
@@ -163,7 +231,8 @@ try {
         {
           url,
           connections: 64,
-          duration: SECONDS,
+          // With a `during`: until 1 s after it ends (at least SECONDS), so its window is all under load.
+          duration: opts.during ? SECONDS + 3600 : SECONDS,
           headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
           requests: [
             {
@@ -182,18 +251,18 @@ try {
       });
       if (opts.during) {
         const during = opts.during;
+        const t0 = performance.now();
         setTimeout(() => {
           const start = performance.now();
           duringDone = during().then(() => (window = [start, performance.now()]));
+          const end = () =>
+            setTimeout(() => instance.stop(), Math.max(1000, t0 + SECONDS * 1000 - performance.now()));
+          duringDone.then(end, end);
         }, 1000);
       }
     });
     await duringDone;
     const cpu = (await apiCpu()) - cpu0;
-    const pct = (xs: number[], q: number) => {
-      const sorted = Float64Array.from(xs).sort();
-      return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-    };
     const inWindow = window ? latencies.filter((_, i) => at[i]! >= window![0] && at[i]! <= window![1]) : [];
     return {
       rps: result.requests.average,
@@ -229,23 +298,89 @@ try {
     previousFiles: [files[0]!],
   };
   let incrementalWritten = 0;
+  const incrementalSync = await syncInChild(incremental, computedOf(files[1]!, 1), [files[1]!]);
   const duringIncremental = await run({
     ...single,
-    during: async () => {
-      const loads = await loadAll(incremental, [files[1]!]);
-      incrementalWritten = loads.reduce((s, l) => s + l.written, 0);
-      await publish(incremental, computedOf(files[1]!, 1), loads);
-    },
+    during: async () => (incrementalWritten = (await incrementalSync()).written),
   });
 
   // A full version loaded beforehand; its switch removes the base (ENTITIES) and the layer.
   const second = await plan(2);
   const secondLoads = await loadAll(second, [files[2]!]);
-  let removed: PublishedView | undefined;
-  const duringRemoval = await run({
-    ...single,
-    during: async () => (removed = await publish(second, computedOf(files[2]!, 2), secondLoads)),
-  });
+  let removed: SyncResult | undefined;
+  const removal = await syncInChild(second, computedOf(files[2]!, 2), [files[2]!], secondLoads);
+  const duringRemoval = await run({ ...single, during: async () => (removed = await removal()) });
+
+  // The same two windows at a fixed rate below saturation (open loop), then a reference run at
+  // that rate and of their length with nothing else running.
+  const rate = Math.round(lookups.rps * FIXED_RATE_SHARE);
+  interface Fixed {
+    ms: number;
+    responses: number;
+    non2xx: number;
+    errors: number;
+    p99: number;
+    p99Due: number;
+    window?: { ms: number; requests: number; p99: number; p99Due: number };
+  }
+  const fixed = async (durationMs: number, during?: () => Promise<unknown>): Promise<Fixed> => {
+    let window: [number, number] | undefined;
+    const duringDone = during
+      ? sleep(1000).then(async () => {
+          const start = performance.now();
+          await during();
+          window = [start, performance.now()];
+        })
+      : Promise.resolve();
+    const r = await openLoop({
+      port,
+      connections: 64,
+      rate,
+      path: single.path,
+      headers: { authorization: `Bearer ${TOKEN}` },
+      until: during ? duringDone.then(() => sleep(1000)) : duringDone,
+      durationMs,
+    });
+    const inWindow = (xs: number[]) =>
+      window ? xs.filter((_, i) => r.at[i]! >= window![0] && r.at[i]! <= window![1]) : [];
+    return {
+      ms: r.ms,
+      responses: r.fromWrite.length,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      p99: pct(r.fromWrite, 0.99),
+      p99Due: pct(r.fromDue, 0.99),
+      window: window && {
+        ms: window[1] - window[0],
+        requests: inWindow(r.fromWrite).length,
+        p99: pct(inWindow(r.fromWrite), 0.99),
+        p99Due: pct(inWindow(r.fromDue), 0.99),
+      },
+    };
+  };
+  await fixed(2000); // warm-up of the fixed-rate client
+  // An incremental layer on the second version (the same 1% changed entities as above).
+  const allocated2 = await plan(1, 3);
+  const incremental2: LoadPlan = {
+    ...allocated2,
+    mode: 'incremental',
+    buckets: second.buckets,
+    layers: [allocated2.version, second.version],
+    baseWrittenAt: second.baseWrittenAt,
+    previousFiles: [files[0]!],
+  };
+  const fixedIncremental = await fixed(
+    SECONDS * 1000,
+    await syncInChild(incremental2, computedOf(files[1]!, 3), [files[1]!]),
+  );
+  // A third full version loaded beforehand; its switch removes the second and its layer.
+  const third = await plan(0, 4);
+  const thirdLoads = await loadAll(third, [files[0]!]);
+  let removedFixed: SyncResult | undefined;
+  const removalFixed = await syncInChild(third, computedOf(files[0]!, 4), [files[0]!], thirdLoads);
+  const fixedRemoval = await fixed(SECONDS * 1000, async () => (removedFixed = await removalFixed()));
+  const reference = await fixed(Math.max(fixedIncremental.ms, fixedRemoval.ms));
+  stats.disconnect();
 
   const csv = execFileSync(
     'redis-benchmark',
@@ -281,13 +416,18 @@ try {
   const rpsRatio = lookups.rps / health.rps;
   const p99Ratio = lookups.p99 / health.p99;
   const met = (ok: boolean) => (ok ? 'met' : 'NOT met on this run');
+  const p = CLEANUP_PACING;
+  const removalLabel = (r: typeof removed) =>
+    `removal of versions ${r?.published.removedVersions?.join(', ')} (${n(ENTITIES)} entities + a layer; ${n(r?.published.deletedKeys ?? 0)} keys) through the index, paced (UNLINKs of ${p.unlinkBatch} keys, count scripts of ${p.countBatch} buckets, each followed by ${p.pauseFactor}x its round trip, at least ${p.minPauseMs} ms); Redis's own time (commandstats) in ${r?.unlink.calls} UNLINKs ${n(r?.unlink.ms ?? NaN)} ms, in ${r?.evals.calls} EVALs (count scripts, switch) ${n(r?.evals.ms ?? NaN)} ms`;
+  const fixedRow = (name: string, f: Fixed) =>
+    `| ${name} | ${n(f.ms)} ms | ${n(f.responses)} (${n(f.responses / (f.ms / 1000))}) | ${f.window ? `${n(f.window.ms)} ms, ${n(f.window.requests)} responses` : '-'} | ${ms(f.p99)} / ${ms(f.p99Due)} | ${f.non2xx} / ${f.errors} |`;
   const md = `## Feature store: online API (bench:feature-api)
 
 Command: \`npm run bench:feature-api -- --entities ${ENTITIES} --seconds ${SECONDS} --processes ${PROCESSES}\`. Machine: ${note}.
 The API runs as \`daybreak api --processes ${PROCESSES}\` (node:cluster processes sharing the port); autocannon
 runs in the bench process; Redis (devstack's launcher: \`--hash-max-listpack-value 512\`, as docker-compose.yml) holds ${n(ENTITIES)} customers in hash buckets.
 
-| run (64 connections, ${SECONDS} s) | req/s | p50 ms | p99 ms | p99.9 ms | autocannon p99 (whole ms) | API CPU us/request | non-2xx / errors |
+| run (64 connections, ${SECONDS} s; a run with a window below: until 1 s after it ends) | req/s | p50 ms | p99 ms | p99.9 ms | autocannon p99 (whole ms) | API CPU us/request | non-2xx / errors |
 |---|---|---|---|---|---|---|---|
 ${row('API `GET /v1/{id}/customer`, random existing ids', lookups, `**${n(lookups.rps)}**`)}
 ${row('`GET /healthz` (same API processes, no auth, no Redis: the HTTP ceiling)', health)}
@@ -301,8 +441,27 @@ p99 **${p99Ratio.toFixed(2)}x** of its p99 (target <= 1.3x: ${met(p99Ratio <= 1.
 
 | while it runs | how long | responses in the window | p99 in the window (ms) | target |
 |---|---|---|---|---|
-| incremental sync: ${n(incrementalWritten)} changed entities loaded into a layer, count check, switch | ${n(duringIncremental.window?.ms ?? NaN)} ms | ${n(duringIncremental.window?.requests ?? 0)} | ${ms(duringIncremental.window?.p99 ?? NaN)} | <= 5 ms: ${met((duringIncremental.window?.p99 ?? Infinity) <= 5)} |
-| full switch: count check, switch, removal of versions ${removed?.removedVersions?.join(', ')} (${n(ENTITIES)} entities + the layer; ${n(removed?.deletedKeys ?? 0)} keys) through the index | ${n(duringRemoval.window?.ms ?? NaN)} ms | ${n(duringRemoval.window?.requests ?? 0)} | **${ms(duringRemoval.window?.p99 ?? NaN)}** | <= 5 ms: ${met((duringRemoval.window?.p99 ?? Infinity) <= 5)} |
+| incremental sync: ${n(incrementalWritten)} changed entities loaded into a layer, count check, switch | ${n(duringIncremental.window?.ms ?? NaN)} ms | ${n(duringIncremental.window?.requests ?? 0)} | ${ms(duringIncremental.window?.p99 ?? NaN)} | <= ${TARGET_P99_MS} ms: ${met((duringIncremental.window?.p99 ?? Infinity) <= TARGET_P99_MS)} |
+| full switch: count check, switch, ${removalLabel(removed)} | ${n(duringRemoval.window?.ms ?? NaN)} ms | ${n(duringRemoval.window?.requests ?? 0)} | **${ms(duringRemoval.window?.p99 ?? NaN)}** | <= ${TARGET_P99_MS} ms: ${met((duringRemoval.window?.p99 ?? Infinity) <= TARGET_P99_MS)} |
+
+At a fixed rate below saturation: **${n(rate)} req/s** of single lookups (${FIXED_RATE_SHARE * 100}% of the saturated req/s above), open
+loop (\`bench/feature-api/open-loop.ts\`: request i due at start + i / rate, 64 keep-alive connections,
+one request in flight on each; autocannon's \`overallRate\` is not used: it sends each connection's
+quota for the second back to back, saturating the API for part of every second). The reference
+run has nothing else running and lasts as long as the longer of the two runs with a window. In
+every window the sync runs in its own process (\`bench/feature-api/sync-child.ts\`, as on a worker),
+on the same 2 cores.
+
+| at ${n(rate)} req/s | reference p99 (nothing else running) | p99 in the incremental-sync window | p99 in the removal window | removal window | p99 <= ${TARGET_P99_MS} ms during removal |
+|---|---|---|---|---|---|
+| from the request's write (as autocannon measures) | ${ms(reference.p99)} | ${ms(fixedIncremental.window?.p99 ?? NaN)} | **${ms(fixedRemoval.window?.p99 ?? NaN)}** | ${n(fixedRemoval.window?.ms ?? NaN)} ms | ${met((fixedRemoval.window?.p99 ?? Infinity) <= TARGET_P99_MS)} |
+| from its due time (adds waiting for a free connection or the load generator's event loop) | ${ms(reference.p99Due)} | ${ms(fixedIncremental.window?.p99Due ?? NaN)} | ${ms(fixedRemoval.window?.p99Due ?? NaN)} | | ${met((fixedRemoval.window?.p99Due ?? Infinity) <= TARGET_P99_MS)} |
+
+| fixed-rate run | how long | 2xx responses (req/s) | in the window | p99 of the whole run ms (from write / from due) | non-2xx / errors |
+|---|---|---|---|---|---|
+${fixedRow('reference: nothing else running', reference)}
+${fixedRow(`incremental sync: ${n(incrementalWritten)} changed entities into a layer on the second version, count check, switch`, fixedIncremental)}
+${fixedRow(`full switch of a third version: count check, switch, ${removalLabel(removedFixed)}`, fixedRemoval)}
 
 Latencies: every 2xx response's time as autocannon measures it (hrtime, per request), sorted; autocannon's
 own histogram keeps whole milliseconds, shown for comparison. API CPU per request: the API process's

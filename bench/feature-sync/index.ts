@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { generateCustomers } from '../../datagen/customers.js';
 import {
+  CLEANUP_PACING,
   computeView,
   countShards,
   loadShard,
@@ -191,8 +192,8 @@ Redis ${execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(
 | load step, hash buckets (DuckDB-made RESP HSETs piped to the socket; one shard, one process) | **${n(loadRate)} entities/s** (${first.loadS.toFixed(1)} s) |
 | load, a key per entity (same data) | ${n(ENTITIES / legacyS)} entities/s |
 | reference: \`redis-benchmark -t set -P 64 -c 4 -d ${Buffer.byteLength(sampleValue ?? '')}\` on the same Redis | ${n(baseline)} SET/s |
-| count check of a version (HLEN of every bucket, in scripts of 250) | ${countS.toFixed(2)} s |
-| publish of a second version: count check, switch, removal of the first (${n(ENTITIES)} entities, ${first.plan.buckets!.toLocaleString('en-US')} keys, through the index) | ${publishS.toFixed(2)} s |
+| count check of a version (HLEN of every bucket, in paced scripts of ${CLEANUP_PACING.countBatch}) | ${countS.toFixed(2)} s |
+| publish of a second version: count check, switch, paced removal of the first (${n(ENTITIES)} entities, ${first.plan.buckets!.toLocaleString('en-US')} keys, through the index) | ${publishS.toFixed(2)} s |
 | encoded value (compact, fixed field order) | ${Buffer.byteLength(sampleValue ?? '')} B, e.g. \`${JSON.stringify(sampleValue).slice(1, -1)}\`; first entity after the switch: ${check === null ? 'MISSING' : 'present'} |
 | computing the customer view from ${n(RECORDS)} generated records (address standardization, no clusters, Parquet + manifest) | ${computeS.toFixed(1)} s = ${n(RECORDS / computeS)} records/s |
 
