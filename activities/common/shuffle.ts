@@ -13,8 +13,16 @@
 // snappy cost more CPU than its smaller files saved (sha2-like text does not compress at all).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { keyBucketSql, type BucketHash } from '../../lib/buckets.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import {
+  bucketHashCheckSql,
+  CURRENT_BUCKET_HASH,
+  DUCKDB_V1_PROBES,
+  keyBucketSql,
+  SHUFFLE_BUCKET_HASH,
+  type BucketHash,
+} from '../../lib/buckets.js';
 import { sqlFileList, sqlString } from '../../lib/duckdb.js';
 import type { Config } from '../../lib/config.js';
 import { joinUri, resolveDataset, storageFor, type ObjectInfo } from '../../lib/storage/index.js';
@@ -39,6 +47,54 @@ const BUCKET_COLUMN = '__daybreak_bucket';
  */
 export function bucketsForMemory(memoryBytes: number, taskMemoryBytes: number): number {
   return autoShards(memoryBytes, taskMemoryBytes / 2);
+}
+
+async function computesAsPinned(
+  conn: DuckDBConnection,
+  hash: BucketHash,
+  pinned = DUCKDB_V1_PROBES,
+): Promise<boolean> {
+  return (await conn.runAndReadAll(bucketHashCheckSql(hash, pinned))).getRowObjects()[0]!.ok === true;
+}
+
+let planningHash: Promise<BucketHash> | undefined;
+
+/**
+ * The bucket hash a new shuffle plan records: SHUFFLE_BUCKET_HASH when this process's DuckDB
+ * computes it as pinned (lib/buckets.ts), else md5 (a DuckDB release that hashes differently
+ * slows the maps down; it never splits a run's buckets). Checked once per process.
+ */
+export function shufflePlanHash(): Promise<BucketHash> {
+  planningHash ??= (async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      return (await computesAsPinned(conn, SHUFFLE_BUCKET_HASH)) ? SHUFFLE_BUCKET_HASH : CURRENT_BUCKET_HASH;
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+  })();
+  return planningHash;
+}
+
+/**
+ * Refuses to write partitions under a hash this worker's DuckDB computes differently from the
+ * plan's (a rolling upgrade): its rows would land in other buckets than the other maps' and the
+ * join would miss them. Retryable: a worker on the planner's DuckDB can still run the task.
+ */
+export async function requirePinnedHash(
+  conn: DuckDBConnection,
+  hash: BucketHash,
+  label: string,
+  pinned = DUCKDB_V1_PROBES,
+): Promise<void> {
+  if (await computesAsPinned(conn, hash, pinned)) return;
+  const version = (await conn.runAndReadAll('SELECT version() AS v')).getRowObjects()[0]!.v;
+  throw ApplicationFailure.create({
+    type: 'BucketHashMismatch',
+    message: `${label}: this worker's DuckDB ${String(version)} computes the plan's bucket hash '${hash}' differently from the one it was planned with; a worker on that DuckDB must run it (or re-run the date)`,
+  });
 }
 
 /** An input's files as map groups of about `groupBytes`, each split into batches. */
@@ -190,6 +246,7 @@ export async function runShuffleMap(
       heartbeat: { ...done, status: `${label}: starting at file ${done.filesRead + 1}/${files}` },
     },
     async ({ scratch, conn, heartbeat }: DuckDBTask<MapProgress>) => {
+      await requirePinnedHash(conn, task.bucketHash, label);
       const settings = partitionedWriteSettings({
         memoryBytes: configTaskMemory(config),
         buckets: task.buckets,

@@ -28,6 +28,7 @@ import {
   reduceRowGroupBytes,
   runShuffleMap,
   shuffleMapGroups,
+  shufflePlanHash,
 } from '../common/shuffle.js';
 import { DS1_BYTES_PER_TASK, DS2_BYTES_PER_TASK, selectDs1, sizeJoin } from './plan.js';
 import {
@@ -161,7 +162,7 @@ export function createIdentityJoinActivities(deps: ActivityDeps) {
           : undefined,
         sizing,
         buckets,
-        bucketHash: CURRENT_BUCKET_HASH,
+        bucketHash: shuffle ? await shufflePlanHash() : CURRENT_BUCKET_HASH,
         hashDs2InJoin: buckets === 1,
         workUri: runWorkUri(params.output),
         partition: ds1.partition,

@@ -27,6 +27,7 @@ import { stageAll } from '../common/staging.js';
 import { planInput } from './inputs.js';
 import { PLANNERS } from './modes.js';
 import { planSqlShuffle, runSqlShuffleMap, type SqlShuffleMapTask } from './shuffle.js';
+import { shufflePlanHash } from '../common/shuffle.js';
 import { previousPublished } from '../common/previous-output.js';
 import { writeResultSql } from './sql.js';
 import type { PlannedInput, SqlPipelinePlan, SqlPipelineReport, SqlTask, SqlTaskResult } from './types.js';
@@ -163,6 +164,7 @@ export function createSqlPipelineActivities({ config }: ActivityDeps) {
               groupBytes,
               buckets: params.buckets,
               workUri: runWorkUri(params.output),
+              bucketHash: await shufflePlanHash(),
             })
           : undefined;
       const tasks = PLANNERS[def.mode](inputs, { groupBytes, shuffle });

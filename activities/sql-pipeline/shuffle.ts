@@ -2,7 +2,7 @@
 // groups) and the map task that writes one group of an input's files by bucket. The shuffle
 // itself is activities/common/shuffle.ts, shared with identity-join; each bucket is then reduced by
 // the query task of modes.ts reading only that bucket's partitions.
-import { CURRENT_BUCKET_HASH } from '../../lib/buckets.js';
+import { CURRENT_BUCKET_HASH, type BucketHash } from '../../lib/buckets.js';
 import type { Config } from '../../lib/config.js';
 import { sqlIdent } from '../../lib/duckdb.js';
 import { parquetRelation } from '../../lib/sql-pipelines/sandbox.js';
@@ -65,6 +65,8 @@ export function planSqlShuffle(opts: {
   groupBytes: number;
   buckets?: number;
   workUri: string;
+  /** The plan's bucket hash (default: md5, CURRENT_BUCKET_HASH; the planner passes shufflePlanHash()). */
+  bucketHash?: BucketHash;
 }): SqlShufflePlan {
   const sizing = sizeSqlShuffle({
     shardBy: opts.shardBy,
@@ -80,7 +82,7 @@ export function planSqlShuffle(opts: {
   }
   return {
     shardBy: opts.shardBy,
-    bucketHash: CURRENT_BUCKET_HASH,
+    bucketHash: opts.bucketHash ?? CURRENT_BUCKET_HASH,
     workUri: opts.workUri,
     maps,
     ...sizing,

@@ -175,6 +175,7 @@ describe('identity-join shuffle', () => {
     // The planner chose the shuffle from the sizes and the memory limit, and recorded why.
     const plan = await planOf(handle);
     expect(plan.buckets).toBeGreaterThanOrEqual(8);
+    expect(plan.bucketHash).toBe('duckdb-v1'); // the shuffle's cheaper hash, as pinned (lib/buckets.ts)
     expect(plan.shuffle).toBeDefined();
     expect(plan.shuffle!.ds1.flat(2)).toHaveLength(DS1_FILES);
     expect(plan.sizing).toMatchObject({ taskMemoryBytes: 32e6 });
