@@ -343,7 +343,8 @@ async function movePartitions(
   const lane = async () => {
     while (next < moves.length) {
       const { local, target } = moves[next++]!;
-      bytes += (await fs.stat(local)).size;
+      const { size } = await fs.stat(local); // not `bytes += await`: the lanes would lose updates
+      bytes += size;
       await storageFor(target).putFile(local, target);
     }
   };
