@@ -288,15 +288,16 @@ try {
   });
 
   // An incremental sync: 1% of the entities changed, loaded into a layer on top and switched.
-  const allocated = await plan(1);
-  const incremental: LoadPlan = {
+  /** A layer of the changed entities on top of `on` (the files' first day is the previous one). */
+  const incrementalOn = (on: LoadPlan, allocated: LoadPlan): LoadPlan => ({
     ...allocated,
     mode: 'incremental',
-    buckets: base.buckets,
-    layers: [allocated.version, base.version],
-    baseWrittenAt: base.baseWrittenAt,
+    buckets: on.buckets,
+    layers: [allocated.version, on.version],
+    baseWrittenAt: on.baseWrittenAt,
     previousFiles: [files[0]!],
-  };
+  });
+  const incremental = incrementalOn(base, await plan(1));
   let incrementalWritten = 0;
   const incrementalSync = await syncInChild(incremental, computedOf(files[1]!, 1), [files[1]!]);
   const duringIncremental = await run({
@@ -360,15 +361,7 @@ try {
   };
   await fixed(2000); // warm-up of the fixed-rate client
   // An incremental layer on the second version (the same 1% changed entities as above).
-  const allocated2 = await plan(1, 3);
-  const incremental2: LoadPlan = {
-    ...allocated2,
-    mode: 'incremental',
-    buckets: second.buckets,
-    layers: [allocated2.version, second.version],
-    baseWrittenAt: second.baseWrittenAt,
-    previousFiles: [files[0]!],
-  };
+  const incremental2 = incrementalOn(second, await plan(1, 3));
   const fixedIncremental = await fixed(
     SECONDS * 1000,
     await syncInChild(incremental2, computedOf(files[1]!, 3), [files[1]!]),
