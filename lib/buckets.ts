@@ -6,7 +6,8 @@
 // across DuckDB versions and processes and is what Node computes too (the feature store's keys).
 //
 // 'duckdb-v1' is DuckDB's own hash() of the text with a salt: ~4x cheaper than md5 (42 M keys:
-// ~1 s against ~5.5 s on 2 threads), used by the shuffle maps, whose buckets only DuckDB computes.
+// 1.3-1.5 s against 5.5-8 s on 2 threads), used by the shuffle maps, whose buckets only DuckDB
+// computes.
 // hash() carries no stability promise across DuckDB releases, so its values are pinned here
 // (DUCKDB_V1_PROBES): a shuffle plans with it only when its DuckDB reproduces them, and every map
 // task checks them before it writes a row (activities/common/shuffle.ts), so a worker on a DuckDB
