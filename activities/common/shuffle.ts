@@ -10,9 +10,8 @@
 // each batch; a retry resumes after the last batch its predecessor reported. Before it writes, a
 // map checks that its DuckDB computes the plan's bucket hash as pinned (requirePinnedHash).
 //
-// Partitions are uncompressed Parquet: written once and read once on the same storage, where
-// snappy cost more CPU than its smaller files saved (sha2-like text does not compress at all), and
-// lz4_raw with Parquet V2 (3x smaller files) was no faster over map and reduce (BENCHMARKS.md).
+// Partitions are lz4-compressed Parquet V2 (PARTITION_FORMAT): snappy cost more CPU than its
+// smaller files saved; lz4 costs about what uncompressed does and writes a third of the bytes.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -38,6 +37,14 @@ import { stageAll } from './staging.js';
 /** Input bytes and files one map query reads together (the unit a retry resumes from). */
 export const SHUFFLE_BATCH_BYTES = 512 * 1024 * 1024;
 export const SHUFFLE_BATCH_FILES = 8;
+
+/**
+ * Parquet options of the partition files: lz4_raw with V2 encodings, ~3x smaller than
+ * uncompressed for the same CPU. Written once and read once, but every byte is page cache (local)
+ * or upload and download (GCS): uncompressed, the kernel's dirty-page work doubled the reduce's
+ * system time (BENCHMARKS.md).
+ */
+const PARTITION_FORMAT = 'COMPRESSION lz4_raw, PARQUET_VERSION V2';
 
 /** The partition column of the map's COPY (a folder name only, never a column of the files). */
 const BUCKET_COLUMN = '__daybreak_bucket';
@@ -176,7 +183,7 @@ export function partitionedCopySql(opts: {
   return `COPY (
       SELECT *, ${keyBucketSql(opts.key, opts.buckets, opts.bucketHash)} AS ${BUCKET_COLUMN}
       FROM (${opts.rowsSql})
-    ) TO ${sqlString(opts.outDir)} (FORMAT parquet, COMPRESSION uncompressed, PARTITION_BY (${BUCKET_COLUMN}),
+    ) TO ${sqlString(opts.outDir)} (FORMAT parquet, ${PARTITION_FORMAT}, PARTITION_BY (${BUCKET_COLUMN}),
       ROW_GROUP_SIZE_BYTES ${opts.rowGroupBytes})`;
 }
 
@@ -308,7 +315,7 @@ async function onePartitionFile(conn: DuckDBConnection, dir: string): Promise<st
   const merged = path.join(path.dirname(dir), `${path.basename(dir)}.parquet`);
   await conn.run(
     `COPY (SELECT * FROM read_parquet(${sqlFileList(files)}, hive_partitioning = false))
-      TO ${sqlString(merged)} (FORMAT parquet, COMPRESSION uncompressed)`,
+      TO ${sqlString(merged)} (FORMAT parquet, ${PARTITION_FORMAT})`,
   );
   return merged;
 }
