@@ -41,8 +41,8 @@ export const SHUFFLE_BATCH_FILES = 8;
 /**
  * Parquet options of the partition files: lz4_raw with V2 encodings, ~3x smaller than
  * uncompressed for the same CPU. Written once and read once, but every byte is page cache (local)
- * or upload and download (GCS): uncompressed, the kernel's dirty-page work doubled the reduce's
- * system time (BENCHMARKS.md).
+ * or upload and download (GCS): uncompressed, the kernel's dirty-page work nearly doubled the
+ * reduce's system time (BENCHMARKS.md).
  */
 const PARTITION_FORMAT = 'COMPRESSION lz4_raw, PARQUET_VERSION V2';
 
