@@ -83,7 +83,10 @@ export function shufflePlanHash(): Promise<BucketHash> {
       conn.closeSync();
       instance.closeSync();
     }
-  })();
+  })().catch((err: unknown) => {
+    planningHash = undefined; // a failed check (e.g. out of memory) is asked again by the next plan
+    throw err;
+  });
   return planningHash;
 }
 

@@ -21,7 +21,7 @@ const config = loadConfig({ ...process.env, DAYBREAK_SCRATCH_DIR: args.scratchDi
 const view = FEATURE_VIEWS.customer!;
 const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 process.stdout.write('ready\n');
-await lines.next();
+if ((await lines.next()).done) process.exit(0); // the bench ended without running this sync
 let loads = args.loads;
 if (!loads) {
   loads = [];
