@@ -9,10 +9,12 @@ import {
   comparisonByName,
   comparisonColumns,
   comparisonColumnsSql,
+  shardColumnSql,
   unionComparisons,
   usableComparisons,
   type Comparison,
 } from '../../lib/identity/comparisons.js';
+import { shardPrepTable } from '../../lib/identity/engine.js';
 import { linkRecords } from '../../lib/identity/link.js';
 import { assignIdentityIds } from '../../lib/identity/identity-ids.js';
 import { clusterMetrics, pairwiseMetrics } from '../../lib/identity/metrics.js';
@@ -156,11 +158,12 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
             const out = path.join(scratch, name);
             const where = rules.map((r) => `s_${r.name} = ${s}`).join(' OR ');
             await conn.run(`ATTACH ${sqlString(out)} AS shard_db`);
-            // Only what the shard reads: row ids, the compared columns, keys and shards.
+            // Only what the shard reads: row ids, the compared columns (hashed where only their
+            // equality counts), keys and shards.
             const cols = [
               'rid',
               'record_id',
-              ...comparisonColumns(comparisons),
+              ...comparisonColumns(comparisons).map(shardColumnSql),
               ...rules.flatMap((r) => [`k_${r.name}`, `s_${r.name}`]),
             ];
             await conn.run(
@@ -230,12 +233,13 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
           await conn.run(`ATTACH ${sqlString(local)} AS shard_db (READ_ONLY)`);
           const ch = input.challenger;
           const usable = input.comparisons.map((n) => comparisonByName(n)!);
+          const prep = await shardPrepTable(conn, 'shard_db.prep', comparisonColumns(usable));
           // One pass: candidate pairs -> comparison levels -> scores, materialized once (the
           // levels themselves are never stored).
           await conn.run(`CREATE TABLE scored AS
               SELECT left_id, right_id, rule, ${scoreSql(input.champion, { usable, records: input.records })} AS score
                 ${ch ? `, ${scoreSql(ch, { usable, records: input.records })} AS challenger_score` : ''}
-              FROM (${shardPairsSql({ table: 'shard_db.prep', shard: input.shard, shards: input.shards, rules: input.rules, cols: comparisonColumnsSql(usable) })})`);
+              FROM (${shardPairsSql({ table: prep, shard: input.shard, shards: input.shards, rules: input.rules, cols: comparisonColumnsSql(usable) })})`);
           const byRuleRows = (
             await conn.runAndReadAll('SELECT rule, count(*) FROM scored GROUP BY 1')
           ).getRows();

@@ -100,7 +100,9 @@ export function ownerRuleSql(rules: BlockingRule[]): string {
  * The self-joins run on narrow (rid, key) rows with integer ids and the pairs are deduplicated
  * before the wide rows are joined back for the comparisons: joining the wide rows in every rule's
  * join was 1.5x slower (bench:model-scoring). Within the shard GROUP BY keeps a pair once, under
- * the lowest rule linking it here. With several shards the owner check then drops pairs whose
+ * the lowest rule linking it here, grouping on the pair packed into one BIGINT (l in the high 32
+ * bits, r in the low: rids are non-negative INTEGERs): one 64-bit key hashes and compares at a
+ * fraction of the cost of two columns (v5's scoring query at 1M records: 1.81 -> 1.56 s). With several shards the owner check then drops pairs whose
  * owner is an earlier rule with its key in another shard, so the union over shards has no
  * duplicates; with one shard every rule is here, the lowest rule is the owner, and the check
  * (a fifth of the scoring time) is skipped.
@@ -117,13 +119,14 @@ export function shardPairsSql(opts: {
   const ruleJoins = rules
     .map((rule, i) => {
       const side = `(SELECT rid, k_${rule.name} AS k FROM ${table} WHERE s_${rule.name} = ${shard})`;
-      return `SELECT a.rid AS l, b.rid AS r, ${i}::TINYINT AS rule FROM ${side} a JOIN ${side} b ON a.k = b.k AND a.rid < b.rid`;
+      return `SELECT (a.rid::BIGINT << 32) | b.rid AS pair, ${i}::TINYINT AS rule FROM ${side} a JOIN ${side} b ON a.k = b.k AND a.rid < b.rid`;
     })
     .join('\n      UNION ALL ');
   // l/r follow rid order; the pair is written with left_id < right_id (record_id order).
   return `SELECT least(l.record_id, r.record_id) AS left_id, greatest(l.record_id, r.record_id) AS right_id,
       p.rule, ${opts.cols}
-    FROM (SELECT l, r, min(rule) AS rule FROM (${ruleJoins}) GROUP BY l, r) p
+    FROM (SELECT (pair >> 32)::INTEGER AS l, (pair & 4294967295)::INTEGER AS r, rule
+          FROM (SELECT pair, min(rule) AS rule FROM (${ruleJoins}) GROUP BY pair)) p
     JOIN ${table} l ON l.rid = p.l JOIN ${table} r ON r.rid = p.r
     ${opts.shards > 1 ? `WHERE ${ownerRuleSql(rules)} = p.rule` : ''}`;
 }

@@ -3,7 +3,13 @@
 // the benchmark's single-query baseline.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DEFAULT_RULES, KEY_PARTS, shardPairsSql, type BlockingRule, type KeyPartName } from './blocking.js';
-import { COMPARISONS, comparisonColumnsSql, levelColumn, type Comparison } from './comparisons.js';
+import {
+  COMPARISONS,
+  comparisonColumnsSql,
+  DERIVED_COLUMNS,
+  levelColumn,
+  type Comparison,
+} from './comparisons.js';
 import { linkRecords } from './link.js';
 import type { FieldPresence } from './fields.js';
 import type { Pattern } from './fit.js';
@@ -35,6 +41,26 @@ export async function buildCandidates(
     })}`,
   );
   return Number((await conn.runAndReadAll(`SELECT count(*) FROM ${opts.out}`)).getRows()[0]![0]);
+}
+
+/**
+ * A shard file's prep table as comparisons needing `columns` read it: a file written by a worker
+ * of an earlier release (during a rolling deploy) may lack a derived column (DERIVED_COLUMNS),
+ * derived here instead, in a temporary view. Returns the table or view to read.
+ */
+export async function shardPrepTable(
+  conn: DuckDBConnection,
+  table: string,
+  columns: string[],
+): Promise<string> {
+  const described = await conn.runAndReadAll(`SELECT column_name FROM (DESCRIBE ${table})`);
+  const have = new Set(described.getRows().map((r) => String(r[0])));
+  const missing = columns.filter((c) => !have.has(c) && Object.hasOwn(DERIVED_COLUMNS, c));
+  if (missing.length === 0) return table;
+  await conn.run(
+    `CREATE OR REPLACE TEMP VIEW shard_prep AS SELECT *, ${missing.map((c) => `${DERIVED_COLUMNS[c]} AS ${c}`).join(', ')} FROM ${table}`,
+  );
+  return 'shard_prep';
 }
 
 export interface BlockedData {

@@ -8,6 +8,7 @@ import { sqlFileList, sqlString } from '../duckdb.js';
 import { installAddressMacros } from '../address/index.js';
 import { UNIT_ABBREVIATIONS } from '../address/tables.js';
 import { DEFAULT_RULES, keySql, type BlockingRule } from './blocking.js';
+import { DERIVED_COLUMNS } from './comparisons.js';
 import {
   FIELD_NAMES,
   MIN_FIELDS,
@@ -166,7 +167,10 @@ export async function prepareRecords(conn: DuckDBConnection, opts: PrepareOption
     SELECT *, split_part(email, '@', 1) AS email_local,
       -- The house number: leading (12 HIGH ST), else trailing (HAUPTSTRASSE 12, Dutch/German).
       coalesce(nullif(regexp_extract(street, '^([0-9]+)', 1), ''), nullif(regexp_extract(street, ' ([0-9]+)[A-Z]?$', 1), '')) AS hn,
-      nullif(trim(regexp_replace(regexp_replace(street, '^[0-9]+[A-Z]?( |$)', ''), ' [0-9]+[A-Z]?$', '')), '') AS st
+      nullif(trim(regexp_replace(regexp_replace(street, '^[0-9]+[A-Z]?( |$)', ''), ' [0-9]+[A-Z]?$', '')), '') AS st,
+      ${Object.entries(DERIVED_COLUMNS)
+        .map(([name, sql]) => `${sql} AS ${name}`)
+        .join(', ')}
     FROM c`);
   // Soundex per distinct name (names repeat: ~30x fewer values than records), joined back.
   await conn.run(`CREATE OR REPLACE TEMP TABLE prep_ph AS

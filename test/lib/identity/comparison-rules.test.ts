@@ -11,7 +11,14 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { generateCustomers } from '../../../datagen/customers.js';
 import { generateIntlCustomers } from '../../../datagen/customers-intl.js';
-import { comparisonByName } from '../../../lib/identity/comparisons.js';
+import {
+  COMPARISON_LIBRARY,
+  comparisonByName,
+  comparisonColumns,
+  EQUALITY_ONLY_COLUMNS,
+  shardColumnSql,
+} from '../../../lib/identity/comparisons.js';
+import { shardPrepTable } from '../../../lib/identity/engine.js';
 import { prepareRecords } from '../../../lib/identity/prepare.js';
 
 const jw = (a: string, b: string) => `jaro_winkler_similarity(${a}, ${b})`;
@@ -138,6 +145,41 @@ test('every optimized comparison gives the level of its plain rule on every pair
       for (const r of rows) if (r.plain !== null) levels.add(c.levels[Number(r.plain)]!);
       seen.set(name, levels);
     }
+    // A shard file keeps the equality-only columns as hashes (shardColumnSql): every comparison
+    // of the library gives the same level on that form as on the text.
+    const prepColumns = (await conn.runAndReadAll('SELECT column_name FROM (DESCRIBE prep)'))
+      .getRows()
+      .map((r) => String(r[0]));
+    await conn.run(
+      `CREATE OR REPLACE TABLE shard AS SELECT ${prepColumns.map(shardColumnSql).join(', ')} FROM prep`,
+    );
+    const hashed = (
+      await conn.runAndReadAll(
+        `SELECT count(*) FROM (DESCRIBE shard) WHERE column_type = 'UBIGINT' AND column_name IN (${[...EQUALITY_ONLY_COLUMNS].map((c) => `'${c}'`).join(', ')})`,
+      )
+    ).getRows()[0]![0];
+    expect(Number(hashed), 'columns hashed in the shard form').toBe(EQUALITY_ONLY_COLUMNS.size);
+    const onShard = (sql: string) => sql.replace(/\bl\./g, 'sl.').replace(/\br\./g, 'sr.');
+    for (const c of COMPARISON_LIBRARY.values()) {
+      const differ = (
+        await conn.runAndReadAll(`SELECT count(*) FILTER (WHERE (${c.sql}) IS DISTINCT FROM (${onShard(c.sql)}))
+          FROM pairs p JOIN prep l ON l.rid = p.l JOIN prep r ON r.rid = p.r
+          JOIN shard sl ON sl.rid = p.l JOIN shard sr ON sr.rid = p.r`)
+      ).getRows()[0]![0];
+      expect(Number(differ), `${world}, ${c.name}: pairs whose level differs on the shard form`).toBe(0);
+    }
+    // A shard file from an earlier release, without the derived st_ns: the scorer derives it.
+    await conn.run('CREATE OR REPLACE TABLE old_shard AS SELECT * EXCLUDE (st_ns) FROM shard');
+    const street = comparisonByName('street')!;
+    const table = await shardPrepTable(conn, 'old_shard', comparisonColumns([street]));
+    expect(table).not.toBe('old_shard');
+    expect(await shardPrepTable(conn, 'shard', comparisonColumns([street]))).toBe('shard');
+    const streetDiffers = (
+      await conn.runAndReadAll(`SELECT count(*) FILTER (WHERE (${street.sql}) IS DISTINCT FROM (${onShard(street.sql)}))
+        FROM pairs p JOIN prep l ON l.rid = p.l JOIN prep r ON r.rid = p.r
+        JOIN ${table} sl ON sl.rid = p.l JOIN ${table} sr ON sr.rid = p.r`)
+    ).getRows()[0]![0];
+    expect(Number(streetDiffers), `${world}: street levels on a shard file without st_ns`).toBe(0);
   }
   for (const name of Object.keys(PLAIN)) {
     const c = comparisonByName(name)!;

@@ -99,10 +99,10 @@ test('the each-field comparisons score city and state where the postcode agrees'
   );
   const row = (
     await db.conn.runAndReadAll(`SELECT ${comparisonColumnsSql([...trainableComparisons('each')])}
-      FROM (SELECT '12 OAK ST' AS addr, '12' AS hn, 'OAK ST' AS st, '2600' AS pc, 'CANBERRA' AS city_n, 'ACT' AS state_n,
+      FROM (SELECT '12 OAK ST' AS addr, '12' AS hn, 'OAK ST' AS st, 'OAKST' AS st_ns, '2600' AS pc, 'CANBERRA' AS city_n, 'ACT' AS state_n,
                    NULL AS fn, NULL AS fn_canon, NULL AS ln, NULL AS dob_s, NULL AS email, NULL AS email_local, NULL AS phone,
                    0.01 AS tf_fn, 0.01 AS tf_ln, 0.01 AS tf_pc, 0.01 AS tf_city) l,
-           (SELECT '12 OAK ST' AS addr, '12' AS hn, 'OAK ST' AS st, '2600' AS pc, 'CANBERA' AS city_n, 'ACT' AS state_n,
+           (SELECT '12 OAK ST' AS addr, '12' AS hn, 'OAK ST' AS st, 'OAKST' AS st_ns, '2600' AS pc, 'CANBERA' AS city_n, 'ACT' AS state_n,
                    NULL AS fn, NULL AS fn_canon, NULL AS ln, NULL AS dob_s, NULL AS email, NULL AS email_local, NULL AS phone,
                    0.01 AS tf_fn, 0.01 AS tf_ln, 0.01 AS tf_pc, 0.01 AS tf_city) r`)
   ).getRowObjects()[0]!;
