@@ -177,7 +177,7 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
           await conn.run('RESET force_compression');
           const idsOut = path.join(scratch, 'ids.parquet');
           await conn.run(
-            `COPY (SELECT record_id FROM prep ORDER BY record_id) TO ${sqlString(idsOut)} (FORMAT parquet)`,
+            `COPY (SELECT record_id FROM prep ORDER BY rid) TO ${sqlString(idsOut)} (FORMAT parquet)`,
           );
           const idsFile = joinUri(input.workUri, 'ids.parquet');
           await storageFor(idsFile).putFile(idsOut, idsFile);
@@ -237,7 +237,7 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
           // One pass: candidate pairs -> comparison levels -> scores, materialized once (the
           // levels themselves are never stored).
           await conn.run(`CREATE TABLE scored AS
-              SELECT left_id, right_id, rule, ${scoreSql(input.champion, { usable, records: input.records })} AS score
+              SELECT left_id, right_id, pair, rule, ${scoreSql(input.champion, { usable, records: input.records })} AS score
                 ${ch ? `, ${scoreSql(ch, { usable, records: input.records })} AS challenger_score` : ''}
               FROM (${shardPairsSql({ table: prep, shard: input.shard, shards: input.shards, rules: input.rules, cols: comparisonColumnsSql(usable) })})`);
           const byRuleRows = (
@@ -259,10 +259,11 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
           ) => {
             const name = `${outputPrefix(role, m)}pairs/part-${pad(input.shard)}.parquet`;
             const out = path.join(scratch, name.replaceAll('/', '_'));
-            // Sorted so a re-run writes byte-identical files.
+            // Sorted so a re-run writes byte-identical files: by (left_id, right_id), which is
+            // the order of the packed rids (lib/identity/prepare.ts keyRecords).
             const copied = await conn.run(`COPY (
                 SELECT left_id, right_id, ${column} AS score, ${sqlString(m.version)} AS model_version
-                FROM scored WHERE ${column} >= ${threshold} ORDER BY left_id, right_id
+                FROM scored WHERE ${column} >= ${threshold} ORDER BY pair
               ) TO ${sqlString(out)} (FORMAT parquet)`);
             const rows = copied.rowsChanged;
             return { rows, file: await putOutputFile(input.output, out, name, rows) };
@@ -297,7 +298,7 @@ export function createModelScoringActivities({ config }: ActivityDeps) {
           if (input.keepScored) {
             const out = path.join(scratch, `scored-${pad(input.shard)}.parquet`);
             await conn.run(
-              `COPY (SELECT * EXCLUDE (rule) FROM scored) TO ${sqlString(out)} (FORMAT parquet)`,
+              `COPY (SELECT * EXCLUDE (rule, pair) FROM scored) TO ${sqlString(out)} (FORMAT parquet)`,
             );
             scoredUri = joinUri(input.workUri, `scored-${pad(input.shard)}.parquet`);
             await storageFor(scoredUri).putFile(out, scoredUri);

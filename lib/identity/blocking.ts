@@ -95,7 +95,8 @@ export function ownerRuleSql(rules: BlockingRule[]): string {
 /**
  * Candidate pairs of one shard: records sharing a rule's key in this shard, left_id < right_id,
  * each pair once and only in the shard of its owner rule (the first rule that links it). Selects
- * `cols` (SQL over aliases l and r, rows of `table`) plus left_id, right_id and rule.
+ * `cols` (SQL over aliases l and r, rows of `table`) plus left_id, right_id, rule and pair (the
+ * two rids packed into a BIGINT: ordering by it orders by left_id, right_id).
  *
  * The self-joins run on narrow (rid, key) rows with integer ids and the pairs are deduplicated
  * before the wide rows are joined back for the comparisons: joining the wide rows in every rule's
@@ -122,10 +123,10 @@ export function shardPairsSql(opts: {
       return `SELECT (a.rid::BIGINT << 32) | b.rid AS pair, ${i}::TINYINT AS rule FROM ${side} a JOIN ${side} b ON a.k = b.k AND a.rid < b.rid`;
     })
     .join('\n      UNION ALL ');
-  // l/r follow rid order; the pair is written with left_id < right_id (record_id order).
-  return `SELECT least(l.record_id, r.record_id) AS left_id, greatest(l.record_id, r.record_id) AS right_id,
-      p.rule, ${opts.cols}
-    FROM (SELECT (pair >> 32)::INTEGER AS l, (pair & 4294967295)::INTEGER AS r, rule
+  // l/r follow rid order, which is record_id order (keyRecords): left_id < right_id, and `pair`
+  // sorts pairs by (left_id, right_id).
+  return `SELECT l.record_id AS left_id, r.record_id AS right_id, p.pair, p.rule, ${opts.cols}
+    FROM (SELECT pair, (pair >> 32)::INTEGER AS l, (pair & 4294967295)::INTEGER AS r, rule
           FROM (SELECT pair, min(rule) AS rule FROM (${ruleJoins}) GROUP BY pair)) p
     JOIN ${table} l ON l.rid = p.l JOIN ${table} r ON r.rid = p.r
     ${opts.shards > 1 ? `WHERE ${ownerRuleSql(rules)} = p.rule` : ''}`;

@@ -64,6 +64,15 @@ test.each([1, 3])('stored keys over %i shard(s) give the pairs of the key string
       )),
     );
   got.sort();
+  // Ordered by the packed rids, the pairs come in (left_id, right_id) order: the order the
+  // scoring shard writes its matches in without sorting strings.
+  for (let shard = 0; shard < shards; shard++) {
+    const byPair = await rows(
+      `SELECT left_id, right_id FROM (${shardPairsSql({ table: 'prep', shard, shards, rules: RULES, cols: '1 AS x' })}) ORDER BY pair`,
+    );
+    expect(byPair.length).toBeGreaterThan(0);
+    expect(byPair).toEqual([...byPair].sort());
+  }
   expect(expected.length).toBeGreaterThan(1000);
   // Every rule owns some pairs, so the first-rule attribution is checked for each.
   expect(new Set(expected.map((p) => p.split(' ')[2])).size).toBe(RULES.length);
