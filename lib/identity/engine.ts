@@ -146,9 +146,10 @@ export async function randomPairPatterns(
   const n = Number((await conn.runAndReadAll('SELECT count(*) FROM prep')).getRows()[0]![0]);
   const perRecord = Math.max(1, Math.ceil((opts.pairs ?? 500_000) / n));
   const seed = opts.seed ?? 1;
-  // The draw depends on record_ids only: rid follows the files' row order and the order a
-  // multi-threaded join left the rows in (the same records trained different models). Partners
-  // are drawn by position in record_id order.
+  // The draw depends on record_ids only, not on how the prep table numbers its rows (when rid
+  // followed the files' row order and the order a multi-threaded join left the rows in, the same
+  // records trained different models; keyRecords now numbers in record_id order, but a prep
+  // table from elsewhere need not). Partners are drawn by position in record_id order.
   await conn.run(`CREATE OR REPLACE TEMP TABLE random_pos AS
     SELECT rid, (row_number() OVER (ORDER BY record_id) - 1)::INTEGER AS pos, ${stableRecordHashSql('record_id')} AS h FROM prep`);
   const pairs = `SELECT d.l, b.rid AS r
