@@ -249,20 +249,12 @@ export async function keyRecords(
   // strings, and pairs sort by their packed rids into (left_id, right_id) order: the scoring
   // shard writes its matches sorted on one integer instead of two strings (v5 at 1M records: 300
   // -> 190 ms). Ranking the ids alone and joining the ranks back by rowid costs ~0.2 s per 1M
-  // records here, where sorting the wide rows by record_id cost 1.4 s; a rid the source table
-  // already has (rekeyRecords) is kept, being the same numbering. (record_id is unique: the input
-  // checks refuse duplicates; were there any, rowid would break the tie.)
-  const hasRid = (
-    await conn.runAndReadAll(`SELECT count(*) FROM (DESCRIBE ${opts.from}) WHERE column_name = 'rid'`)
-  ).getRows()[0]![0];
-  await conn.run(
-    Number(hasRid) > 0
-      ? `CREATE OR REPLACE TABLE ${opts.table} AS SELECT *${shardCols} FROM prep_capped`
-      : `CREATE OR REPLACE TABLE ${opts.table} AS
+  // records here, where sorting the wide rows by record_id cost 1.4 s. (record_id is unique: the
+  // input checks refuse duplicates; were there any, rowid would break the tie.)
+  await conn.run(`CREATE OR REPLACE TABLE ${opts.table} AS
     SELECT o.rid, p.*${shardCols} FROM prep_capped p
     JOIN (SELECT rowid AS row, (row_number() OVER (ORDER BY record_id, rowid) - 1)::INTEGER AS rid FROM prep_capped) o
-      ON o.row = p.rowid`,
-  );
+      ON o.row = p.rowid`);
   const cappedSql = rules.length
     ? rules
         .map((r) => `(SELECT count(*) FROM prep_keyed WHERE k_${r.name} IN (SELECT k FROM big_${r.name}))`)
@@ -291,7 +283,7 @@ export async function rekeyRecords(
   const cols = (await conn.runAndReadAll(`DESCRIBE ${table}`))
     .getRowObjects()
     .map((r) => String(r.column_name));
-  const drop = cols.filter((c) => /^[ks]_/.test(c));
+  const drop = cols.filter((c) => c === 'rid' || /^[ks]_/.test(c));
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE prep_norm AS SELECT * ${drop.length ? `EXCLUDE (${drop.join(', ')})` : ''} FROM ${table}`,
   );
