@@ -224,7 +224,8 @@ export const FIELD_COMPARISONS: Comparison[] = [
   },
   {
     name: 'street',
-    columns: ['addr', 'hn', 'st_ns'],
+    // st: not read here, kept in shard files for a scorer of an earlier release (rolling deploy).
+    columns: ['addr', 'hn', 'st_ns', 'st'],
     levels: ['exact', 'typo', 'same_street', 'close', 'different'],
     fields: ['address_line'],
     // typo: the same house number (or none on either side) and a street name a typo or a missed
