@@ -1,7 +1,8 @@
 // Training draws samples (random pairs for u, capped EM sessions, blocking's anchor records) that
-// must depend on the records alone, not on their rids: rid is the order a multi-threaded join left
-// the rows in, which differs between runs on large inputs (300k records trained two different
-// models from the same files before the samples keyed on record_id). Here the same records are
+// must depend on the records alone, not on their rids: rid was once the order a multi-threaded
+// join left the rows in, which differed between runs on large inputs (300k records trained two
+// different models from the same files before the samples keyed on record_id); keyRecords now
+// numbers in record_id order, but a sample must not lean on that. Here the same records are
 // renumbered in reverse and every sample, and the trained model, must come out the same.
 import fs from 'node:fs';
 import os from 'node:os';
